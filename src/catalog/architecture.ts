@@ -1,0 +1,223 @@
+import { z } from 'zod';
+import type { HfConfig } from './schema.js';
+import { UserError } from '../util/errors.js';
+
+const positiveInt = z.number().int().positive();
+
+export const GqaAttentionSchema = z.object({
+  kind: z.literal('gqa'),
+  heads: positiveInt,
+  kvHeads: positiveInt,
+  headDim: positiveInt,
+  /** Qwen2 carries biases on q, k and v projections. */
+  qkvBias: z.boolean(),
+  /** Llama's attention_bias adds biases to q, k, v and o. */
+  outputBias: z.boolean(),
+  /** Qwen3 normalises q and k per head (two RMSNorm vectors of head_dim). */
+  qkNorm: z.boolean(),
+});
+
+export const MlaAttentionSchema = z.object({
+  kind: z.literal('mla'),
+  heads: positiveInt,
+  qLoraRank: positiveInt.nullable(),
+  kvLoraRank: positiveInt,
+  qkNopeHeadDim: positiveInt,
+  qkRopeHeadDim: positiveInt,
+  vHeadDim: positiveInt,
+});
+
+export const MoeSchema = z.object({
+  routedExperts: positiveInt,
+  sharedExperts: z.number().int().nonnegative(),
+  expertsPerToken: positiveInt,
+  expertIntermediateSize: positiveInt,
+  sharedExpertIntermediateSize: z.number().int().nonnegative(),
+  /** Number of decoder layers whose MLP is a mixture of experts (the rest are dense). */
+  moeLayers: z.number().int().nonnegative(),
+  /** DeepSeek-V3's noaux_tc router keeps a per-expert score-correction bias. */
+  routerBias: z.boolean(),
+  /** Qwen2-MoE gates its shared expert with a hidden_size × 1 projection. */
+  sharedExpertGate: z.boolean(),
+});
+
+export const ArchitectureSchema = z.object({
+  modelType: z.string(),
+  vocabSize: positiveInt,
+  hiddenSize: positiveInt,
+  layers: positiveInt,
+  attention: z.discriminatedUnion('kind', [GqaAttentionSchema, MlaAttentionSchema]),
+  denseIntermediateSize: positiveInt,
+  moe: MoeSchema.nullable(),
+  tiedEmbeddings: z.boolean(),
+  maxContext: positiveInt,
+  /** DeepSeek-V3 multi-token-prediction layers, stored in the checkpoint, skipped when serving. */
+  mtpLayers: z.number().int().nonnegative(),
+  /** Layers that attend over a sliding window only, and its size. */
+  slidingWindow: z.object({ window: positiveInt, layers: z.number().int().nonnegative() }).nullable(),
+  /** Bits of the stored (unquantized) weights: 16 for bf16/fp16, 32 for fp32. */
+  storedBits: z.number().positive(),
+});
+export type Architecture = z.infer<typeof ArchitectureSchema>;
+export type GqaAttention = z.infer<typeof GqaAttentionSchema>;
+export type MlaAttention = z.infer<typeof MlaAttentionSchema>;
+export type Moe = z.infer<typeof MoeSchema>;
+
+/** transformers model_type values gpuplan knows how to count. */
+export const SUPPORTED_MODEL_TYPES = [
+  'llama',
+  'mistral',
+  'qwen2',
+  'qwen3',
+  'mixtral',
+  'qwen2_moe',
+  'qwen3_moe',
+  'deepseek_v2',
+  'deepseek_v3',
+] as const;
+
+const DTYPE_BITS: Record<string, number> = { bfloat16: 16, float16: 16, float32: 32 };
+
+function requireField<T>(value: T | null | undefined, field: string, where: string): T {
+  if (value === undefined || value === null) {
+    throw new UserError(`${where}: config field "${field}" is required for this architecture but missing`);
+  }
+  return value;
+}
+
+function countMoeLayers(config: HfConfig): number {
+  const layers = config.num_hidden_layers;
+  let count = 0;
+  for (let i = 0; i < layers; i++) {
+    if (config.model_type.startsWith('deepseek')) {
+      // modeling_deepseek.py: MoE when layer_idx >= first_k_dense_replace and layer_idx % moe_layer_freq == 0
+      const firstDense = config.first_k_dense_replace ?? 0;
+      const freq = config.moe_layer_freq ?? 1;
+      if (i >= firstDense && i % freq === 0) count++;
+    } else if (config.model_type === 'mixtral') {
+      count++;
+    } else {
+      // modeling_qwen2_moe.py / qwen3_moe: (layer_idx not in mlp_only_layers) and (layer_idx + 1) % decoder_sparse_step == 0
+      const step = config.decoder_sparse_step ?? 1;
+      const denseOnly = new Set(config.mlp_only_layers ?? []);
+      if (!denseOnly.has(i) && (i + 1) % step === 0) count++;
+    }
+  }
+  return count;
+}
+
+function moeFromConfig(config: HfConfig, where: string): Architecture['moe'] {
+  const type = config.model_type;
+  if (type === 'mixtral') {
+    return {
+      routedExperts: requireField(config.num_local_experts, 'num_local_experts', where),
+      sharedExperts: 0,
+      expertsPerToken: requireField(config.num_experts_per_tok, 'num_experts_per_tok', where),
+      expertIntermediateSize: requireField(config.intermediate_size, 'intermediate_size', where),
+      sharedExpertIntermediateSize: 0,
+      moeLayers: countMoeLayers(config),
+      routerBias: false,
+      sharedExpertGate: false,
+    };
+  }
+  if (type === 'qwen2_moe' || type === 'qwen3_moe') {
+    const sharedSize = config.shared_expert_intermediate_size ?? 0;
+    return {
+      routedExperts: requireField(config.num_experts, 'num_experts', where),
+      sharedExperts: sharedSize > 0 ? 1 : 0,
+      expertsPerToken: requireField(config.num_experts_per_tok, 'num_experts_per_tok', where),
+      expertIntermediateSize: requireField(config.moe_intermediate_size, 'moe_intermediate_size', where),
+      sharedExpertIntermediateSize: sharedSize,
+      moeLayers: countMoeLayers(config),
+      routerBias: false,
+      sharedExpertGate: sharedSize > 0,
+    };
+  }
+  if (type === 'deepseek_v2' || type === 'deepseek_v3') {
+    if (!config.n_routed_experts) return null;
+    const expertSize = requireField(config.moe_intermediate_size, 'moe_intermediate_size', where);
+    const shared = config.n_shared_experts ?? 0;
+    return {
+      routedExperts: config.n_routed_experts,
+      sharedExperts: shared,
+      expertsPerToken: requireField(config.num_experts_per_tok, 'num_experts_per_tok', where),
+      expertIntermediateSize: expertSize,
+      // DeepseekV2MoE builds the shared experts as one MLP of moe_intermediate_size × n_shared_experts.
+      sharedExpertIntermediateSize: expertSize * shared,
+      moeLayers: countMoeLayers(config),
+      routerBias: config.topk_method === 'noaux_tc',
+      sharedExpertGate: false,
+    };
+  }
+  return null;
+}
+
+function attentionFromConfig(config: HfConfig, where: string): Architecture['attention'] {
+  const heads = config.num_attention_heads;
+  if (config.model_type === 'deepseek_v2' || config.model_type === 'deepseek_v3') {
+    return {
+      kind: 'mla',
+      heads,
+      qLoraRank: config.q_lora_rank ?? null,
+      kvLoraRank: requireField(config.kv_lora_rank, 'kv_lora_rank', where),
+      qkNopeHeadDim: requireField(config.qk_nope_head_dim, 'qk_nope_head_dim', where),
+      qkRopeHeadDim: requireField(config.qk_rope_head_dim, 'qk_rope_head_dim', where),
+      vHeadDim: requireField(config.v_head_dim, 'v_head_dim', where),
+    };
+  }
+  const headDim = config.head_dim ?? config.hidden_size / heads;
+  if (!Number.isInteger(headDim)) {
+    throw new UserError(`${where}: hidden_size ${config.hidden_size} is not divisible by num_attention_heads ${heads}; set head_dim`);
+  }
+  const qwen2Family = config.model_type === 'qwen2' || config.model_type === 'qwen2_moe';
+  return {
+    kind: 'gqa',
+    heads,
+    kvHeads: config.num_key_value_heads ?? heads,
+    headDim,
+    qkvBias: qwen2Family || config.attention_bias === true,
+    outputBias: config.attention_bias === true,
+    qkNorm: config.model_type === 'qwen3' || config.model_type === 'qwen3_moe',
+  };
+}
+
+function slidingWindowFromConfig(config: HfConfig): Architecture['slidingWindow'] {
+  const window = config.sliding_window;
+  if (!window || window >= config.max_position_embeddings) return null;
+  if (config.model_type === 'mistral' || config.model_type === 'mixtral') {
+    return { window, layers: config.num_hidden_layers };
+  }
+  if (config.model_type.startsWith('qwen') && config.use_sliding_window === true) {
+    // Qwen2 applies the window to layers from max_window_layers upward.
+    const full = Math.min(config.max_window_layers ?? config.num_hidden_layers, config.num_hidden_layers);
+    return { window, layers: config.num_hidden_layers - full };
+  }
+  return null;
+}
+
+/** Turns a Hugging Face config.json into the architecture gpuplan counts with. */
+export function architectureFromConfig(config: HfConfig, where: string): Architecture {
+  if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(config.model_type)) {
+    throw new UserError(
+      `${where}: model_type "${config.model_type}" is not supported; supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`,
+    );
+  }
+  const moe = moeFromConfig(config, where);
+  const denseIntermediateSize =
+    config.intermediate_size ?? requireField(config.moe_intermediate_size, 'intermediate_size', where);
+  const dtype = config.torch_dtype ?? config.dtype ?? 'bfloat16';
+  return ArchitectureSchema.parse({
+    modelType: config.model_type,
+    vocabSize: config.vocab_size,
+    hiddenSize: config.hidden_size,
+    layers: config.num_hidden_layers,
+    attention: attentionFromConfig(config, where),
+    denseIntermediateSize,
+    moe,
+    tiedEmbeddings: config.tie_word_embeddings ?? false,
+    maxContext: config.max_position_embeddings,
+    mtpLayers: config.num_nextn_predict_layers ?? 0,
+    slidingWindow: slidingWindowFromConfig(config),
+    storedBits: DTYPE_BITS[dtype] ?? 16,
+  });
+}

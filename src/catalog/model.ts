@@ -1,0 +1,130 @@
+import { existsSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import { UserError } from '../util/errors.js';
+import { architectureFromConfig, type Architecture } from './architecture.js';
+import type { Catalog } from './load.js';
+import { parseWith } from './load.js';
+import { findCatalogModel } from './lookup.js';
+import { HfConfigSchema, type Artifact, type HfConfig } from './schema.js';
+
+/** A model as the memory model sees it, wherever it came from. */
+export interface ModelSpec {
+  id: string;
+  name: string;
+  hfRepo: string | null;
+  /** Null for a bare parameter count (`--model 20b`): weights and training terms only. */
+  architecture: Architecture | null;
+  /** Set only for a bare parameter count. */
+  declaredParams: number | null;
+  artifacts: Artifact[];
+  distills: string[];
+  publishedParams: number | null;
+  publishedActiveParams: number | null;
+  /** The quantization the published checkpoint is stored in. */
+  nativeQuantization: string;
+  /** Where the spec came from, for the output. */
+  origin: string;
+}
+
+const TORCH_DTYPE_QUANT: Record<string, string> = { bfloat16: 'bf16', float16: 'fp16', float32: 'fp32' };
+
+/** The quantization a checkpoint is stored in, from its quantization_config or dtype. */
+export function nativeQuantizationOf(config: HfConfig): string {
+  const q = config.quantization_config as Record<string, unknown> | undefined;
+  const method = typeof q?.quant_method === 'string' ? q.quant_method : undefined;
+  const bits = typeof q?.bits === 'number' ? q.bits : 4;
+  switch (method) {
+    case 'fp8':
+      return 'fp8';
+    case 'awq':
+      return 'awq-int4';
+    case 'gptq':
+      return bits === 8 ? 'gptq-int8' : 'gptq-int4';
+    case 'bitsandbytes':
+      return 'bnb-nf4';
+    case 'mxfp4':
+      return 'mxfp4';
+    default:
+      return TORCH_DTYPE_QUANT[config.torch_dtype ?? config.dtype ?? 'bfloat16'] ?? 'bf16';
+  }
+}
+
+function fromConfigFile(catalog: Catalog, path: string): ModelSpec {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UserError(`${path}: not a readable JSON config (${(error as Error).message.split('\n')[0]})`);
+  }
+  const config = parseWith(HfConfigSchema, raw, path);
+  const architecture = architectureFromConfig(config, path);
+  // A config identical in architecture to a catalog entry gets that entry's published artifacts.
+  const twin = catalog.models.find((m) => isDeepStrictEqual(m.architecture, architecture));
+  const name = typeof (raw as { _name_or_path?: unknown })._name_or_path === 'string'
+    ? String((raw as { _name_or_path: string })._name_or_path)
+    : path;
+  return {
+    id: twin?.id ?? path,
+    name: twin?.name ?? name,
+    hfRepo: twin?.hfRepo ?? null,
+    architecture,
+    declaredParams: null,
+    artifacts: twin?.artifacts ?? [],
+    distills: twin?.distills ?? [],
+    publishedParams: twin?.publishedParams ?? null,
+    publishedActiveParams: twin?.publishedActiveParams ?? null,
+    nativeQuantization: nativeQuantizationOf(config),
+    origin: twin ? `${path} (same architecture as catalog entry ${twin.id})` : path,
+  };
+}
+
+const PARAM_COUNT = /^(\d+(?:\.\d+)?)\s*([bm])$/i;
+
+/** `20b`, `7.5B`, `350m`: a model known only by its parameter count. */
+export function parseParamCount(text: string): number | null {
+  const match = PARAM_COUNT.exec(text.trim());
+  if (!match?.[1] || !match[2]) return null;
+  return Number(match[1]) * (match[2].toLowerCase() === 'b' ? 1e9 : 1e6);
+}
+
+/** Resolves `--model`: a catalog id or alias, a path to a config.json, or a parameter count. */
+export function resolveModel(catalog: Catalog, arg: string): ModelSpec {
+  if (arg.startsWith('hf:')) {
+    throw new UserError(`model "${arg}": Hugging Face hub import is not available in this version; pass a catalog id or a path to the repo's config.json`);
+  }
+  if (arg.endsWith('.json') || (existsSync(arg) && statSync(arg).isFile())) {
+    if (!existsSync(arg)) throw new UserError(`model config "${arg}": no such file`);
+    return fromConfigFile(catalog, arg);
+  }
+  const count = parseParamCount(arg);
+  if (count !== null) {
+    return {
+      id: arg.toLowerCase(),
+      name: `generic ${arg} dense model`,
+      hfRepo: null,
+      architecture: null,
+      declaredParams: count,
+      artifacts: [],
+      distills: [],
+      publishedParams: null,
+      publishedActiveParams: null,
+      nativeQuantization: 'bf16',
+      origin: 'parameter count given on the command line',
+    };
+  }
+  const entry = findCatalogModel(catalog, arg);
+  return {
+    id: entry.id,
+    name: entry.name,
+    hfRepo: entry.hfRepo,
+    architecture: entry.architecture,
+    declaredParams: null,
+    artifacts: entry.artifacts,
+    distills: entry.distills,
+    publishedParams: entry.publishedParams,
+    publishedActiveParams: entry.publishedActiveParams ?? null,
+    nativeQuantization: nativeQuantizationOf(entry.config),
+    origin: entry.file,
+  };
+}

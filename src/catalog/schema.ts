@@ -1,0 +1,161 @@
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+const slug = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lowercase letters, digits, ".", "_" or "-"');
+
+export const ENGINE_IDS = ['vllm', 'sglang', 'ollama', 'llamacpp'] as const;
+export const EngineIdSchema = z.enum(ENGINE_IDS);
+export type EngineId = z.infer<typeof EngineIdSchema>;
+
+export const GPU_ARCHITECTURES = ['volta', 'turing', 'ampere', 'ada', 'hopper', 'blackwell', 'cdna3'] as const;
+
+export const GpuSchema = z.strictObject({
+  id: slug,
+  name: z.string().min(1),
+  family: slug,
+  aliases: z.array(z.string().min(1)).default([]),
+  vendor: z.enum(['nvidia', 'amd']),
+  segment: z.enum(['datacenter', 'workstation', 'consumer']),
+  architecture: z.enum(GPU_ARCHITECTURES),
+  /** CUDA compute capability ("8.0") or the AMD gfx target ("gfx942"). */
+  computeCapability: z.string().regex(/^(\d+\.\d+|gfx\d+)$/),
+  /** Usable memory as `nvidia-smi` / `rocm-smi` reports it, in bytes. */
+  memoryBytes: positiveInt,
+  memoryBandwidthGBs: z.number().positive(),
+  bf16Tflops: z.number().positive(),
+  fp8Tflops: z.number().positive().nullable(),
+  int8Tops: z.number().positive().nullable(),
+  interconnect: z.strictObject({
+    kind: z.enum(['nvlink', 'pcie', 'xgmi']),
+    bandwidthGBs: z.number().positive(),
+  }),
+  maxPerNode: positiveInt,
+  pricePerHour: z.number().positive(),
+  priceSource: z.string().min(1),
+});
+export type Gpu = z.infer<typeof GpuSchema>;
+
+/** Parameter groups a quantization may leave at 16-bit (see memory/params.ts). */
+export const PARAM_GROUPS = [
+  'embeddings',
+  'lmHead',
+  'attention',
+  'mlp',
+  'sharedExperts',
+  'routedExperts',
+  'router',
+  'norms',
+] as const;
+export const ParamGroupSchema = z.enum(PARAM_GROUPS);
+export type ParamGroup = z.infer<typeof ParamGroupSchema>;
+
+export const QuantizationSchema = z.strictObject({
+  id: slug,
+  name: z.string().min(1),
+  aliases: z.array(z.string().min(1)).default([]),
+  format: z.enum(['safetensors', 'gguf']),
+  /** Effective bits per quantized weight, scales and zero points included. */
+  bitsPerWeight: z.number().positive().max(32),
+  /** The headline figure users know the format by (4 for Q4_K_M, 1.58 for the dynamic IQ1_S). */
+  nominalBits: z.number().positive().max(32),
+  keepsFullPrecision: z.array(ParamGroupSchema).default([]),
+  engines: z.array(EngineIdSchema).min(1),
+  /** Lowest NVIDIA compute capability the engines run it on. */
+  minComputeCapability: z.string().regex(/^\d+\.\d+$/),
+  /** Compute capability from which it runs natively (FP8 tensor cores); below it a weight-only kernel is used. */
+  nativeComputeCapability: z.string().regex(/^\d+\.\d+$/).nullable().default(null),
+  /** Value for `vllm serve --quantization`, or null when vLLM reads it from the checkpoint. */
+  vllmQuantizationFlag: z.string().nullable().default(null),
+  qualityRank: z.number().min(0).max(100),
+  source: z.string().min(1),
+});
+export type Quantization = z.infer<typeof QuantizationSchema>;
+
+const nullablePositiveInt = positiveInt.nullable();
+
+/**
+ * The subset of a Hugging Face `config.json` gpuplan reads, with the field names
+ * exactly as transformers writes them. Unknown keys are kept (configs carry many).
+ */
+export const HfConfigSchema = z.looseObject({
+  architectures: z.array(z.string()).optional(),
+  model_type: z.string().min(1),
+  vocab_size: positiveInt,
+  hidden_size: positiveInt,
+  intermediate_size: positiveInt.optional(),
+  num_hidden_layers: positiveInt,
+  num_attention_heads: positiveInt,
+  num_key_value_heads: positiveInt.nullish(),
+  head_dim: positiveInt.nullish(),
+  max_position_embeddings: positiveInt,
+  tie_word_embeddings: z.boolean().optional(),
+  torch_dtype: z.string().optional(),
+  dtype: z.string().optional(),
+  attention_bias: z.boolean().optional(),
+  // Mixtral / Qwen-MoE style experts
+  num_local_experts: positiveInt.optional(),
+  num_experts: positiveInt.optional(),
+  num_experts_per_tok: positiveInt.optional(),
+  moe_intermediate_size: positiveInt.optional(),
+  shared_expert_intermediate_size: nonNegativeInt.optional(),
+  decoder_sparse_step: positiveInt.optional(),
+  mlp_only_layers: z.array(nonNegativeInt).optional(),
+  // DeepSeek-V2/V3 experts and MLA
+  n_routed_experts: positiveInt.nullish(),
+  n_shared_experts: nonNegativeInt.nullish(),
+  first_k_dense_replace: nonNegativeInt.optional(),
+  moe_layer_freq: positiveInt.optional(),
+  topk_method: z.string().optional(),
+  q_lora_rank: nullablePositiveInt.optional(),
+  kv_lora_rank: positiveInt.optional(),
+  qk_nope_head_dim: positiveInt.optional(),
+  qk_rope_head_dim: positiveInt.optional(),
+  v_head_dim: positiveInt.optional(),
+  num_nextn_predict_layers: nonNegativeInt.optional(),
+  // Sliding-window attention
+  sliding_window: positiveInt.nullish(),
+  use_sliding_window: z.boolean().optional(),
+  max_window_layers: nonNegativeInt.optional(),
+  quantization_config: z.looseObject({}).optional(),
+});
+export type HfConfig = z.infer<typeof HfConfigSchema>;
+
+export const ArtifactSchema = z.strictObject({
+  quantization: slug,
+  format: z.enum(['safetensors', 'gguf']),
+  /** `hf:org/name`, `hf:org/name/file-or-folder`, or `ollama:name:tag`. */
+  source: z.string().regex(/^(hf|ollama):\S+$/, 'must start with hf: or ollama:'),
+  /** Real size on disk in bytes when the publisher states it (index total_size, file sizes). */
+  bytes: positiveInt.nullable().default(null),
+  /** Whether the checkpoint carries DeepSeek's multi-token-prediction layer (engines skip it when serving). */
+  includesMtp: z.boolean().default(false),
+  /** Where `bytes` comes from. */
+  sizeSource: z.string().optional(),
+});
+export type Artifact = z.infer<typeof ArtifactSchema>;
+
+export const ModelEntrySchema = z.strictObject({
+  id: slug,
+  name: z.string().min(1),
+  aliases: z.array(z.string().min(1)).default([]),
+  hfRepo: z.string().regex(/^[\w.-]+\/[\w.-]+$/),
+  /** Parameter counts the publisher states, for checking the computed ones. */
+  publishedParams: z.number().positive(),
+  publishedActiveParams: z.number().positive().optional(),
+  paramsSource: z.string().min(1),
+  /** Smaller models distilled from this one, suggested when it does not fit. */
+  distills: z.array(slug).default([]),
+  config: HfConfigSchema,
+  artifacts: z.array(ArtifactSchema).default([]),
+});
+export type ModelEntry = z.infer<typeof ModelEntrySchema>;
+
+export const ModelFileSchema = z.strictObject({
+  family: z.string().min(1),
+  source: z.string().min(1),
+  models: z.array(ModelEntrySchema).min(1),
+});
+
+export const GpuFileSchema = z.array(GpuSchema).min(1);
+export const QuantizationFileSchema = z.array(QuantizationSchema).min(1);

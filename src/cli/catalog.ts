@@ -1,0 +1,87 @@
+import { loadCatalog } from '../catalog/load.js';
+import { countParams } from '../memory/params.js';
+import { formatCount, GiB } from '../memory/units.js';
+import { UserError } from '../util/errors.js';
+import { closest } from '../util/closest.js';
+import { EXIT, type Io } from './main.js';
+
+const KINDS = ['models', 'gpus', 'quants'] as const;
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+export function runCatalog(what: string, options: { json?: boolean }, io: Io): number {
+  const kind = KINDS.find((k) => k === what.toLowerCase());
+  if (!kind) {
+    throw new UserError(`unknown catalog "${what}"; valid: ${KINDS.join(', ')} (closest: ${closest(what, KINDS, 1).join('')})`);
+  }
+  const catalog = loadCatalog();
+  if (kind === 'models') {
+    const models = catalog.models.map((m) => {
+      const params = countParams(m.architecture);
+      return {
+        id: m.id,
+        name: m.name,
+        aliases: m.aliases,
+        hfRepo: m.hfRepo,
+        params: params.total,
+        activeParams: Math.round(params.active),
+        maxContext: m.architecture.maxContext,
+        attention: m.architecture.attention.kind,
+        artifacts: m.artifacts,
+      };
+    });
+    if (options.json) io.out(`${JSON.stringify(models, null, 2)}\n`);
+    else
+      io.out(
+        table([
+          ['id', 'params', 'active', 'context', 'attention', 'artifacts'],
+          ...models.map((m) => [
+            m.id,
+            formatCount(m.params),
+            formatCount(m.activeParams),
+            String(m.maxContext),
+            m.attention,
+            m.artifacts.map((a) => a.quantization).join(','),
+          ]),
+        ]),
+      );
+  } else if (kind === 'gpus') {
+    if (options.json) io.out(`${JSON.stringify(catalog.gpus, null, 2)}\n`);
+    else
+      io.out(
+        table([
+          ['id', 'name', 'memory', 'GB/s', 'bf16 TFLOPS', 'arch', '$/h'],
+          ...catalog.gpus.map((g) => [
+            g.id,
+            g.name,
+            `${(g.memoryBytes / GiB).toFixed(1)} GiB`,
+            String(g.memoryBandwidthGBs),
+            String(g.bf16Tflops),
+            `${g.architecture} ${g.computeCapability}`,
+            g.pricePerHour.toFixed(2),
+          ]),
+        ]),
+      );
+  } else {
+    if (options.json) io.out(`${JSON.stringify(catalog.quantizations, null, 2)}\n`);
+    else
+      io.out(
+        table([
+          ['id', 'name', 'format', 'bits/weight', 'engines', 'min CC', 'quality'],
+          ...catalog.quantizations.map((q) => [
+            q.id,
+            q.name,
+            q.format,
+            String(q.bitsPerWeight),
+            q.engines.join(','),
+            q.minComputeCapability,
+            String(q.qualityRank),
+          ]),
+        ]),
+      );
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { loadCatalog, type Catalog } from '../catalog/load.js';
+import { findGpu, findQuantization } from '../catalog/lookup.js';
+import { resolveModel, type ModelSpec } from '../catalog/model.js';
+import type { Artifact, Quantization } from '../catalog/schema.js';
+import { estimate, MODES, type Estimate, type EstimateInput } from '../memory/estimate.js';
+import { KV_DTYPE_BYTES, KV_DTYPES } from '../memory/kvcache.js';
+import { formatBytes, formatCount } from '../memory/units.js';
+import type { ZeroStage } from '../memory/training.js';
+import { UserError } from '../util/errors.js';
+import { EXIT, type Io } from './main.js';
+import { choice, parseOptions, wholeNumber } from './parse.js';
+
+/** Inference context when none is given (DESIGN.md), capped at the model's maximum. */
+export const DEFAULT_CONTEXT = 32768;
+/** Training sequence length when none is given. */
+export const DEFAULT_TRAINING_SEQUENCE = 2048;
+/** The base format QLoRA quantizes frozen weights to (Dettmers et al. 2023). */
+const QLORA_BASE = 'bnb-nf4';
+
+const EstimateOptionsSchema = z.object({
+  model: z.string().min(1),
+  quant: z.string().optional(),
+  context: wholeNumber().optional(),
+  concurrency: wholeNumber(),
+  tp: wholeNumber(),
+  pp: wholeNumber(),
+  gpu: z.string().optional(),
+  kvDtype: choice(KV_DTYPES),
+  mode: choice(MODES),
+  zero: wholeNumber(0).max(3, 'valid ZeRO stages: 0, 1, 2, 3'),
+  dp: wholeNumber(),
+  microBatch: wholeNumber(),
+  loraRank: wholeNumber(),
+  checkpointing: z.boolean(),
+  json: z.boolean().optional(),
+});
+type EstimateOptions = z.infer<typeof EstimateOptionsSchema>;
+
+/** The artifact published for a quantization, preferring one whose size is known. */
+export function artifactFor(model: ModelSpec, quant: Quantization): Artifact | null {
+  const matching = model.artifacts.filter((a) => a.quantization === quant.id);
+  return matching.find((a) => a.bytes !== null) ?? matching[0] ?? null;
+}
+
+function buildInput(catalog: Catalog, o: EstimateOptions): EstimateInput {
+  const model = resolveModel(catalog, o.model);
+  const quantization = findQuantization(catalog, o.quant ?? model.nativeQuantization);
+  const maxContext = model.architecture?.maxContext ?? Number.POSITIVE_INFINITY;
+  const inference = o.mode === 'inference';
+  const context = o.context ?? (inference ? Math.min(DEFAULT_CONTEXT, maxContext) : DEFAULT_TRAINING_SEQUENCE);
+  if (context > maxContext) {
+    throw new UserError(`option --context "${context}": ${model.id} supports at most ${maxContext} tokens (max_position_embeddings)`);
+  }
+  const heads = model.architecture?.attention.heads;
+  if (heads !== undefined && heads % o.tp !== 0) {
+    throw new UserError(`option --tp "${o.tp}": must divide the ${heads} attention heads of ${model.id}`);
+  }
+  const layers = model.architecture?.layers;
+  if (layers !== undefined && o.pp > layers) {
+    throw new UserError(`option --pp "${o.pp}": ${model.id} has only ${layers} layers`);
+  }
+  return {
+    model,
+    quantization,
+    artifact: artifactFor(model, quantization),
+    kvDtype: o.kvDtype,
+    context,
+    concurrency: o.concurrency,
+    tp: o.tp,
+    pp: o.pp,
+    gpu: o.gpu ? findGpu(catalog, o.gpu) : null,
+    mode: o.mode,
+    training: {
+      zero: o.zero as ZeroStage,
+      dataParallel: o.dp,
+      checkpointing: o.checkpointing,
+      microBatch: o.microBatch,
+      loraRank: o.loraRank,
+      qloraBase: findQuantization(catalog, QLORA_BASE),
+    },
+  };
+}
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? text : text + ' '.repeat(width - text.length);
+}
+
+export function formatEstimate(e: Estimate): string {
+  const lines: string[] = [];
+  lines.push(`${e.modelName} (${e.model}) — ${e.origin}`);
+  const active = e.activeParams < e.params ? `, ${formatCount(e.activeParams)} active per token` : '';
+  const mtp = e.mtpParams > 0 ? ` (+ ${formatCount(e.mtpParams)} MTP module, not served)` : '';
+  lines.push(`Parameters     ${formatCount(e.params)} total${active}${mtp} — ${e.params.toLocaleString('en-US')} exactly`);
+  lines.push(`Quantization   ${e.quantization}${e.artifact ? ` — ${e.artifact}` : ' — no published artifact; size from the formula'}`);
+  lines.push(`Weights        ${formatBytes(e.weightsBytes)} in all`);
+  if (e.kvBytesPerToken !== null) {
+    lines.push(`KV cache       ${e.kvBytesPerToken.toLocaleString('en-US')} B/token for the whole model (${e.kvDtype === 'auto' ? 'bf16' : e.kvDtype}, ${KV_DTYPE_BYTES[e.kvDtype]} B/element)`);
+  }
+  const workload =
+    e.mode === 'inference'
+      ? `${e.context.toLocaleString('en-US')} tokens × ${e.concurrency} sequence${e.concurrency > 1 ? 's' : ''}, TP ${e.tensorParallel} × PP ${e.pipelineParallel}`
+      : `${e.mode} fine-tune, sequence ${e.context.toLocaleString('en-US')}`;
+  lines.push(`Workload       ${workload}`);
+  lines.push('');
+  lines.push(e.tensorParallel * e.pipelineParallel > 1 || e.mode !== 'inference' ? 'Per GPU' : 'Memory');
+  const width = Math.max(...e.terms.map((t) => t.name.length), 8) + 2;
+  for (const term of e.terms) {
+    lines.push(`  ${pad(term.name, width)}${pad(formatBytes(term.bytes), 26)} ${term.formula}`);
+  }
+  lines.push(`  ${pad('total', width)}${formatBytes(e.perGpu.total)}`);
+  if (e.perGpu.capacity !== null && e.gpu) {
+    const headroom = e.perGpu.capacity - e.perGpu.total;
+    lines.push(`  ${pad('capacity', width)}${pad(formatBytes(e.perGpu.capacity), 26)} one ${e.gpu}`);
+    lines.push(
+      headroom >= 0
+        ? `  fits, ${formatBytes(headroom)} to spare`
+        : `  does NOT fit: ${formatBytes(-headroom)} short`,
+    );
+    if (e.kvCacheTokens !== null) {
+      lines.push(`  KV room left  ${e.kvCacheTokens.toLocaleString('en-US')} tokens after weights, activations and overhead`);
+    }
+  }
+  if (e.notes.length > 0) {
+    lines.push('', 'Notes');
+    for (const note of e.notes) lines.push(`  - ${note}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function runEstimate(options: Record<string, unknown>, io: Io): number {
+  const o = parseOptions(EstimateOptionsSchema, options);
+  const result = estimate(buildInput(loadCatalog(), o));
+  io.out(o.json ? `${JSON.stringify(result, null, 2)}\n` : formatEstimate(result));
+  if (result.fits === false) return EXIT.no;
+  return EXIT.ok;
+}

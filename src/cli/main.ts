@@ -1,0 +1,82 @@
+import { Command, CommanderError } from 'commander';
+import { UserError } from '../util/errors.js';
+import { VERSION } from '../version.js';
+
+/** Exit codes of the CLI contract (DESIGN.md). */
+export const EXIT = { ok: 0, no: 1, badInput: 2 } as const;
+
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const defaultIo: Io = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('gpuplan')
+    .description('Plan GPU deployments of open-weights LLMs: the cheapest hardware that really fits, and the files that run it.')
+    .version(VERSION)
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+
+  program
+    .command('estimate')
+    .description('Explain the memory one configuration needs, term by term (inference or training).')
+    .requiredOption('-m, --model <model>', 'catalog id or alias, path to a config.json, or a parameter count like 20b')
+    .option('-q, --quant <quant>', 'quantization (default: the checkpoint as published)')
+    .option('-c, --context <tokens>', 'tokens per sequence (inference default 32768 capped at the model maximum; training default 2048)')
+    .option('-n, --concurrency <n>', 'sequences held at once (inference)', '1')
+    .option('--tp <n>', 'tensor-parallel degree', '1')
+    .option('--pp <n>', 'pipeline-parallel degree', '1')
+    .option('--gpu <gpu>', 'GPU to check the per-GPU total against')
+    .option('--kv-dtype <dtype>', 'KV cache dtype: auto, fp8, q8_0, q4_0, …', 'auto')
+    .option('--mode <mode>', 'inference | full | lora | qlora', 'inference')
+    .option('--zero <stage>', 'training: ZeRO stage 0-3', '0')
+    .option('--dp <n>', 'training: data-parallel GPUs the ZeRO states are split over', '1')
+    .option('--micro-batch <n>', 'training: sequences per GPU per step', '1')
+    .option('--lora-rank <r>', 'training: LoRA rank', '16')
+    .option('--no-checkpointing', 'training: keep all activations (no gradient checkpointing)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runEstimate } = await import('./estimate.js');
+      setExit(runEstimate(opts, io));
+    });
+
+  program
+    .command('catalog')
+    .description('List the bundled catalogs.')
+    .argument('<what>', 'models | gpus | quants')
+    .option('--json', 'machine-readable output')
+    .action(async (what: string, opts: { json?: boolean }) => {
+      const { runCatalog } = await import('./catalog.js');
+      setExit(runCatalog(what, opts, io));
+    });
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. Never throws for user error. */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and version exit 0; everything else commander rejects is bad input
+      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (error instanceof UserError) {
+      io.err(`gpuplan: ${error.message}\n`);
+      return EXIT.badInput;
+    }
+    throw error;
+  }
+}

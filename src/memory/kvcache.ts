@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import type { Architecture } from '../catalog/architecture.js';
+import { pipelineStageLayers } from './weights.js';
+
+/**
+ * KV cache element sizes. `auto` follows the model's 16-bit dtype (vLLM's default);
+ * q8_0 and q4_0 are llama.cpp cache types (ggml block of 32 values: 34 and 18 bytes).
+ */
+export const KV_DTYPE_BYTES = {
+  auto: 2,
+  bf16: 2,
+  fp16: 2,
+  f16: 2,
+  fp8: 1,
+  fp8_e4m3: 1,
+  fp8_e5m2: 1,
+  q8_0: 34 / 32,
+  q4_0: 18 / 32,
+  f32: 4,
+} as const;
+export const KV_DTYPES = Object.keys(KV_DTYPE_BYTES) as [keyof typeof KV_DTYPE_BYTES, ...(keyof typeof KV_DTYPE_BYTES)[]];
+export const KvDtypeSchema = z.enum(KV_DTYPES);
+export type KvDtype = z.infer<typeof KvDtypeSchema>;
+
+export interface KvLayout {
+  /** Bytes per token of one layer, for the whole model (no parallelism). */
+  perLayerPerToken: number;
+  /** Bytes per token, whole model: what one extra token of context costs in total. */
+  perToken: number;
+  /** Bytes per token on one GPU under TP sharding (or MLA/GQA replication) and its PP stage. */
+  perTokenPerGpu: number;
+  /** Layers on the fullest pipeline stage. */
+  layersPerGpu: number;
+  /** KV heads one TP rank holds (GQA); 1 latent vector for MLA. */
+  headsPerGpu: number;
+  replicated: boolean;
+  formula: string;
+}
+
+/**
+ * KV cache bytes per token.
+ * - MHA/GQA: 2 (K and V) × layers × kv_heads × head_dim × bytes. With TP each rank
+ *   holds max(1, kv_heads / TP) heads: vLLM's ModelConfig.get_num_kv_heads
+ *   replicates heads when TP > kv_heads.
+ * - MLA (DeepSeek-V2/V3): one latent of kv_lora_rank + qk_rope_head_dim per layer,
+ *   no ×2, and every TP rank stores all of it (vLLM MLA backends).
+ */
+export function kvLayout(arch: Architecture, dtype: KvDtype, tp = 1, pp = 1): KvLayout {
+  const bytes = KV_DTYPE_BYTES[dtype];
+  const layersPerGpu = Math.max(...pipelineStageLayers(arch.layers, pp));
+  const a = arch.attention;
+  if (a.kind === 'mla') {
+    const latent = a.kvLoraRank + a.qkRopeHeadDim;
+    const perLayer = latent * bytes;
+    return {
+      perLayerPerToken: perLayer,
+      perToken: arch.layers * perLayer,
+      perTokenPerGpu: layersPerGpu * perLayer,
+      layersPerGpu,
+      headsPerGpu: 1,
+      replicated: tp > 1,
+      formula: `${arch.layers} layers × (kv_lora_rank ${a.kvLoraRank} + qk_rope_head_dim ${a.qkRopeHeadDim}) × ${bytes} B (MLA latent, replicated on every TP rank)`,
+    };
+  }
+  const perLayer = 2 * a.kvHeads * a.headDim * bytes;
+  const headsPerGpu = Math.max(1, Math.floor(a.kvHeads / tp));
+  return {
+    perLayerPerToken: perLayer,
+    perToken: arch.layers * perLayer,
+    perTokenPerGpu: layersPerGpu * 2 * headsPerGpu * a.headDim * bytes,
+    layersPerGpu,
+    headsPerGpu,
+    replicated: tp > a.kvHeads,
+    formula: `2 × ${arch.layers} layers × ${a.kvHeads} kv_heads × ${a.headDim} head_dim × ${bytes} B`,
+  };
+}
+
+/**
+ * KV bytes one sequence of `tokens` needs on one GPU. Sliding-window layers keep
+ * at most `window` tokens; the rest keep them all.
+ */
+export function kvBytesForSequence(arch: Architecture, kv: KvLayout, tokens: number): number {
+  const perLayerPerGpu = kv.perTokenPerGpu / kv.layersPerGpu;
+  const sw = arch.slidingWindow;
+  if (!sw) return kv.perTokenPerGpu * tokens;
+  const windowLayers = Math.round((sw.layers * kv.layersPerGpu) / arch.layers);
+  const fullLayers = kv.layersPerGpu - windowLayers;
+  return perLayerPerGpu * (fullLayers * tokens + windowLayers * Math.min(tokens, sw.window));
+}

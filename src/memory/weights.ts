@@ -1,0 +1,125 @@
+import type { Architecture } from '../catalog/architecture.js';
+import type { Artifact, ParamGroup, Quantization } from '../catalog/schema.js';
+import { attentionParams, gatedMlpParams, type ParamCount } from './params.js';
+
+/** Bits a 16-bit-kept group is stored at (bf16/fp16). */
+const FULL_PRECISION_BITS = 16;
+
+export interface WeightLayout {
+  /** Bytes of each decoder layer, in order (dense layers first, as DeepSeek and Mixtral lay them out). */
+  layers: number[];
+  embeddings: number;
+  lmHead: number;
+  /** Final norm and other replicated odds and ends. */
+  other: number;
+  total: number;
+  /** How `total` was obtained, for the user to check. */
+  formula: string;
+  /** True when `total` is the published artifact size rather than a formula. */
+  fromArtifact: boolean;
+}
+
+function bitsFor(group: ParamGroup, quant: Quantization, storedBits: number): number {
+  if (quant.keepsFullPrecision.includes(group)) return Math.min(storedBits, FULL_PRECISION_BITS);
+  return quant.bitsPerWeight;
+}
+
+/** Bytes of `count` parameters of a group under a quantization. */
+function groupBytes(count: number, group: ParamGroup, quant: Quantization, storedBits: number): number {
+  return (count * bitsFor(group, quant, storedBits)) / 8;
+}
+
+/** Formula bytes of the DeepSeek MTP module, to take it out of a checkpoint size that includes it. */
+function mtpBytes(arch: Architecture, params: ParamCount, quant: Quantization): number {
+  if (params.mtp === 0) return 0;
+  const embedAndHead = 2 * arch.vocabSize * arch.hiddenSize * arch.mtpLayers;
+  return (
+    groupBytes(params.mtp - embedAndHead, 'routedExperts', quant, arch.storedBits) +
+    groupBytes(embedAndHead, 'embeddings', quant, arch.storedBits)
+  );
+}
+
+/**
+ * Where the weight bytes sit: per decoder layer, embeddings, lm_head. From the
+ * published artifact size when known (scaled over the layout the formula gives),
+ * else from params × bits with the groups the quantization keeps at 16-bit.
+ */
+export function weightLayout(
+  arch: Architecture,
+  params: ParamCount,
+  quant: Quantization,
+  artifact?: Artifact | null,
+): WeightLayout {
+  const bits = arch.storedBits;
+  const h = arch.hiddenSize;
+  const moe = arch.moe;
+  const attention = groupBytes(attentionParams(arch), 'attention', quant, bits);
+  const norms = groupBytes(2 * h, 'norms', quant, bits);
+  const dense = groupBytes(gatedMlpParams(h, arch.denseIntermediateSize), 'mlp', quant, bits);
+  const moeLayers = moe?.moeLayers ?? 0;
+  const moeMlp =
+    moeLayers > 0
+      ? groupBytes(params.groups.routedExperts / moeLayers, 'routedExperts', quant, bits) +
+        groupBytes(params.groups.sharedExperts / moeLayers, 'sharedExperts', quant, bits) +
+        groupBytes(params.groups.router / moeLayers, 'router', quant, bits)
+      : 0;
+  const layers = Array.from({ length: arch.layers }, (_, i) =>
+    attention + norms + (i < arch.layers - moeLayers ? dense : moeMlp),
+  );
+  const embeddings = groupBytes(params.groups.embeddings, 'embeddings', quant, bits);
+  const lmHead = groupBytes(params.groups.lmHead, 'lmHead', quant, bits);
+  const other = groupBytes(h, 'norms', quant, bits);
+  const formulaTotal = layers.reduce((s, b) => s + b, 0) + embeddings + lmHead + other;
+  const kept = quant.keepsFullPrecision.length > 0 ? ` (${quant.keepsFullPrecision.join(', ')} at 16-bit)` : '';
+  const formula = `${params.total.toLocaleString('en-US')} params × ${quant.bitsPerWeight} bits / 8${kept}`;
+
+  if (!artifact?.bytes) {
+    return { layers, embeddings, lmHead, other, total: formulaTotal, formula, fromArtifact: false };
+  }
+  const mtp = artifact.includesMtp ? mtpBytes(arch, params, quant) : 0;
+  const served = artifact.bytes * (formulaTotal / (formulaTotal + mtp));
+  const scale = served / formulaTotal;
+  const mtpNote = mtp > 0 ? ` − MTP layer share ${(artifact.bytes - served).toExponential(3)} B (not loaded for serving)` : '';
+  return {
+    layers: layers.map((b) => b * scale),
+    embeddings: embeddings * scale,
+    lmHead: lmHead * scale,
+    other: other * scale,
+    total: served,
+    formula: `published ${artifact.source} = ${artifact.bytes.toLocaleString('en-US')} B${mtpNote}`,
+    fromArtifact: true,
+  };
+}
+
+/**
+ * Weight bytes on the fullest GPU when the model is split into `pp` pipeline
+ * stages of `tp` tensor-parallel ranks: each stage holds its share of layers,
+ * the first stage the embeddings and the last the lm_head, each sharded over TP
+ * (vocab-parallel).
+ */
+export function weightsPerGpu(layout: WeightLayout, tp: number, pp: number): number {
+  const counts = pipelineStageLayers(layout.layers.length, pp);
+  let start = 0;
+  let worst = 0;
+  for (let stage = 0; stage < pp; stage++) {
+    const count = counts[stage] ?? 0;
+    let bytes = layout.layers.slice(start, start + count).reduce((s, b) => s + b, 0);
+    start += count;
+    if (stage === 0) bytes += layout.embeddings;
+    if (stage === pp - 1) bytes += layout.lmHead + layout.other;
+    worst = Math.max(worst, bytes / tp);
+  }
+  return Math.ceil(worst);
+}
+
+/**
+ * Layers per pipeline stage as vLLM splits them (vllm/distributed/utils.py
+ * get_pp_indices): L // pp each, the remainder added to the stages before the
+ * last one, from the second-to-last backwards (the last stage holds the lm_head).
+ */
+export function pipelineStageLayers(layers: number, pp: number): number[] {
+  const counts = Array.from({ length: pp }, () => Math.floor(layers / pp));
+  const remaining = layers % pp;
+  for (let i = 2; i < remaining + 2; i++) counts[pp - i] = (counts[pp - i] ?? 0) + 1;
+  return counts;
+}
