@@ -127,6 +127,14 @@ function notesFor(input: EstimateInput, arch: Architecture | null, params: Param
         `engines skip it when serving unless MTP speculative decoding is turned on.`,
     );
   }
+  if (input.mode === 'inference' && arch) {
+    const kept = trainingActivations(arch, context, concurrency, false);
+    notes.push(
+      `Inference activations are transient: one forward pass at a time. Training keeps every layer's activations ` +
+        `for the backward pass — ${formatBytes(kept.bytes)} here (${kept.formula}) — which is where training-style ` +
+        `activation figures for inference come from.`,
+    );
+  }
   if (input.mode === 'inference' && input.quantization.nominalBits >= 16) {
     const fp16 = params.total * 2;
     notes.push(

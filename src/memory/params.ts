@@ -7,7 +7,10 @@ export interface ParamCount {
   /** Parameters the served model holds (MTP layers excluded), by group. */
   groups: ParamGroups;
   total: number;
-  /** Parameters touched per token: all but the routed experts not chosen. */
+  /**
+   * Parameters read per token: all but the routed experts not chosen and the
+   * embedding table, of which a token reads one row (unless tied to lm_head).
+   */
   active: number;
   /** DeepSeek-V3 multi-token-prediction module as stored in the checkpoint (own embedding and head copies included). */
   mtp: number;
@@ -89,7 +92,8 @@ export function countParams(arch: Architecture): ParamCount {
   };
   const total = Object.values(groups).reduce((sum, n) => sum + n, 0);
   const inactiveShare = arch.moe ? 1 - arch.moe.expertsPerToken / arch.moe.routedExperts : 0;
-  const active = total - groups.routedExperts * inactiveShare;
+  const embeddingLookup = arch.tiedEmbeddings ? 0 : groups.embeddings;
+  const active = total - groups.routedExperts * inactiveShare - embeddingLookup;
 
   // modeling_deepseek.py / DeepSeek's inference code: each MTP module is one MoE decoder layer
   // plus enorm, hnorm, eh_proj (2h → h) and shared_head.norm; the checkpoint also stores
