@@ -1,5 +1,5 @@
 /** gpuplan's library API: the CLI is a thin shell around these. */
-export { loadCatalog, BUNDLED_CATALOG_DIR, type Catalog, type CatalogModel } from './catalog/load.js';
+export { loadCatalog, BUNDLED_CATALOG_DIR, type Catalog, type CatalogModel } from './catalog/catalog.js';
 export { resolveModel, type ModelSpec } from './catalog/model.js';
 export { architectureFromConfig, type Architecture } from './catalog/architecture.js';
 export type { Gpu, Quantization, Artifact, HfConfig } from './catalog/schema.js';

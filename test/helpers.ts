@@ -1,25 +1,29 @@
 import { fileURLToPath } from 'node:url';
-import { loadCatalog, type Catalog } from '../src/catalog/load.js';
-import { findQuantization } from '../src/catalog/lookup.js';
-import { resolveModel, type ModelSpec } from '../src/catalog/model.js';
+import { BUNDLED_CATALOG_DIR, loadCatalog, type Catalog } from '../src/catalog/catalog.js';
+import { findCatalogModel, findQuantization } from '../src/catalog/lookup.js';
+import { parseParamCount, resolveParamCount, specFromCatalogEntry, type ModelSpec } from '../src/catalog/model.js';
 import { estimate, type Estimate, type EstimateInput } from '../src/memory/estimate.js';
 
-export const catalog: Catalog = loadCatalog();
+/** Loaded from the YAML sources (not the compiled JSON), so tests see catalog edits at once. */
+export const catalog: Catalog = await loadCatalog(BUNDLED_CATALOG_DIR);
 
 export const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
+/** A catalog model or a parameter count, resolved synchronously (config files: `await resolveModel`). */
 export function model(id: string): ModelSpec {
-  return resolveModel(catalog, id);
+  const count = parseParamCount(id);
+  if (count !== null) return resolveParamCount(id, count);
+  return specFromCatalogEntry(findCatalogModel(catalog, id));
 }
 
 /** An inference estimate with defaults a test can override. */
-type Overrides = Partial<Omit<EstimateInput, 'training'>> & { quant?: string; checkpointing?: boolean };
+type Overrides = Partial<Omit<EstimateInput, 'training'>> & { quant?: string; checkpointing?: boolean; eagerAttention?: boolean };
 
-export function estimateFor(id: string, overrides: Overrides = {}): Estimate {
-  const spec = model(id);
+export function estimateFor(id: string | ModelSpec, overrides: Overrides = {}): Estimate {
+  const spec = typeof id === 'string' ? model(id) : id;
   const quantization = findQuantization(catalog, overrides.quant ?? spec.nativeQuantization);
   const artifact = spec.artifacts.find((a) => a.quantization === quantization.id && a.bytes !== null) ?? null;
-  const { quant: _quant, checkpointing: _checkpointing, ...rest } = overrides;
+  const { quant: _quant, checkpointing: _checkpointing, eagerAttention: _eager, ...rest } = overrides;
   return estimate({
     model: spec,
     quantization,
@@ -35,6 +39,7 @@ export function estimateFor(id: string, overrides: Overrides = {}): Estimate {
       zero: 0,
       dataParallel: 1,
       checkpointing: overrides.checkpointing ?? true,
+      eagerAttention: overrides.eagerAttention ?? false,
       microBatch: 1,
       loraRank: 16,
       qloraBase: findQuantization(catalog, 'bnb-nf4'),

@@ -1,68 +1,16 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
 import { UserError } from '../util/errors.js';
-import { architectureFromConfig, type Architecture } from './architecture.js';
+import { architectureFromConfig } from './architecture.js';
 import {
   GpuFileSchema,
   ModelFileSchema,
   QuantizationFileSchema,
-  type Gpu,
-  type ModelEntry,
-  type Quantization,
 } from './schema.js';
 
-/** The catalogs shipped with the package (`<package>/catalogs`). */
-export const BUNDLED_CATALOG_DIR = fileURLToPath(new URL('../../catalogs/', import.meta.url));
-
-export interface CatalogModel extends ModelEntry {
-  architecture: Architecture;
-  /** The file the entry came from, for messages. */
-  file: string;
-}
-
-export interface Catalog {
-  gpus: Gpu[];
-  quantizations: Quantization[];
-  models: CatalogModel[];
-}
-
-/**
- * Describes a zod issue path against the parsed data: list items that carry an
- * `id` are named by it (`entry "a100-80g"`), the rest is the field path
- * (`field aliases[0]`).
- */
-function describePath(data: unknown, path: readonly PropertyKey[]): string {
-  const entries: string[] = [];
-  const fields: string[] = [];
-  let node: unknown = data;
-  for (const key of path) {
-    const child = node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined;
-    const id = (child as { id?: unknown } | undefined)?.id;
-    if (typeof key === 'number' && typeof id === 'string' && fields.every((f) => f === 'models')) {
-      entries.push(`entry "${id}"`);
-      fields.length = 0;
-    } else if (typeof key === 'number') {
-      fields.push(fields.length > 0 ? `${fields.pop()}[${key}]` : `entry #${key + 1}`);
-    } else {
-      fields.push(String(key));
-    }
-    node = child;
-  }
-  return [...entries, fields.length > 0 ? `field ${fields.join('.')}` : ''].filter(Boolean).join(', ');
-}
-
-/** Validates data against a schema; a failure names the file, the entry and the field. */
-export function parseWith<T extends z.ZodType>(schema: T, data: unknown, file: string): z.infer<T> {
-  const result = schema.safeParse(data);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  if (!issue) throw new UserError(`${file}: invalid`);
-  const where = describePath(data, issue.path);
-  throw new UserError(`${file}: ${where ? `${where}: ` : ''}${issue.message}`);
-}
+import type { Catalog, CatalogModel } from './catalog.js';
+import { parseWith } from './validate.js';
 
 export function readYamlFile(path: string, displayName = path): unknown {
   let text: string;
@@ -92,7 +40,8 @@ function checkUnique(kind: string, items: { id: string; aliases: string[] }[]): 
   }
 }
 
-export function loadCatalog(dir: string = BUNDLED_CATALOG_DIR): Catalog {
+/** Reads and validates a catalog directory (gpus.yaml, quantizations.yaml, models/*.yaml). */
+export function loadCatalogFromYaml(dir: string): Catalog {
   const display = (file: string) => relative(process.cwd(), file) || file;
   const gpuFile = join(dir, 'gpus.yaml');
   const quantFile = join(dir, 'quantizations.yaml');
@@ -115,6 +64,11 @@ export function loadCatalog(dir: string = BUNDLED_CATALOG_DIR): Catalog {
       }
       models.push({ ...entry, architecture: architectureFromConfig(entry.config, `${file}: entry "${entry.id}"`), file });
     }
+  }
+  const ids = new Set(models.map((m) => m.id));
+  for (const m of models) {
+    const missing = m.distills.find((d) => !ids.has(d));
+    if (missing) throw new UserError(`${m.file}: entry "${m.id}", field distills: unknown model "${missing}"`);
   }
   checkUnique('GPU', gpus);
   checkUnique('quantization', quantizations);

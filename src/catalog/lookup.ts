@@ -1,6 +1,6 @@
 import { closest, normalizeName } from '../util/closest.js';
 import { UserError } from '../util/errors.js';
-import type { Catalog, CatalogModel } from './load.js';
+import type { Catalog, CatalogModel } from './catalog.js';
 import type { Gpu, Quantization } from './schema.js';
 
 interface Named {

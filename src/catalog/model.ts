@@ -1,12 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
-import { isDeepStrictEqual } from 'node:util';
 import { UserError } from '../util/errors.js';
-import { architectureFromConfig, type Architecture } from './architecture.js';
-import type { Catalog } from './load.js';
-import { parseWith } from './load.js';
+import type { Architecture } from './architecture.js';
+import type { Catalog, CatalogModel } from './catalog.js';
 import { findCatalogModel } from './lookup.js';
-import { HfConfigSchema, type Artifact, type HfConfig } from './schema.js';
+import type { Artifact, HfConfig } from './schema.js';
 
 /** A model as the memory model sees it, wherever it came from. */
 export interface ModelSpec {
@@ -50,35 +47,6 @@ export function nativeQuantizationOf(config: HfConfig): string {
   }
 }
 
-function fromConfigFile(catalog: Catalog, path: string): ModelSpec {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new UserError(`${path}: not a readable JSON config (${(error as Error).message.split('\n')[0]})`);
-  }
-  const config = parseWith(HfConfigSchema, raw, path);
-  const architecture = architectureFromConfig(config, path);
-  // A config identical in architecture to a catalog entry gets that entry's published artifacts.
-  const twin = catalog.models.find((m) => isDeepStrictEqual(m.architecture, architecture));
-  const name = typeof (raw as { _name_or_path?: unknown })._name_or_path === 'string'
-    ? String((raw as { _name_or_path: string })._name_or_path)
-    : path;
-  return {
-    id: twin?.id ?? path,
-    name: twin?.name ?? name,
-    hfRepo: twin?.hfRepo ?? null,
-    architecture,
-    declaredParams: null,
-    artifacts: twin?.artifacts ?? [],
-    distills: twin?.distills ?? [],
-    publishedParams: twin?.publishedParams ?? null,
-    publishedActiveParams: twin?.publishedActiveParams ?? null,
-    nativeQuantization: nativeQuantizationOf(config),
-    origin: twin ? `${path} (same architecture as catalog entry ${twin.id})` : path,
-  };
-}
-
 const PARAM_COUNT = /^(\d+(?:\.\d+)?)\s*([bm])$/i;
 
 /** `20b`, `7.5B`, `350m`: a model known only by its parameter count. */
@@ -89,31 +57,38 @@ export function parseParamCount(text: string): number | null {
 }
 
 /** Resolves `--model`: a catalog id or alias, a path to a config.json, or a parameter count. */
-export function resolveModel(catalog: Catalog, arg: string): ModelSpec {
+export async function resolveModel(catalog: Catalog, arg: string): Promise<ModelSpec> {
   if (arg.startsWith('hf:')) {
     throw new UserError(`model "${arg}": Hugging Face hub import is not available in this version; pass a catalog id or a path to the repo's config.json`);
   }
   if (arg.endsWith('.json') || (existsSync(arg) && statSync(arg).isFile())) {
     if (!existsSync(arg)) throw new UserError(`model config "${arg}": no such file`);
-    return fromConfigFile(catalog, arg);
+    const { modelFromConfigFile } = await import('./config-file.js');
+    return modelFromConfigFile(catalog, arg);
   }
   const count = parseParamCount(arg);
-  if (count !== null) {
-    return {
-      id: arg.toLowerCase(),
-      name: `generic ${arg} dense model`,
-      hfRepo: null,
-      architecture: null,
-      declaredParams: count,
-      artifacts: [],
-      distills: [],
-      publishedParams: null,
-      publishedActiveParams: null,
-      nativeQuantization: 'bf16',
-      origin: 'parameter count given on the command line',
-    };
-  }
-  const entry = findCatalogModel(catalog, arg);
+  if (count !== null) return resolveParamCount(arg, count);
+  return specFromCatalogEntry(findCatalogModel(catalog, arg));
+}
+
+/** A model known only by its parameter count: weights and training terms, no KV or activations. */
+export function resolveParamCount(arg: string, count: number): ModelSpec {
+  return {
+    id: arg.toLowerCase(),
+    name: `generic ${arg} dense model`,
+    hfRepo: null,
+    architecture: null,
+    declaredParams: count,
+    artifacts: [],
+    distills: [],
+    publishedParams: null,
+    publishedActiveParams: null,
+    nativeQuantization: 'bf16',
+    origin: 'parameter count given on the command line',
+  };
+}
+
+export function specFromCatalogEntry(entry: CatalogModel): ModelSpec {
   return {
     id: entry.id,
     name: entry.name,

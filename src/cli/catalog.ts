@@ -1,4 +1,4 @@
-import { loadCatalog } from '../catalog/load.js';
+import { loadCatalog } from '../catalog/catalog.js';
 import { countParams } from '../memory/params.js';
 import { formatCount, GiB } from '../memory/units.js';
 import { UserError } from '../util/errors.js';
@@ -12,12 +12,12 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
 }
 
-export function runCatalog(what: string, options: { json?: boolean }, io: Io): number {
+export async function runCatalog(what: string, options: { json?: boolean }, io: Io): Promise<number> {
   const kind = KINDS.find((k) => k === what.toLowerCase());
   if (!kind) {
     throw new UserError(`unknown catalog "${what}"; valid: ${KINDS.join(', ')} (closest: ${closest(what, KINDS, 1).join('')})`);
   }
-  const catalog = loadCatalog();
+  const catalog = await loadCatalog();
   if (kind === 'models') {
     const models = catalog.models.map((m) => {
       const params = countParams(m.architecture);

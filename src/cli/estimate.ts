@@ -1,15 +1,14 @@
-import { z } from 'zod';
-import { loadCatalog, type Catalog } from '../catalog/load.js';
+import { loadCatalog, type Catalog } from '../catalog/catalog.js';
 import { findGpu, findQuantization } from '../catalog/lookup.js';
 import { resolveModel, type ModelSpec } from '../catalog/model.js';
 import type { Artifact, Quantization } from '../catalog/schema.js';
-import { estimate, MODES, type Estimate, type EstimateInput } from '../memory/estimate.js';
-import { KV_DTYPE_BYTES, KV_DTYPES } from '../memory/kvcache.js';
+import { estimate, type Estimate, type EstimateInput } from '../memory/estimate.js';
+import { KV_DTYPE_BYTES, type KvDtype } from '../memory/kvcache.js';
+import type { Mode } from '../memory/modes.js';
 import { formatBytes, formatCount } from '../memory/units.js';
 import type { ZeroStage } from '../memory/training.js';
 import { UserError } from '../util/errors.js';
 import { EXIT, type Io } from './main.js';
-import { choice, parseOptions, wholeNumber } from './parse.js';
 
 /** Inference context when none is given (DESIGN.md), capped at the model's maximum. */
 export const DEFAULT_CONTEXT = 32768;
@@ -18,24 +17,25 @@ export const DEFAULT_TRAINING_SEQUENCE = 2048;
 /** The base format QLoRA quantizes frozen weights to (Dettmers et al. 2023). */
 const QLORA_BASE = 'bnb-nf4';
 
-const EstimateOptionsSchema = z.object({
-  model: z.string().min(1),
-  quant: z.string().optional(),
-  context: wholeNumber().optional(),
-  concurrency: wholeNumber(),
-  tp: wholeNumber(),
-  pp: wholeNumber(),
-  gpu: z.string().optional(),
-  kvDtype: choice(KV_DTYPES),
-  mode: choice(MODES),
-  zero: wholeNumber(0).max(3, 'valid ZeRO stages: 0, 1, 2, 3'),
-  dp: wholeNumber(),
-  microBatch: wholeNumber(),
-  loraRank: wholeNumber(),
-  checkpointing: z.boolean(),
-  json: z.boolean().optional(),
-});
-type EstimateOptions = z.infer<typeof EstimateOptionsSchema>;
+/** The options commander hands over, already parsed by the parsers in options.ts. */
+export interface EstimateOptions {
+  model: string;
+  quant?: string;
+  context?: number;
+  concurrency: number;
+  tp: number;
+  pp: number;
+  gpu?: string;
+  kvDtype: KvDtype;
+  mode: Mode;
+  zero: `${ZeroStage}`;
+  dp: number;
+  microBatch: number;
+  loraRank: number;
+  checkpointing: boolean;
+  eagerAttention?: boolean;
+  json?: boolean;
+}
 
 /** The artifact published for a quantization, preferring one whose size is known. */
 export function artifactFor(model: ModelSpec, quant: Quantization): Artifact | null {
@@ -43,8 +43,8 @@ export function artifactFor(model: ModelSpec, quant: Quantization): Artifact | n
   return matching.find((a) => a.bytes !== null) ?? matching[0] ?? null;
 }
 
-function buildInput(catalog: Catalog, o: EstimateOptions): EstimateInput {
-  const model = resolveModel(catalog, o.model);
+async function buildInput(catalog: Catalog, o: EstimateOptions): Promise<EstimateInput> {
+  const model = await resolveModel(catalog, o.model);
   const quantization = findQuantization(catalog, o.quant ?? model.nativeQuantization);
   const maxContext = model.architecture?.maxContext ?? Number.POSITIVE_INFINITY;
   const inference = o.mode === 'inference';
@@ -72,9 +72,10 @@ function buildInput(catalog: Catalog, o: EstimateOptions): EstimateInput {
     gpu: o.gpu ? findGpu(catalog, o.gpu) : null,
     mode: o.mode,
     training: {
-      zero: o.zero as ZeroStage,
+      zero: Number(o.zero) as ZeroStage,
       dataParallel: o.dp,
       checkpointing: o.checkpointing,
+      eagerAttention: o.eagerAttention ?? false,
       microBatch: o.microBatch,
       loraRank: o.loraRank,
       qloraBase: findQuantization(catalog, QLORA_BASE),
@@ -128,9 +129,8 @@ export function formatEstimate(e: Estimate): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function runEstimate(options: Record<string, unknown>, io: Io): number {
-  const o = parseOptions(EstimateOptionsSchema, options);
-  const result = estimate(buildInput(loadCatalog(), o));
+export async function runEstimate(o: EstimateOptions, io: Io): Promise<number> {
+  const result = estimate(await buildInput(await loadCatalog(), o));
   io.out(o.json ? `${JSON.stringify(result, null, 2)}\n` : formatEstimate(result));
   if (result.fits === false) return EXIT.no;
   return EXIT.ok;

@@ -1,6 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
+import { MODES } from '../memory/modes.js';
+import { KV_DTYPES } from '../memory/kvcache.js';
+import { choice, wholeNumber } from './options.js';
+import type { EstimateOptions } from './estimate.js';
 
 /** Exit codes of the CLI contract (DESIGN.md). */
 export const EXIT = { ok: 0, no: 1, badInput: 2 } as const;
@@ -28,22 +32,23 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('Explain the memory one configuration needs, term by term (inference or training).')
     .requiredOption('-m, --model <model>', 'catalog id or alias, path to a config.json, or a parameter count like 20b')
     .option('-q, --quant <quant>', 'quantization (default: the checkpoint as published)')
-    .option('-c, --context <tokens>', 'tokens per sequence (inference default 32768 capped at the model maximum; training default 2048)')
-    .option('-n, --concurrency <n>', 'sequences held at once (inference)', '1')
-    .option('--tp <n>', 'tensor-parallel degree', '1')
-    .option('--pp <n>', 'pipeline-parallel degree', '1')
+    .option('-c, --context <tokens>', 'tokens per sequence (inference default 32768 capped at the model maximum; training default 2048)', wholeNumber())
+    .option('-n, --concurrency <n>', 'sequences held at once (inference)', wholeNumber(), 1)
+    .option('--tp <n>', 'tensor-parallel degree', wholeNumber(), 1)
+    .option('--pp <n>', 'pipeline-parallel degree', wholeNumber(), 1)
     .option('--gpu <gpu>', 'GPU to check the per-GPU total against')
-    .option('--kv-dtype <dtype>', 'KV cache dtype: auto, fp8, q8_0, q4_0, …', 'auto')
-    .option('--mode <mode>', 'inference | full | lora | qlora', 'inference')
-    .option('--zero <stage>', 'training: ZeRO stage 0-3', '0')
-    .option('--dp <n>', 'training: data-parallel GPUs the ZeRO states are split over', '1')
-    .option('--micro-batch <n>', 'training: sequences per GPU per step', '1')
-    .option('--lora-rank <r>', 'training: LoRA rank', '16')
+    .option('--kv-dtype <dtype>', `KV cache dtype: ${KV_DTYPES.join(', ')}`, choice(KV_DTYPES), 'auto')
+    .option('--mode <mode>', MODES.join(' | '), choice(MODES), 'inference')
+    .option('--zero <stage>', 'training: ZeRO stage 0-3', choice(['0', '1', '2', '3'] as const), '0')
+    .option('--dp <n>', 'training: data-parallel GPUs the ZeRO states are split over', wholeNumber(), 1)
+    .option('--micro-batch <n>', 'training: sequences per GPU per step', wholeNumber(), 1)
+    .option('--lora-rank <r>', 'training: LoRA rank', wholeNumber(), 16)
     .option('--no-checkpointing', 'training: keep all activations (no gradient checkpointing)')
+    .option('--eager-attention', 'training: attention that stores its score matrices (no flash attention)')
     .option('--json', 'machine-readable output')
-    .action(async (opts: Record<string, unknown>) => {
+    .action(async (opts: EstimateOptions) => {
       const { runEstimate } = await import('./estimate.js');
-      setExit(runEstimate(opts, io));
+      setExit(await runEstimate(opts, io));
     });
 
   program
@@ -53,7 +58,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'machine-readable output')
     .action(async (what: string, opts: { json?: boolean }) => {
       const { runCatalog } = await import('./catalog.js');
-      setExit(runCatalog(what, opts, io));
+      setExit(await runCatalog(what, opts, io));
     });
 
   return program;

@@ -63,28 +63,33 @@ export function inferenceActivationPeak(
 /**
  * Training activations per layer, Korthikanti et al. 2022 ("Reducing Activation
  * Recomputation in Large Transformer Models", eq. 1): s·b·h·(34 + 5·a·s/h) bytes
- * without recomputation; with full activation checkpointing only each layer's
- * input (2·s·b·h bytes) is kept, plus one layer's worth during its recomputation.
+ * without recomputation. The 5·a·s²·b part is the attention scores, softmax and
+ * dropout mask; FlashAttention / PyTorch SDPA (the default attention of current
+ * trainers) never materialises them, leaving 34·s·b·h. With full activation
+ * checkpointing only each layer's input (2·s·b·h bytes) is kept, plus one layer's
+ * worth while it is recomputed.
  */
 export function trainingActivations(
   arch: Architecture,
   sequenceLength: number,
   batch: number,
   checkpointing: boolean,
+  storesAttentionScores = false,
 ): ActivationPeak {
   const s = sequenceLength;
   const h = arch.hiddenSize;
   const heads = arch.attention.heads;
-  const perLayerFull = s * batch * h * (34 + (5 * heads * s) / h);
+  const scores = storesAttentionScores ? (5 * heads * s) / h : 0;
+  const perLayerFull = s * batch * h * (34 + scores);
+  const shape = storesAttentionScores
+    ? `s·b·h·(34 + 5·a·s/h), s=${s}, b=${batch}, h=${h}, a=${heads}`
+    : `34·s·b·h (flash attention: no score matrix), s=${s}, b=${batch}, h=${h}`;
   if (!checkpointing) {
-    return {
-      bytes: Math.ceil(arch.layers * perLayerFull),
-      formula: `${arch.layers} layers × s·b·h·(34 + 5·a·s/h) = ${arch.layers} × ${s}·${batch}·${h}·(34 + 5·${heads}·${s}/${h})`,
-    };
+    return { bytes: Math.ceil(arch.layers * perLayerFull), formula: `${arch.layers} layers × ${shape}` };
   }
   const kept = arch.layers * 2 * s * batch * h;
   return {
     bytes: Math.ceil(kept + perLayerFull),
-    formula: `checkpointed: ${arch.layers} layers × 2·s·b·h + one layer recomputed s·b·h·(34 + 5·a·s/h), s=${s}, b=${batch}, h=${h}`,
+    formula: `checkpointed: ${arch.layers} layers × 2·s·b·h + one layer recomputed ${shape}`,
   };
 }

@@ -7,10 +7,9 @@ import { runtimeOverhead } from './overhead.js';
 import { countParams, type ParamCount } from './params.js';
 import { fullFineTuneStates, loraParams, loraStates, type ZeroStage } from './training.js';
 import { formatBytes } from './units.js';
+import type { Mode } from './modes.js';
 import { weightLayout, weightsPerGpu, type WeightLayout } from './weights.js';
 
-export const MODES = ['inference', 'full', 'lora', 'qlora'] as const;
-export type Mode = (typeof MODES)[number];
 
 /** Tokens one prefill step processes when the engine is not given: vLLM's default chunked-prefill budget for online serving on large GPUs (vllm/engine/arg_utils.py). */
 export const DEFAULT_BATCHED_TOKENS = 8192;
@@ -31,6 +30,8 @@ export interface EstimateInput {
     zero: ZeroStage;
     dataParallel: number;
     checkpointing: boolean;
+    /** Eager attention keeps the a·s² score matrices; flash/SDPA does not. */
+    eagerAttention: boolean;
     microBatch: number;
     loraRank: number;
     /** The 4-bit base format QLoRA stores the frozen weights in. */
@@ -181,7 +182,7 @@ function trainingTerms(input: EstimateInput, arch: Architecture | null, params: 
     terms.push(loraStates(trainable));
   }
   if (arch) {
-    const act = trainingActivations(arch, input.context, t.microBatch, t.checkpointing);
+    const act = trainingActivations(arch, input.context, t.microBatch, t.checkpointing, t.eagerAttention);
     terms.push({ name: 'activations', bytes: act.bytes, formula: act.formula });
   }
   const overhead = runtimeOverhead(1, t.dataParallel);

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { Architecture } from '../catalog/architecture.js';
 import { pipelineStageLayers } from './weights.js';
 
@@ -18,9 +17,8 @@ export const KV_DTYPE_BYTES = {
   q4_0: 18 / 32,
   f32: 4,
 } as const;
-export const KV_DTYPES = Object.keys(KV_DTYPE_BYTES) as [keyof typeof KV_DTYPE_BYTES, ...(keyof typeof KV_DTYPE_BYTES)[]];
-export const KvDtypeSchema = z.enum(KV_DTYPES);
-export type KvDtype = z.infer<typeof KvDtypeSchema>;
+export type KvDtype = keyof typeof KV_DTYPE_BYTES;
+export const KV_DTYPES = Object.keys(KV_DTYPE_BYTES) as KvDtype[];
 
 export interface KvLayout {
   /** Bytes per token of one layer, for the whole model (no parallelism). */

@@ -39,9 +39,12 @@ describe('training memory', () => {
   it('activations: s·b·h·(34 + 5·a·s/h) per layer without recomputation, 2·s·b·h kept with it (Korthikanti et al. 2022, eq. 1)', () => {
     // Llama-3.1-8B: h=4096, a=32, 32 layers; s=4096, b=1.
     const perLayer = 4096 * 4096 * (34 + (5 * 32 * 4096) / 4096);
-    const off = estimateFor('llama-3.1-8b', { mode: 'lora', context: 4096, checkpointing: false });
-    const on = estimateFor('llama-3.1-8b', { mode: 'lora', context: 4096, checkpointing: true });
+    const off = estimateFor('llama-3.1-8b', { mode: 'lora', context: 4096, checkpointing: false, eagerAttention: true });
+    const on = estimateFor('llama-3.1-8b', { mode: 'lora', context: 4096, checkpointing: true, eagerAttention: true });
     expect(off.perGpu.activations).toBe(32 * perLayer);
     expect(on.perGpu.activations).toBe(32 * 2 * 4096 * 4096 + perLayer);
+    // Flash attention drops the 5·a·s² score term.
+    const flash = estimateFor('llama-3.1-8b', { mode: 'lora', context: 4096, checkpointing: false });
+    expect(flash.perGpu.activations).toBe(32 * 34 * 4096 * 4096);
   });
 });

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Times whole CLI runs against a bare `node -e 0` in the same run, and the pure
+// functions in-process. Prints medians; no assertions (CI load would make them flaky).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+
+const BIN = fileURLToPath(new URL('../bin/gpuplan.js', import.meta.url));
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function timeCommand(args) {
+  const samples = [];
+  for (let i = 0; i < RUNS + 2; i++) {
+    const start = performance.now();
+    const result = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    const elapsed = performance.now() - start;
+    if (result.status !== 0 && result.status !== 1) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
+    if (i >= 2) samples.push(elapsed); // first two warm the file cache
+  }
+  return median(samples);
+}
+
+function timeInProcess(fn, iterations = 200) {
+  const samples = [];
+  for (let i = 0; i < iterations; i++) {
+    const start = performance.now();
+    fn();
+    samples.push(performance.now() - start);
+  }
+  return median(samples);
+}
+
+const rows = [];
+const bare = timeCommand(['-e', '0']);
+rows.push(['node -e 0 (bare Node start)', bare]);
+const estimateCli = timeCommand([BIN, 'estimate', '--model', 'deepseek-r1-671b']);
+rows.push(['gpuplan estimate --model deepseek-r1-671b', estimateCli]);
+rows.push(['gpuplan estimate --model deepseek-r1-671b --json', timeCommand([BIN, 'estimate', '--model', 'deepseek-r1-671b', '--json'])]);
+
+const lib = await import('../dist/index.js');
+const loadMs = median(await Promise.all(Array.from({ length: 20 }, async () => { const t = performance.now(); await lib.loadCatalog(); return performance.now() - t; })));
+rows.push(['loadCatalog() in-process', loadMs]);
+const catalog = await lib.loadCatalog();
+const model = await lib.resolveModel(catalog, 'deepseek-r1-671b');
+const quantization = catalog.quantizations.find((q) => q.id === 'fp8');
+const input = {
+  model, quantization, artifact: null, kvDtype: 'auto', context: 32768, concurrency: 1, tp: 8, pp: 1, gpu: null, mode: 'inference',
+  training: { zero: 0, dataParallel: 1, checkpointing: true, eagerAttention: false, microBatch: 1, loraRank: 16, qloraBase: quantization },
+};
+rows.push(['estimate() in-process', timeInProcess(() => lib.estimate(input))]);
+
+const width = Math.max(...rows.map(([name]) => name.length));
+console.log(`median of ${RUNS} runs (Node ${process.version})`);
+for (const [name, ms] of rows) console.log(`${name.padEnd(width)}  ${ms.toFixed(2).padStart(8)} ms`);
+console.log(`estimate CLI / bare Node start: ${(estimateCli / bare).toFixed(2)}×`);

@@ -1,0 +1,24 @@
+import { InvalidArgumentError } from 'commander';
+
+/**
+ * Commander argument parsers. Commander turns their errors into
+ * `option '--context <tokens>' argument 'abc' is invalid. must be …` and exit 2.
+ */
+
+export function wholeNumber(min = 1): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) {
+      throw new InvalidArgumentError(`must be a whole number ≥ ${min}.`);
+    }
+    return n;
+  };
+}
+
+export function choice<T extends string>(values: readonly T[]): (value: string) => T {
+  return (value: string) => {
+    const match = values.find((v) => v.toLowerCase() === value.toLowerCase());
+    if (match === undefined) throw new InvalidArgumentError(`valid choices: ${values.join(', ')}.`);
+    return match;
+  };
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { fixture } from '../helpers.js';
+import { gpuplan } from './run.js';
+
+const noStackTrace = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
+
+describe('gpuplan estimate (built CLI)', () => {
+  it('prints the DeepSeek-R1 breakdown: 671B, 70,272 B/token, MTP separate', () => {
+    const r = gpuplan(['estimate', '--model', 'deepseek-r1-671b']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/671\.0B total/);
+    expect(r.stdout).toMatch(/70,272 B\/token/);
+    expect(r.stdout).toMatch(/MTP module, not served/);
+  });
+
+  it('explains the seed-000 1,543 GB figure at BF16 next to the 1.34 TB of weights', () => {
+    const r = gpuplan(['estimate', '--model', 'deepseek-r1', '--quant', 'bf16']);
+    expect(r.stdout).toMatch(/Weights +1,342\.1 GB/);
+    expect(r.stdout).toMatch(/1,543\.\d GB .*how 1,543 GB is quoted/);
+  });
+
+  it('--json is valid JSON on stdout and nothing else, with the DESIGN.md fields', () => {
+    const r = gpuplan(['estimate', '--model', 'llama-3.1-70b', '--context', '2048', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const json = JSON.parse(r.stdout);
+    for (const key of ['model', 'params', 'activeParams', 'quantization', 'weightsBytes', 'kvBytesPerToken', 'perGpu', 'kvCacheTokens', 'terms']) {
+      expect(json).toHaveProperty(key);
+    }
+    expect(json.kvBytesPerToken).toBe(327_680);
+    expect(Object.keys(json.perGpu).sort()).toEqual(['activations', 'capacity', 'kvCache', 'overhead', 'total', 'weights']);
+    for (const term of json.terms) expect(Object.keys(term).sort()).toEqual(['bytes', 'formula', 'name']);
+  });
+
+  it('exits 1 when the configuration does not fit the GPU', () => {
+    const r = gpuplan(['estimate', '--model', 'llama-3.1-70b', '--gpu', '4090']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/does NOT fit/);
+  });
+
+  it('reads a Hugging Face config.json', () => {
+    const r = gpuplan(['estimate', '--model', fixture('configs/deepseek-r1.config.json'), '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).params).toBe(671_026_419_200);
+  });
+
+  it.each([
+    [['estimate', '--model', 'deepseek-r2'], /unknown model "deepseek-r2"; closest: deepseek-r1/],
+    [['estimate', '--model', 'llama-3.1-8b', '--gpu', 'z100'], /unknown GPU "z100"; closest: /],
+    [['estimate', '--model', 'llama-3.1-8b', '--quant', 'q5'], /unknown quantization "q5"; closest: /],
+    [['estimate', '--model', 'llama-3.1-8b', '--context', 'abc'], /option '-c, --context <tokens>' argument 'abc' is invalid\. must be a whole number/],
+    [['estimate', '--model', 'llama-3.1-8b', '--context', '999999'], /at most 131072 tokens/],
+    [['estimate', '--model', 'llama-3.1-8b', '--tp', '3'], /--tp "3": must divide the 32 attention heads/],
+    [['estimate', '--model', 'llama-3.1-8b', '--mode', 'train'], /option '--mode <mode>' argument 'train' is invalid\. valid choices: inference, full, lora, qlora/],
+    [['estimate', '--model', fixture('configs/malformed.config.json')], /field hidden_size/],
+    [['estimate', '--model', fixture('configs/truncated.config.json')], /not a readable JSON config/],
+    [['estimate', '--model', 'llama-3.1-8b', '--bogus'], /unknown option '--bogus'/],
+    [['catalog', 'gpu'], /unknown catalog "gpu"; valid: models, gpus, quants/],
+  ])('bad input %j → exit 2, one clear line', (args, message) => {
+    const r = gpuplan(args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+    noStackTrace(r.stderr);
+  });
+});
+
+describe('gpuplan catalog', () => {
+  it.each(['models', 'gpus', 'quants'])('%s lists the catalog as text and JSON', (what) => {
+    const text = gpuplan(['catalog', what]);
+    expect(text.code).toBe(0);
+    expect(text.stdout.split('\n').length).toBeGreaterThan(15);
+    const json = gpuplan(['catalog', what, '--json']);
+    expect(JSON.parse(json.stdout).length).toBeGreaterThan(15);
+  });
+});
