@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { catalog, estimateFor } from '../helpers.js';
-import { findGpu } from '../../src/catalog/lookup.js';
+import { findGpu, findQuantization } from '../../src/catalog/lookup.js';
+import { countParams } from '../../src/memory/params.js';
+import { weightLayout } from '../../src/memory/weights.js';
 
 describe('estimate', () => {
   it('seed 000: DeepSeek-R1 at FP16/BF16 is ≈ 1.34 TB of weights; 1,543 GB = that + 15% overhead', () => {
@@ -53,5 +55,34 @@ describe('estimate', () => {
     expect(e.kvCacheTokens).toBe(Math.floor(free / 57_344));
     const big = estimateFor('llama-3.1-70b', { gpu });
     expect(big.fits).toBe(false);
+  });
+});
+
+describe('weights formula against published artifact sizes', () => {
+  // Sizes in catalogs/models/*.yaml: safetensors index total_size, Ollama library listings, unsloth's blog.
+  // Qwen2.5-72B's intermediate_size 29,568 is not a multiple of 256, so llama.cpp cannot k-quantize
+  // ffn_down and falls back to a larger type (src/llama-quant.cpp): its Q4_K_M is ~6% over the formula.
+  const KNOWN_OUTLIERS = new Set(['qwen2.5-72b/q4_k_m']);
+
+  const cases = catalog.models.flatMap((m) =>
+    m.artifacts.filter((a) => a.bytes !== null).map((a) => [`${m.id}/${a.quantization}`, m, a] as const),
+  );
+
+  it.each(cases)('%s: params × bits/weight is within 3%% of the published size', (key, m, artifact) => {
+    const quant = findQuantization(catalog, artifact.quantization);
+    const params = countParams(m.architecture);
+    const formula = weightLayout(m.architecture, params, quant, null).total;
+    const published = weightLayout(m.architecture, params, quant, artifact).total;
+    const error = Math.abs(formula / published - 1);
+    if (KNOWN_OUTLIERS.has(key)) expect(error).toBeLessThan(0.08);
+    else expect(error).toBeLessThan(0.03);
+  });
+
+  it('bf16 checkpoints are exactly params × 2 bytes (index total_size)', () => {
+    for (const id of ['llama-3.1-8b', 'llama-3.1-70b', 'qwen2.5-7b', 'mixtral-8x7b']) {
+      const m = catalog.models.find((x) => x.id === id)!;
+      const artifact = m.artifacts.find((a) => a.quantization === 'bf16')!;
+      expect(artifact.bytes, id).toBe(countParams(m.architecture).total * 2);
+    }
   });
 });
