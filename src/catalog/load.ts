@@ -51,7 +51,13 @@ export function loadCatalogFromYaml(dir: string): Catalog {
 
   const modelDir = join(dir, 'models');
   const models: CatalogModel[] = [];
-  for (const name of readdirSync(modelDir).filter((f) => f.endsWith('.yaml')).sort()) {
+  let modelFiles: string[];
+  try {
+    modelFiles = readdirSync(modelDir).filter((f) => f.endsWith('.yaml')).sort();
+  } catch (error) {
+    throw new UserError(`${display(modelDir)}: cannot read the models directory (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  for (const name of modelFiles) {
     const file = display(join(modelDir, name));
     const parsed = parseWith(ModelFileSchema, readYamlFile(join(modelDir, name), file), file);
     for (const entry of parsed.models) {

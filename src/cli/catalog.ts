@@ -12,12 +12,12 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
 }
 
-export async function runCatalog(what: string, options: { json?: boolean }, io: Io): Promise<number> {
+export async function runCatalog(what: string, options: { json?: boolean; catalog?: string }, io: Io): Promise<number> {
   const kind = KINDS.find((k) => k === what.toLowerCase());
   if (!kind) {
     throw new UserError(`unknown catalog "${what}"; valid: ${KINDS.join(', ')} (closest: ${closest(what, KINDS, 1).join('')})`);
   }
-  const catalog = await loadCatalog();
+  const catalog = await loadCatalog(options.catalog);
   if (kind === 'models') {
     const models = catalog.models.map((m) => {
       const params = countParams(m.architecture);

@@ -35,6 +35,7 @@ export interface EstimateOptions {
   checkpointing: boolean;
   eagerAttention?: boolean;
   json?: boolean;
+  catalog?: string;
 }
 
 /** The artifact published for a quantization, preferring one whose size is known. */
@@ -130,7 +131,7 @@ export function formatEstimate(e: Estimate): string {
 }
 
 export async function runEstimate(o: EstimateOptions, io: Io): Promise<number> {
-  const result = estimate(await buildInput(await loadCatalog(), o));
+  const result = estimate(await buildInput(await loadCatalog(o.catalog), o));
   io.out(o.json ? `${JSON.stringify(result, null, 2)}\n` : formatEstimate(result));
   if (result.fits === false) return EXIT.no;
   return EXIT.ok;

@@ -23,6 +23,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('gpuplan')
     .description('Plan GPU deployments of open-weights LLMs: the cheapest hardware that really fits, and the files that run it.')
     .version(VERSION)
+    .option('--catalog <dir>', 'use this catalog directory (gpus.yaml, quantizations.yaml, models/) instead of the bundled one')
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
@@ -46,9 +47,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--no-checkpointing', 'training: keep all activations (no gradient checkpointing)')
     .option('--eager-attention', 'training: attention that stores its score matrices (no flash attention)')
     .option('--json', 'machine-readable output')
-    .action(async (opts: EstimateOptions) => {
+    .action(async (_opts: EstimateOptions, command: Command) => {
       const { runEstimate } = await import('./estimate.js');
-      setExit(await runEstimate(opts, io));
+      setExit(await runEstimate(command.optsWithGlobals<EstimateOptions>(), io));
     });
 
   program
@@ -56,9 +57,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('List the bundled catalogs.')
     .argument('<what>', 'models | gpus | quants')
     .option('--json', 'machine-readable output')
-    .action(async (what: string, opts: { json?: boolean }) => {
+    .action(async (what: string, _opts: unknown, command: Command) => {
       const { runCatalog } = await import('./catalog.js');
-      setExit(await runCatalog(what, opts, io));
+      setExit(await runCatalog(what, command.optsWithGlobals(), io));
     });
 
   return program;

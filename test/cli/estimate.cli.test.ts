@@ -1,4 +1,8 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BUNDLED_CATALOG_DIR } from '../../src/catalog/catalog.js';
 import { fixture } from '../helpers.js';
 import { gpuplan } from './run.js';
 
@@ -62,6 +66,25 @@ describe('gpuplan estimate (built CLI)', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(message);
     noStackTrace(r.stderr);
+  });
+});
+
+describe('--catalog DIR', () => {
+  it('a malformed catalog entry → exit 2 naming file, entry and field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpuplan-cli-catalog-'));
+    cpSync(BUNDLED_CATALOG_DIR, dir, { recursive: true });
+    const gpus = join(dir, 'gpus.yaml');
+    writeFileSync(gpus, readFileSync(gpus, 'utf8').replace('bf16Tflops: 989', 'bf16Tflops: fast'));
+    const r = gpuplan(['--catalog', dir, 'estimate', '--model', 'llama-3.1-8b']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/gpus\.yaml: entry "h100-sxm", field bf16Tflops: .*number/);
+    noStackTrace(r.stderr);
+  });
+
+  it('a missing catalog directory → exit 2', () => {
+    const r = gpuplan(['--catalog', '/nonexistent/catalog', 'catalog', 'gpus']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/gpus\.yaml: cannot read \(ENOENT\)/);
   });
 });
 
