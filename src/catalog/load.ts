@@ -42,7 +42,10 @@ function checkUnique(kind: string, items: { id: string; aliases: string[] }[]): 
 
 /** Reads and validates a catalog directory (gpus.yaml, quantizations.yaml, models/*.yaml). */
 export function loadCatalogFromYaml(dir: string): Catalog {
-  const display = (file: string) => relative(process.cwd(), file) || file;
+  const display = (file: string) => {
+    const rel = relative(process.cwd(), file);
+    return rel === '' || rel.startsWith('..') ? file : rel;
+  };
   const gpuFile = join(dir, 'gpus.yaml');
   const quantFile = join(dir, 'quantizations.yaml');
   const gpus = parseWith(GpuFileSchema, readYamlFile(gpuFile, display(gpuFile)), display(gpuFile));
