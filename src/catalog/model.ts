@@ -3,7 +3,7 @@ import { UserError } from '../util/errors.js';
 import type { Architecture } from './architecture.js';
 import type { Catalog, CatalogModel } from './catalog.js';
 import { findCatalogModel } from './lookup.js';
-import type { Artifact, HfConfig } from './schema.js';
+import type { Artifact, HfConfig, Quantization } from './schema.js';
 
 /** A model as the memory model sees it, wherever it came from. */
 export interface ModelSpec {
@@ -102,4 +102,10 @@ export function specFromCatalogEntry(entry: CatalogModel): ModelSpec {
     nativeQuantization: nativeQuantizationOf(entry.config),
     origin: entry.file,
   };
+}
+
+/** The artifact published for a quantization, preferring one whose size is known. */
+export function artifactFor(model: ModelSpec, quant: Quantization): Artifact | null {
+  const matching = model.artifacts.filter((a) => a.quantization === quant.id);
+  return matching.find((a) => a.bytes !== null) ?? matching[0] ?? null;
 }

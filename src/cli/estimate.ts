@@ -1,7 +1,6 @@
 import { loadCatalog, type Catalog } from '../catalog/catalog.js';
 import { findGpu, findQuantization } from '../catalog/lookup.js';
-import { resolveModel, type ModelSpec } from '../catalog/model.js';
-import type { Artifact, Quantization } from '../catalog/schema.js';
+import { artifactFor, resolveModel } from '../catalog/model.js';
 import { estimate, type Estimate, type EstimateInput } from '../memory/estimate.js';
 import { KV_DTYPE_BYTES, type KvDtype } from '../memory/kvcache.js';
 import type { Mode } from '../memory/modes.js';
@@ -36,12 +35,6 @@ export interface EstimateOptions {
   eagerAttention?: boolean;
   json?: boolean;
   catalog?: string;
-}
-
-/** The artifact published for a quantization, preferring one whose size is known. */
-export function artifactFor(model: ModelSpec, quant: Quantization): Artifact | null {
-  const matching = model.artifacts.filter((a) => a.quantization === quant.id);
-  return matching.find((a) => a.bytes !== null) ?? matching[0] ?? null;
 }
 
 async function buildInput(catalog: Catalog, o: EstimateOptions): Promise<EstimateInput> {

@@ -3,8 +3,10 @@ import { UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { MODES } from '../memory/modes.js';
 import { KV_DTYPES } from '../memory/kvcache.js';
-import { choice, wholeNumber } from './options.js';
+import { choice, fraction, wholeNumber } from './options.js';
 import type { EstimateOptions } from './estimate.js';
+import type { PlanOptions } from './plan.js';
+import { ENGINE_IDS } from '../catalog/schema.js';
 
 /** Exit codes of the CLI contract (DESIGN.md). */
 export const EXIT = { ok: 0, no: 1, badInput: 2 } as const;
@@ -27,6 +29,27 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
+
+  program
+    .command('plan')
+    .description('Find the cheapest deployment that really fits the budget, and explain why not cheaper.')
+    .requiredOption('-m, --model <model>', 'catalog id or alias, or path to a config.json')
+    .requiredOption('-b, --budget <budget>', 'GPUs or money: 8xA100, 8xA100-80G, 2x8xH100, H100, <=16xH100, $25/h; alternatives separated by commas')
+    .option('-e, --engine <engine>', `auto | ${ENGINE_IDS.join(' | ')}`, choice(['auto', ...ENGINE_IDS] as const), 'auto')
+    .option('-c, --context <tokens>', 'tokens per request (default 32768, capped at the model maximum)', wholeNumber())
+    .option('-n, --concurrency <n>', 'requests served at once at that context', wholeNumber(), 1)
+    .option('-q, --quant <list>', 'only these quantizations, comma-separated (e.g. awq-int4,q4_k_m)')
+    .option('--min-bits <bits>', 'quality floor in bits per weight (1.58-bit dynamic GGUFs need 1.5)', fraction(0, 32), 4)
+    .option('--gpu-mem-util <f>', "fraction of GPU memory the engine may take (vLLM gpu_memory_utilization, SGLang mem_fraction_static)", fraction(0.05, 1))
+    .option('--kv-dtype <dtype>', `KV cache dtype: ${KV_DTYPES.join(', ')}`, choice(KV_DTYPES), 'auto')
+    .option('--cpu-offload', 'let llama.cpp/Ollama keep layers that do not fit in host RAM (slow)')
+    .option('--prices <file>', 'YAML/JSON of your own $/hour per GPU (e.g. "a100-80g: 1.10")')
+    .option('--top <n>', 'runners-up to list', wholeNumber(0), 3)
+    .option('--json', 'machine-readable output')
+    .action(async (_opts: PlanOptions, command: Command) => {
+      const { runPlan } = await import('./plan.js');
+      setExit(await runPlan(command.optsWithGlobals<PlanOptions>(), io));
+    });
 
   program
     .command('estimate')

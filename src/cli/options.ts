@@ -22,3 +22,14 @@ export function choice<T extends string>(values: readonly T[]): (value: string) 
     return match;
   };
 }
+
+/** A decimal number in (min, max]. */
+export function fraction(min: number, max: number): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!/^\s*\d*\.?\d+\s*$/.test(value) || !(n > min) || n > max) {
+      throw new InvalidArgumentError(`must be a number greater than ${min} and at most ${max}.`);
+    }
+    return n;
+  };
+}

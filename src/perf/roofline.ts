@@ -63,7 +63,8 @@ export function expertsTouched(experts: number, perToken: number, batch: number)
 /** Bandwidth roofline for decode, compute roofline for prefill. */
 export function estimatePerf(input: DecodeInput): PerfEstimate {
   const { arch, gpu, tp, concurrency } = input;
-  const bytesPerParam = input.weightBytes / input.totalParams;
+  // Bytes per parameter over the whole model, wherever each layer lives.
+  const bytesPerParam = (input.weightBytes + input.hostWeightBytes) / input.totalParams;
   // Weights read per step: the dense part always, routed experts as far as the batch touches them.
   let readParams = input.activeParams;
   if (arch.moe) {

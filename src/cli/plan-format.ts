@@ -1,0 +1,113 @@
+import { formatGiB } from '../memory/units.js';
+import { BANDWIDTH_EFFICIENCY } from '../perf/roofline.js';
+import type { PlanCandidate, PlanResult, Rejected } from '../planner/schema.js';
+
+const REJECTED_SHOWN = 12;
+
+function gib(bytes: number): string {
+  return formatGiB(bytes).padStart(11);
+}
+
+function money(n: number): string {
+  return `$${n.toFixed(2)}`;
+}
+
+function hardware(c: PlanCandidate): string {
+  const nodes = c.nodes > 1 ? ` over ${c.nodes} nodes` : '';
+  const parallel = c.engine === 'vllm' || c.engine === 'sglang' ? `TP ${c.tensorParallel} × PP ${c.pipelineParallel}` : `layers split over ${c.gpuCount} GPU(s), ${c.memory.gpuLayers} on GPU`;
+  return `${c.gpuCount} × ${c.gpu.name} (${c.gpu.id})${nodes} · ${c.engineName} ${c.engineVersion} · ${parallel}`;
+}
+
+function weightsLine(c: PlanCandidate): string {
+  const from = c.weightsOrigin === 'online' ? `quantized at load from ${c.artifact?.source}` : `from ${c.artifact?.source}`;
+  return `${c.quantizationName} (${c.bits} bits, quality ${c.qualityRank}/100) ${from}`;
+}
+
+function oneLine(c: PlanCandidate): string {
+  return `${c.gpuCount} × ${c.gpu.id} · ${c.quantization} · ${c.engine}${c.engine === 'vllm' || c.engine === 'sglang' ? ` tp${c.tensorParallel}${c.pipelineParallel > 1 ? ` pp${c.pipelineParallel}` : ''}` : ''} · ${money(c.costPerHour)}/h · ~${c.perf.decodeTokensPerSecond} tok/s · headroom ${formatGiB(c.memory.headroomBytes)}`;
+}
+
+function memoryTable(c: PlanCandidate): string[] {
+  const m = c.memory.perGpu;
+  const lines = [`Memory per GPU (the fullest one; ${formatGiB(c.gpu.memoryBytes)} physical, ${formatGiB(m.capacity)} for the engine)`];
+  for (const term of c.memory.terms) lines.push(`  ${term.name.padEnd(15)}${gib(term.bytes)}   ${term.formula}`);
+  lines.push(`  ${'total'.padEnd(15)}${gib(m.total)}`);
+  lines.push(`  ${'headroom'.padEnd(15)}${gib(c.memory.headroomBytes)}   of ${formatGiB(m.capacity)}`);
+  lines.push(`  KV cache pool  ${c.memory.kvCacheTokens.toLocaleString('en-US')} tokens = ${c.memory.maxConcurrency} × ${c.context.toLocaleString('en-US')}-token requests at once`);
+  if (c.memory.hostWeightBytes > 0) lines.push(`  host RAM       ${formatGiB(c.memory.hostRamBytes)} (${formatGiB(c.memory.hostWeightBytes)} of layers run on the CPU)`);
+  lines.push(`  disk           ${formatGiB(c.memory.diskBytes)} for the weights`);
+  return lines;
+}
+
+/** The hardware part of a candidate label: `8xa100-40g`. */
+function hardwareOf(label: string): string {
+  return label.split(' ')[0] ?? label;
+}
+
+/**
+ * One line per hardware shape: the smallest quantization tried there (if even
+ * that failed, the larger ones did too), plus, on the winner's own price, the
+ * better-quality options that did not fit. The most expensive shapes come last,
+ * nearest the winner.
+ */
+function closestPerHardware(rejected: readonly Rejected[], winner: PlanCandidate | null): Rejected[] {
+  const byHardware = new Map<string, Rejected>();
+  const better: Rejected[] = [];
+  for (const x of rejected) {
+    if (winner && Math.abs(x.costPerHour - winner.costPerHour) < 1e-9) {
+      better.push(x);
+      continue;
+    }
+    const key = hardwareOf(x.candidate);
+    const kept = byHardware.get(key);
+    if (!kept || x.qualityRank < kept.qualityRank) byHardware.set(key, x);
+  }
+  return [...byHardware.values(), ...better];
+}
+
+export function formatPlan(r: PlanResult): string {
+  const q = r.request;
+  const lines: string[] = [];
+  lines.push(`gpuplan plan — ${q.model}, budget ${q.budget}, context ${q.context.toLocaleString('en-US')} × ${q.concurrency} sequence(s), ≥ ${q.minBits} bits`);
+  lines.push('');
+  const c = r.plan;
+  if (c) {
+    lines.push(`PLAN  ${hardware(c)}`);
+    lines.push(`      ${weightsLine(c)}`);
+    lines.push(
+      `      ${money(c.costPerHour)}/h · ~${c.perf.decodeTokensPerSecond} tokens/s per sequence, ~${c.perf.aggregateTokensPerSecond} in all · ${money(c.perf.costPerMillionTokens)} per 1M output tokens · prefill ~${c.perf.prefillSecondsPer1kTokens.toFixed(3)} s per 1k tokens`,
+    );
+    lines.push('');
+    lines.push(...memoryTable(c));
+    if (c.logLines.length > 0) {
+      lines.push('', `${c.engineName} should log`);
+      for (const l of c.logLines) lines.push(`  ${l}`);
+    }
+    if (c.notes.length > 0) {
+      lines.push('', 'Notes');
+      for (const n of c.notes) lines.push(`  - ${n}`);
+    }
+  } else {
+    lines.push('NOTHING FITS this budget at these settings.');
+  }
+  if (r.rejected.length > 0) {
+    const shown = closestPerHardware(r.rejected, c);
+    lines.push('', c ? 'Why not cheaper (or better at the same price)' : 'What was tried (cheapest first)');
+    for (const x of shown.slice(-REJECTED_SHOWN)) lines.push(`  - ${x.candidate} (${money(x.costPerHour)}/h): ${x.reason}`);
+    const hidden = r.rejected.length - Math.min(shown.length, REJECTED_SHOWN);
+    if (hidden > 0) lines.push(`  (${hidden} more rejected candidates: --json lists them all)`);
+  }
+  if (r.alternatives.length > 0) {
+    lines.push('', 'Runners-up');
+    r.alternatives.forEach((a, i) => lines.push(`  ${i + 2}. ${oneLine(a)}`));
+  }
+  if (r.suggestions.length > 0) {
+    lines.push('', 'What would fit');
+    for (const s of r.suggestions) lines.push(`  - ${s.message}`, `      ${s.command}`);
+  }
+  lines.push(
+    '',
+    `Speeds are estimates: a memory-bandwidth roofline at ${BANDWIDTH_EFFICIENCY * 100}% of datasheet bandwidth (active weights + KV read per token), not measurements. ${r.searched} configurations searched.`,
+  );
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,62 @@
+import { loadCatalog, type Catalog } from '../catalog/catalog.js';
+import { findQuantization } from '../catalog/lookup.js';
+import { resolveModel } from '../catalog/model.js';
+import type { EngineId } from '../catalog/schema.js';
+import type { KvDtype } from '../memory/kvcache.js';
+import { parseBudget, budgetGpuNames, printBudget } from '../planner/budget.js';
+import { plan } from '../planner/plan.js';
+import type { PlanRequest, PlanResult } from '../planner/schema.js';
+import { UserError } from '../util/errors.js';
+import { DEFAULT_CONTEXT } from './estimate.js';
+import { formatPlan } from './plan-format.js';
+import { EXIT, type Io } from './main.js';
+
+export interface PlanOptions {
+  model: string;
+  budget: string;
+  engine: 'auto' | EngineId;
+  context?: number;
+  concurrency: number;
+  quant?: string;
+  minBits: number;
+  gpuMemUtil?: number;
+  kvDtype: KvDtype;
+  cpuOffload?: boolean;
+  prices?: string;
+  top: number;
+  json?: boolean;
+  catalog?: string;
+}
+
+export async function planFromOptions(catalog: Catalog, o: PlanOptions): Promise<PlanResult> {
+  const budget = parseBudget(o.budget, budgetGpuNames(catalog));
+  const model = await resolveModel(catalog, o.model);
+  const arch = model.architecture;
+  if (!arch) {
+    throw new UserError(`model "${o.model}": planning needs the architecture (KV cache, layers); give a catalog id or a config.json, not a parameter count`);
+  }
+  if (o.context !== undefined && o.context > arch.maxContext) {
+    throw new UserError(`option --context "${o.context}": ${model.id} supports at most ${arch.maxContext} tokens (max_position_embeddings)`);
+  }
+  const quantizations = o.quant ? o.quant.split(',').map((q) => findQuantization(catalog, q.trim()).id) : null;
+  const price = o.prices ? await (await import('./prices.js')).loadPrices(o.prices, catalog) : (gpu: { pricePerHour: number }) => gpu.pricePerHour;
+  const request: PlanRequest = {
+    model: o.model,
+    budget: printBudget(budget),
+    context: o.context ?? Math.min(DEFAULT_CONTEXT, arch.maxContext),
+    concurrency: o.concurrency,
+    engine: o.engine,
+    quantizations,
+    minBits: o.minBits,
+    gpuMemoryUtilization: o.gpuMemUtil ?? null,
+    kvCacheDtype: o.kvDtype,
+    cpuOffload: o.cpuOffload ?? false,
+  };
+  return plan({ catalog, model: { ...model, architecture: arch }, budget, request, price, alternatives: o.top });
+}
+
+export async function runPlan(o: PlanOptions, io: Io): Promise<number> {
+  const result = await planFromOptions(await loadCatalog(o.catalog), o);
+  io.out(o.json ? `${JSON.stringify(result, null, 2)}\n` : formatPlan(result));
+  return result.plan ? EXIT.ok : EXIT.no;
+}

@@ -1,0 +1,80 @@
+import type { Architecture } from '../catalog/architecture.js';
+import type { Gpu, Quantization } from '../catalog/schema.js';
+import { formatGiB } from '../memory/units.js';
+import type { ModelVariant, ParallelLayout } from './types.js';
+
+function ccValue(cc: string): number {
+  const [major, minor] = cc.split('.').map(Number);
+  return (major ?? 0) * 10 + (minor ?? 0);
+}
+
+/** True when an NVIDIA GPU's compute capability is at least `cc` ("8.0"). AMD GPUs answer false. */
+export function ccAtLeast(gpu: Gpu, cc: string): boolean {
+  return gpu.vendor === 'nvidia' && ccValue(gpu.computeCapability) >= ccValue(cc);
+}
+
+/**
+ * Quantizations vLLM and SGLang run on AMD Instinct (ROCm): 16-bit, FP8 (MI300X has FP8
+ * tensor cores), and the AWQ/GPTQ Triton kernels (vLLM docs "Supported Hardware" table
+ * in docs/features/quantization/supported_hardware.md).
+ */
+const ROCM_QUANTS = new Set(['bf16', 'fp16', 'fp32', 'fp8', 'awq-int4', 'gptq-int4', 'gptq-int8', 'int8']);
+
+/** Why a safetensors engine cannot run `quant` on `gpu`, or null when it can. */
+export function safetensorsQuantUnsupported(quant: Quantization, gpu: Gpu, engineName: string): string | null {
+  if (gpu.vendor === 'amd') {
+    return ROCM_QUANTS.has(quant.id) ? null : `${engineName} on ROCm has no ${quant.id} kernels`;
+  }
+  if (!ccAtLeast(gpu, quant.minComputeCapability)) {
+    const hint = quant.id === 'bf16' ? ' (use fp16: --dtype half)' : '';
+    return `${quant.id} needs compute capability ≥ ${quant.minComputeCapability}; ${gpu.id} is ${gpu.computeCapability}${hint}`;
+  }
+  return null;
+}
+
+/**
+ * Tensor × pipeline splits for engines that shard attention heads (vLLM, SGLang):
+ * TP divides the attention heads, divides or is divided by the KV heads (vLLM
+ * QKVParallelLinear replicates KV heads when TP > kv_heads), and stays inside a
+ * node; PP takes the rest, with at least one layer per stage. Largest TP first.
+ */
+export function tensorParallelLayouts(arch: Architecture, gpuCount: number, nodes: number): ParallelLayout[] | string {
+  const perNode = gpuCount / nodes;
+  if (!Number.isInteger(perNode)) return `${gpuCount} GPUs do not split evenly over ${nodes} nodes`;
+  const heads = arch.attention.heads;
+  const kvHeads = arch.attention.kind === 'gqa' ? arch.attention.kvHeads : heads;
+  const layouts: ParallelLayout[] = [];
+  for (let tp = perNode; tp >= 1; tp--) {
+    if (perNode % tp !== 0 || heads % tp !== 0) continue;
+    if (kvHeads % tp !== 0 && tp % kvHeads !== 0) continue;
+    const pp = gpuCount / tp;
+    if (pp > arch.layers) continue;
+    layouts.push({ tp, pp });
+  }
+  if (layouts.length === 0) {
+    return `no tensor-parallel degree ≤ ${perNode} divides the ${heads} attention heads`;
+  }
+  return layouts;
+}
+
+export function gib(bytes: number): string {
+  return formatGiB(bytes);
+}
+
+/** Files every rendered plan carries besides the engine's own. */
+export const PLAN_FILES = ['PLAN.md', 'plan.json'] as const;
+
+/**
+ * Whether a safetensors engine can load the variant: a Hugging Face checkpoint in
+ * safetensors, or (online quantization) the 16-bit checkpoint it quantizes at load.
+ */
+export function safetensorsLoadUnsupported(variant: ModelVariant, engine: { name: string; onlineQuantizations: readonly string[] }): string | null {
+  if (variant.origin === 'online') {
+    return engine.onlineQuantizations.includes(variant.quant.id) ? null : `${engine.name} cannot quantize to ${variant.quant.id} at load time`;
+  }
+  const source = variant.artifact?.source ?? '';
+  if (variant.artifact?.format !== 'safetensors' || !source.startsWith('hf:')) {
+    return `${engine.name} loads Hugging Face safetensors checkpoints, not ${source || 'this artifact'}`;
+  }
+  return null;
+}

@@ -1,0 +1,140 @@
+/**
+ * The memory accounting llama.cpp and Ollama share: both load GGUF files through
+ * llama.cpp's loader, offload whole layers to the GPUs (split by layer over
+ * several GPUs, --split-mode layer), keep the token embeddings and any layers
+ * that do not fit in host RAM, and size the KV cache for every token of every
+ * parallel slot up front.
+ */
+import type { EngineId, Quantization } from '../catalog/schema.js';
+import { kvLayout, type KvDtype } from '../memory/kvcache.js';
+import { GiB } from '../memory/units.js';
+import { gib } from './common.js';
+import { placeGguf } from './gguf.js';
+import type { Deployment, EngineFit, ModelVariant, ParallelLayout } from './types.js';
+
+/** KV cache types llama.cpp accepts for --cache-type-k/-v that gpuplan plans with. */
+const GGUF_KV_TYPES: Partial<Record<KvDtype, string>> = { auto: 'f16', f16: 'f16', fp16: 'f16', bf16: 'bf16', q8_0: 'q8_0', q4_0: 'q4_0', f32: 'f32' };
+
+/** The llama.cpp cache type for a requested KV dtype (fp8 has no GGUF cache type: q8_0 is the 8-bit one). */
+export function ggufCacheType(kvDtype: KvDtype): string {
+  return GGUF_KV_TYPES[kvDtype] ?? 'q8_0';
+}
+
+function ggufKvDtype(kvDtype: KvDtype): KvDtype {
+  return ggufCacheType(kvDtype) as KvDtype;
+}
+
+/**
+ * Host RAM the llama.cpp process needs besides the offloaded weights: the runtime,
+ * host-side compute buffer and tokenizer, ~1 GiB in practice (process RSS of
+ * llama-server with a fully offloaded model).
+ */
+export const GGUF_HOST_PROCESS_BYTES = 1 * GiB;
+
+/** Split a model's layers over the GPUs of one machine; llama.cpp has no multi-node mode gpuplan plans with (its RPC backend is experimental). */
+export function layerSplitLayouts(gpuCount: number, nodes: number): ParallelLayout[] | string {
+  if (nodes > 1) return 'llama.cpp-based engines run on one machine (the RPC backend is experimental)';
+  return [{ tp: 1, pp: gpuCount }];
+}
+
+export interface GgufFitOptions {
+  engineName: string;
+  /** Bytes per GPU the engine never allocates into. */
+  reservePerGpu: number;
+  reserveFormula: string;
+  /** Tokens the KV cache holds: context × parallel slots. */
+  kvTokens: number;
+  /** Engine settings for the rendered files, given the layers placed on the GPUs. */
+  settings(ngl: number, allOnGpu: boolean): Record<string, string | number | boolean>;
+  logLines(ngl: number, layers: number): string[];
+}
+
+export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
+  const { variant, gpu, gpuCount, context, concurrency } = d;
+  const { arch, layout } = variant;
+  const kv = kvLayout(arch, ggufKvDtype(d.kvDtype));
+  const placement = placeGguf({
+    arch,
+    layout,
+    kv,
+    kvTokens: o.kvTokens,
+    gpu,
+    gpuCount,
+    reservePerGpu: o.reservePerGpu,
+    flashAttention: true,
+    maxLayers: null,
+  });
+  const totalLayers = arch.layers + 1;
+  const kvTotal = kv.perToken * o.kvTokens;
+  const kvOnGpu = (kvTotal * Math.max(0, placement.ngl - 1)) / arch.layers;
+  const offloadedLayerBytes = placement.hostWeightBytes - layout.embeddings;
+  const hostRamBytes = Math.ceil(placement.hostWeightBytes + (kvTotal - kvOnGpu) + GGUF_HOST_PROCESS_BYTES);
+
+  let reason: string | null = null;
+  if (placement.ngl === 0) {
+    reason = `not even one layer fits in ${gib(gpu.memoryBytes - o.reservePerGpu)} per GPU`;
+  } else if (!placement.allOnGpu && !d.cpuOffload) {
+    reason =
+      `only ${placement.ngl} of ${totalLayers} layers fit on ${gpuCount} × ${gpu.id}; ` +
+      `the other ${gib(offloadedLayerBytes)} would run from host RAM (allow with --cpu-offload)`;
+  }
+  const perGpu = {
+    weights: placement.perGpu.weights,
+    kvCache: placement.perGpu.kvCache,
+    activations: placement.perGpu.compute,
+    overhead: o.reservePerGpu,
+    total: placement.perGpu.total + o.reservePerGpu,
+    capacity: gpu.memoryBytes,
+  };
+  const notes = [`The token embeddings (${gib(layout.embeddings)}) stay in host RAM, as llama.cpp always keeps the input layer on the CPU.`];
+  if (!placement.allOnGpu && placement.ngl > 0) {
+    notes.push(
+      `${totalLayers - placement.ngl} of ${totalLayers} layers (${gib(offloadedLayerBytes)}) run from host RAM: plan ${gib(hostRamBytes)} of RAM, and expect decode to be limited by RAM bandwidth.`,
+    );
+  }
+  return {
+    fits: reason === null,
+    reason,
+    perGpu,
+    kv,
+    kvCacheTokens: o.kvTokens,
+    maxConcurrency: o.kvTokens / context,
+    hostWeightBytes: Math.max(0, offloadedLayerBytes),
+    hostRamBytes,
+    diskBytes: Math.ceil(layout.total),
+    gpuLayers: placement.ngl,
+    settings: o.settings(placement.ngl, placement.allOnGpu),
+    logLines: o.logLines(placement.ngl, totalLayers),
+    terms: [
+      { name: 'weights', bytes: perGpu.weights, formula: `${layout.formula}; ${placement.ngl} of ${totalLayers} layers on GPU, split by layer over ${gpuCount} GPU(s)` },
+      { name: 'kv cache', bytes: perGpu.kvCache, formula: `${kv.formula} × ${o.kvTokens} tokens (${context} × ${concurrency} slots), the GPU's share of layers` },
+      { name: 'compute buffer', bytes: perGpu.activations, formula: placement.computeFormula },
+      { name: 'reserve', bytes: o.reservePerGpu, formula: o.reserveFormula },
+    ],
+    notes,
+  };
+}
+
+/** GGUF engines run every GGUF type on any GPU llama.cpp's CUDA or ROCm backend supports. */
+export function ggufUnsupported(engineName: string, quant: Quantization, id: EngineId): string | null {
+  return quant.format === 'gguf' && quant.engines.includes(id) ? null : `${engineName} runs GGUF files only`;
+}
+
+/**
+ * Hugging Face caps a file at 50 GB (hub docs, "Repository limitations"), so larger
+ * GGUFs are published split into parts (`-00001-of-0000N.gguf`).
+ */
+export const HF_MAX_FILE_BYTES = 50e9;
+
+/** Where a GGUF artifact comes from decides which engine can fetch it. */
+export function ggufLoadUnsupported(variant: ModelVariant, accepts: { hf: boolean; ollama: boolean; splitFiles: boolean }, engineName: string): string | null {
+  const artifact = variant.artifact;
+  if (variant.origin !== 'artifact' || artifact?.format !== 'gguf') return `${engineName} needs a published GGUF file`;
+  if (artifact.source.startsWith('ollama:')) return accepts.ollama ? null : `${artifact.source} is an Ollama library tag; ${engineName} loads GGUF files from Hugging Face`;
+  if (!accepts.hf) return `${engineName} cannot load ${artifact.source}`;
+  const split = (artifact.bytes ?? 0) > HF_MAX_FILE_BYTES;
+  if (split && !accepts.splitFiles) {
+    return `${artifact.source} is split into parts (over Hugging Face's 50 GB file limit), which ${engineName} cannot pull; merge them with llama-gguf-split --merge or use llama.cpp`;
+  }
+  return null;
+}

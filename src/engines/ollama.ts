@@ -1,0 +1,54 @@
+/**
+ * Ollama runs llama.cpp's loader and kernels behind its own scheduler. It
+ * allocates the KV cache for num_ctx × OLLAMA_NUM_PARALLEL tokens, offloads as
+ * many layers as its estimate allows (num_gpu), and keeps a per-GPU reserve.
+ */
+import { CUDA_CONTEXT_BYTES } from '../memory/overhead.js';
+import { MiB } from '../memory/units.js';
+import { PLAN_FILES } from './common.js';
+import { fitGguf, ggufCacheType, ggufLoadUnsupported, ggufUnsupported, layerSplitLayouts } from './gguf-engine.js';
+import type { Deployment, Engine, EngineFit } from './types.js';
+
+/** The Ollama release gpuplan's defaults and environment variables follow. */
+export const OLLAMA_VERSION = '0.12.6';
+export const OLLAMA_IMAGE = `ollama/ollama:${OLLAMA_VERSION}`;
+
+/**
+ * Memory Ollama leaves free on every GPU before it places layers: the minimum it
+ * assumes the CUDA runtime needs (cudaMinimumMemory = 457 MiB in Ollama's GPU
+ * discovery) on top of what the context itself takes; OLLAMA_GPU_OVERHEAD adds to it and defaults to 0.
+ */
+export const OLLAMA_MINIMUM_MEMORY = 457 * MiB;
+
+export function fitOllama(d: Deployment): EngineFit {
+  const kvTokens = d.context * d.concurrency;
+  const cacheType = ggufCacheType(d.kvDtype);
+  return fitGguf(d, {
+    engineName: 'Ollama',
+    reservePerGpu: CUDA_CONTEXT_BYTES + OLLAMA_MINIMUM_MEMORY,
+    reserveFormula: 'CUDA context 512 MiB + Ollama minimum free memory 457 MiB',
+    kvTokens,
+    settings: (ngl, allOnGpu) => ({
+      num_ctx: d.context,
+      // Leave num_gpu to Ollama's own estimate when everything fits; pin it when offloading.
+      ...(allOnGpu ? {} : { num_gpu: ngl }),
+      OLLAMA_NUM_PARALLEL: d.concurrency,
+      OLLAMA_KV_CACHE_TYPE: cacheType,
+      OLLAMA_FLASH_ATTENTION: true,
+      OLLAMA_CONTEXT_LENGTH: d.context,
+    }),
+    logLines: (ngl, layers) => [`offloaded ${ngl}/${layers} layers to GPU`, `ollama ps: ${ngl === layers ? '100% GPU' : 'split CPU/GPU'}`],
+  });
+}
+
+export const ollama: Engine = {
+  id: 'ollama',
+  name: 'Ollama',
+  version: OLLAMA_VERSION,
+  onlineQuantizations: [],
+  unsupported: (quant) => ggufUnsupported('Ollama', quant, 'ollama'),
+  loadUnsupported: (variant) => ggufLoadUnsupported(variant, { hf: true, ollama: true, splitFiles: false }, 'Ollama'),
+  layouts: (_arch, _gpu, gpuCount, nodes) => layerSplitLayouts(gpuCount, nodes),
+  fit: fitOllama,
+  deployFiles: () => [...['Modelfile', 'docker-compose.yml'], ...PLAN_FILES],
+};

@@ -1,0 +1,124 @@
+/**
+ * SGLang's memory accounting (python/sglang/srt/model_executor/model_runner.py,
+ * profile_max_num_token): after the weights load, what is left beyond the
+ * (1 − mem_fraction_static) reserve becomes the KV pool,
+ *
+ *   rest   = available_after_weights − total × (1 − mem_fraction_static)
+ *   tokens = rest // cell_size,   cell_size = KV bytes per token on this rank
+ *
+ * and activations, CUDA graphs and the CUDA context live in the reserve.
+ */
+import type { Gpu } from '../catalog/schema.js';
+import { inferenceActivationPeak } from '../memory/activations.js';
+import { kvLayout } from '../memory/kvcache.js';
+import { CUDA_CONTEXT_BYTES } from '../memory/overhead.js';
+import { GiB } from '../memory/units.js';
+import { weightsPerGpu } from '../memory/weights.js';
+import { ccAtLeast, gib, PLAN_FILES, safetensorsLoadUnsupported, safetensorsQuantUnsupported, tensorParallelLayouts } from './common.js';
+import type { Deployment, Engine, EngineFit } from './types.js';
+
+export const SGLANG_VERSION = '0.5.3';
+export const SGLANG_IMAGE = `lmsysorg/sglang:v${SGLANG_VERSION}-cu126`;
+
+/**
+ * Default mem_fraction_static by tensor-parallel size, as ServerArgs.__post_init__
+ * sets it when the flag is absent (python/sglang/srt/server_args.py): larger TP
+ * keeps more in reserve for NCCL and CUDA graph buffers.
+ */
+export function defaultMemFractionStatic(tp: number): number {
+  if (tp >= 16) return 0.79;
+  if (tp >= 8) return 0.81;
+  if (tp >= 4) return 0.85;
+  if (tp >= 2) return 0.87;
+  return 0.88;
+}
+
+/** Default chunked_prefill_size: 2048 tokens on GPUs under 35 GiB, 8192 above (server_args.py). */
+export function defaultChunkedPrefill(gpu: Gpu): number {
+  return gpu.memoryBytes < 35 * GiB ? 2048 : 8192;
+}
+
+/** CUDA graphs SGLang captures for batch sizes up to cuda_graph_max_bs; ~0.5-1.5 GiB logged as "Capture cuda graph end ... mem usage". */
+export const SGLANG_CUDA_GRAPH_BYTES = 1 * GiB;
+
+export function fitSglang(d: Deployment): EngineFit {
+  const { variant, gpu, tp, pp, context, concurrency } = d;
+  const { arch } = variant;
+  const fraction = d.memoryFraction ?? defaultMemFractionStatic(tp);
+  const weights = weightsPerGpu(variant.layout, tp, pp);
+  const kv = kvLayout(arch, d.kvDtype, tp, pp);
+  const afterWeights = gpu.memoryBytes - CUDA_CONTEXT_BYTES - weights;
+  const reserve = gpu.memoryBytes * (1 - fraction);
+  const pool = Math.max(0, afterWeights - reserve);
+  const kvCacheTokens = Math.floor(pool / kv.perTokenPerGpu);
+  const chunk = defaultChunkedPrefill(gpu);
+  const activation = inferenceActivationPeak(arch, chunk, Math.min(concurrency, 256), tp);
+  const transient = activation.bytes + SGLANG_CUDA_GRAPH_BYTES;
+  const need = kv.perTokenPerGpu * context * concurrency;
+  const maxConcurrency = kvCacheTokens / context;
+
+  let reason: string | null = null;
+  if (pool <= 0) {
+    reason = `weights ${gib(weights)} leave no KV pool inside mem_fraction_static ${fraction} × ${gib(gpu.memoryBytes)}`;
+  } else if (kvCacheTokens < context * concurrency) {
+    reason = `KV pool ${kvCacheTokens.toLocaleString('en-US')} tokens < ${context} × ${concurrency} requested`;
+  } else if (reserve < transient) {
+    reason = `the ${gib(reserve)} outside mem_fraction_static cannot hold activations and CUDA graphs (${gib(transient)}); lower --gpu-mem-util`;
+  }
+  const capacity = Math.floor(fraction * gpu.memoryBytes);
+  return {
+    fits: reason === null,
+    reason,
+    perGpu: {
+      weights,
+      kvCache: Math.min(need, pool),
+      activations: activation.bytes,
+      overhead: CUDA_CONTEXT_BYTES + SGLANG_CUDA_GRAPH_BYTES,
+      total: weights + need,
+      capacity,
+    },
+    kv,
+    kvCacheTokens,
+    maxConcurrency,
+    hostWeightBytes: 0,
+    hostRamBytes: 0,
+    diskBytes: variant.artifact?.bytes ?? Math.ceil(variant.layout.total),
+    gpuLayers: null,
+    settings: {
+      tp: tp,
+      'pp-size': pp,
+      'context-length': context,
+      'mem-fraction-static': fraction,
+      'max-running-requests': Math.max(concurrency, 1),
+      'chunked-prefill-size': chunk,
+      'kv-cache-dtype': d.kvDtype.startsWith('fp8') ? 'fp8_e4m3' : 'auto',
+    },
+    logLines: pool > 0 ? [`KV Cache is allocated. #tokens: ${kvCacheTokens}, K size/V size: ${(pool / GiB).toFixed(2)} GB total`, `max_total_num_tokens=${kvCacheTokens}`] : ['RuntimeError: Not enough memory. Please try to increase --mem-fraction-static.'],
+    terms: [
+      { name: 'weights', bytes: weights, formula: `${variant.layout.formula}, per GPU at TP${tp} × PP${pp}` },
+      { name: 'kv cache', bytes: Math.min(need, pool), formula: `${kv.perTokenPerGpu.toLocaleString('en-US')} B/token/GPU × ${context} × ${concurrency} (pool: ${kvCacheTokens.toLocaleString('en-US')} tokens)` },
+      { name: 'activations', bytes: activation.bytes, formula: `chunked prefill of ${chunk} tokens, in the reserve: ${activation.formula}` },
+      { name: 'overhead', bytes: CUDA_CONTEXT_BYTES + SGLANG_CUDA_GRAPH_BYTES, formula: 'CUDA context 512 MiB + CUDA graphs 1 GiB, in the reserve' },
+    ],
+    notes: [`mem_fraction_static ${fraction}: weights and the KV pool get ${gib(capacity)} of ${gib(gpu.memoryBytes)}; activations and CUDA graphs use the rest.`],
+  };
+}
+
+export const sglang: Engine = {
+  id: 'sglang',
+  name: 'SGLang',
+  version: SGLANG_VERSION,
+  onlineQuantizations: ['fp16', 'fp8'],
+  unsupported(quant, gpu) {
+    if (quant.format !== 'safetensors' || !quant.engines.includes('sglang')) return `SGLang does not serve ${quant.id}`;
+    // sgl-kernel and FlashInfer are built for sm75 and newer.
+    if (gpu.vendor === 'nvidia' && !ccAtLeast(gpu, '7.5')) return 'SGLang needs compute capability ≥ 7.5';
+    return safetensorsQuantUnsupported(quant, gpu, 'SGLang');
+  },
+  loadUnsupported(variant) {
+    return safetensorsLoadUnsupported(variant, this);
+  },
+  layouts: (arch, _gpu, gpuCount, nodes) => tensorParallelLayouts(arch, gpuCount, nodes),
+  fit: fitSglang,
+  deployFiles: () => ['docker-compose.yml', ...PLAN_FILES],
+};

@@ -1,0 +1,105 @@
+/** Turns one engine fit into the plan shape of DESIGN.md (pure). */
+import { ccAtLeast } from '../engines/common.js';
+import type { Deployment, Engine, EngineFit } from '../engines/types.js';
+import { costPerMillionTokens, estimatePerf } from '../perf/roofline.js';
+import type { Hardware } from './hardware.js';
+import type { PlanCandidate } from './schema.js';
+
+/** KV bytes all GPUs together read per token of context (replicated MLA/GQA heads read on every rank). */
+function kvBytesReadPerToken(d: Deployment, fit: EngineFit): number {
+  return (fit.kv.perTokenPerGpu / fit.kv.layersPerGpu) * d.variant.arch.layers * d.tp;
+}
+
+export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: EngineFit): PlanCandidate {
+  const { variant, gpu } = d;
+  const { quant, params, arch } = variant;
+  const onGpuWeights = Math.max(0, variant.layout.total - fit.hostWeightBytes - (fit.gpuLayers !== null ? variant.layout.embeddings : 0));
+  const perf = estimatePerf({
+    arch,
+    gpu,
+    weightBytes: onGpuWeights,
+    hostWeightBytes: fit.hostWeightBytes,
+    totalParams: params.total,
+    activeParams: params.active,
+    routedExpertParams: params.groups.routedExperts,
+    kvBytesPerToken: kvBytesReadPerToken(d, fit),
+    context: d.context,
+    concurrency: d.concurrency,
+    tp: d.tp,
+    pp: d.pp,
+    fp8Compute: quant.nativeComputeCapability !== null && ccAtLeast(gpu, quant.nativeComputeCapability),
+  });
+  const perGpu = { ...fit.perGpu, capacity: fit.perGpu.capacity ?? gpu.memoryBytes };
+  const round = (n: number) => Math.max(0, Math.ceil(n));
+  return {
+    engine: engine.id,
+    engineName: engine.name,
+    engineVersion: engine.version,
+    model: {
+      id: variant.model.id,
+      name: variant.model.name,
+      hfRepo: variant.model.hfRepo,
+      params: params.total,
+      activeParams: params.active,
+      maxContext: arch.maxContext,
+    },
+    gpu: { id: gpu.id, name: gpu.name, memoryBytes: gpu.memoryBytes, pricePerHour: hw.costPerHour / hw.count },
+    gpuCount: hw.count,
+    nodes: hw.nodes,
+    gpusPerNode: hw.count / hw.nodes,
+    tensorParallel: d.tp,
+    pipelineParallel: d.pp,
+    replicas: 1,
+    quantization: quant.id,
+    quantizationName: quant.name,
+    bits: quant.nominalBits,
+    qualityRank: quant.qualityRank,
+    weightsOrigin: variant.origin,
+    artifact: variant.artifact ? { source: variant.artifact.source, format: variant.artifact.format, bytes: variant.artifact.bytes ?? null } : null,
+    context: d.context,
+    concurrency: d.concurrency,
+    kvCacheDtype: d.kvDtype,
+    memory: {
+      perGpu: {
+        weights: round(perGpu.weights),
+        kvCache: round(perGpu.kvCache),
+        activations: round(perGpu.activations),
+        overhead: round(perGpu.overhead),
+        total: round(perGpu.total),
+        capacity: round(perGpu.capacity),
+      },
+      headroomBytes: Math.floor(perGpu.capacity - perGpu.total),
+      kvBytesPerToken: Math.round(fit.kv.perToken),
+      kvCacheTokens: round(fit.kvCacheTokens),
+      maxConcurrency: Math.round(fit.maxConcurrency * 100) / 100,
+      hostRamBytes: round(fit.hostRamBytes),
+      hostWeightBytes: round(fit.hostWeightBytes),
+      diskBytes: round(fit.diskBytes),
+      gpuLayers: fit.gpuLayers,
+      terms: fit.terms.map((t) => ({ ...t, bytes: round(t.bytes) })),
+    },
+    costPerHour: Math.round(hw.costPerHour * 1000) / 1000,
+    perf: {
+      decodeTokensPerSecond: round1(perf.decodeTokensPerSecond),
+      aggregateTokensPerSecond: round1(perf.aggregateTokensPerSecond),
+      prefillSecondsPer1kTokens: Math.round(perf.prefillSecondsPer1kTokens * 1e4) / 1e4,
+      costPerMillionTokens: Math.round(costPerMillionTokens(hw.costPerHour, perf.aggregateTokensPerSecond) * 100) / 100,
+      bound: perf.bound,
+      formula: perf.formula,
+    },
+    settings: fit.settings,
+    logLines: fit.logLines,
+    notes: fit.notes,
+    files: engine.deployFiles(hw.nodes),
+  };
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+/** Label of a candidate for lists: `8xa100-80g awq-int4 vllm tp8`. */
+export function candidateLabel(hw: Hardware, quant: string, engine: string, tp: number, pp: number): string {
+  const parallel = engine === 'vllm' || engine === 'sglang' ? ` tp${tp}${pp > 1 ? ` pp${pp}` : ''}` : '';
+  return `${hw.count}x${hw.gpu.id} ${quant} ${engine}${parallel}`;
+}

@@ -1,0 +1,58 @@
+/**
+ * gpuplan's answer to "what is the cheapest deployment that really fits":
+ * resolve the budget, search, rank, explain the cheaper options that failed,
+ * and when nothing fits, say what would. Pure: no I/O.
+ */
+import { VERSION } from '../version.js';
+import { resolveBudget } from './budget.js';
+import { hardwareOptions, type Hardware } from './hardware.js';
+import { runScenario, type PlanInput, type Scenario } from './scenario.js';
+import type { PlanCandidate, PlanResult, Rejected } from './schema.js';
+import { suggest } from './suggest.js';
+
+/** Most rejected candidates a result lists when nothing fits (cheapest first). */
+const MAX_REJECTED = 60;
+
+/** Cheaper candidates that failed, and same-price ones of better quality: "why not cheaper". */
+function whyNotCheaper(rejected: readonly Rejected[], winner: PlanCandidate): Rejected[] {
+  return rejected.filter(
+    (r) => r.costPerHour < winner.costPerHour - 1e-9 || (Math.abs(r.costPerHour - winner.costPerHour) < 1e-9 && r.qualityRank > winner.qualityRank),
+  );
+}
+
+function withBudgetNote(c: PlanCandidate, hw: Hardware | undefined): PlanCandidate {
+  if (!hw) return c;
+  const note =
+    hw.maxPerHour !== null
+      ? `Costs $${c.costPerHour.toFixed(2)}/h of the $${hw.maxPerHour.toFixed(2)}/h budget: nothing cheaper fits.`
+      : c.gpuCount < hw.allowed
+        ? `Uses ${c.gpuCount} of the ${hw.allowed} ${c.gpu.name} GPUs the budget allows: fewer cost less and still fit.`
+        : null;
+  return note ? { ...c, notes: [note, ...c.notes] } : c;
+}
+
+export function plan(input: PlanInput): PlanResult {
+  const { request, catalog } = input;
+  const allowances = resolveBudget(input.budget, catalog, input.price);
+  const scenario: Scenario = {
+    model: input.model,
+    allowances,
+    minBits: request.minBits,
+    context: request.context,
+    cpuOffload: request.cpuOffload,
+  };
+  const result = runScenario(input, scenario);
+  const [best, ...rest] = result.feasible;
+  const allowedByGpu = new Map<string, Hardware>();
+  for (const hw of hardwareOptions(allowances, input.price)) allowedByGpu.set(hw.gpu.id, hw);
+  const winner = best ? withBudgetNote(best, allowedByGpu.get(best.gpu.id)) : null;
+  return {
+    gpuplanVersion: VERSION,
+    request,
+    plan: winner,
+    alternatives: rest.slice(0, Math.max(0, input.alternatives)),
+    rejected: winner ? whyNotCheaper(result.rejected, winner) : result.rejected.slice(0, MAX_REJECTED),
+    suggestions: winner ? [] : suggest(input, scenario),
+    searched: result.evaluated,
+  };
+}
