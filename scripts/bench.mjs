@@ -44,6 +44,11 @@ rows.push(['gpuplan estimate --model deepseek-r1-671b', estimateCli]);
 rows.push(['gpuplan estimate --model deepseek-r1-671b --json', timeCommand([BIN, 'estimate', '--model', 'deepseek-r1-671b', '--json'])]);
 
 const lib = await import('../dist/index.js');
+// A budget naming every GPU family in the catalog: the whole search space.
+const everyGpu = [...new Set((await lib.loadCatalog()).gpus.map((g) => g.family))].join(',');
+const planCli = timeCommand([BIN, 'plan', '--model', 'deepseek-r1-671b', '--budget', everyGpu]);
+rows.push([`gpuplan plan --model deepseek-r1-671b --budget <all ${everyGpu.split(',').length} GPU families>`, planCli]);
+
 const loadMs = median(await Promise.all(Array.from({ length: 20 }, async () => { const t = performance.now(); await lib.loadCatalog(); return performance.now() - t; })));
 rows.push(['loadCatalog() in-process', loadMs]);
 const catalog = await lib.loadCatalog();
@@ -55,7 +60,20 @@ const input = {
 };
 rows.push(['estimate() in-process', timeInProcess(() => lib.estimate(input))]);
 
+const budget = lib.parseBudget(everyGpu);
+const request = {
+  model: 'deepseek-r1-671b', budget: everyGpu, context: 32768, concurrency: 1, engine: 'auto', quantizations: null,
+  minBits: 4, gpuMemoryUtilization: null, kvCacheDtype: 'auto', cpuOffload: false,
+};
+const planInput = { catalog, model: { ...model, architecture: model.architecture }, budget, request, price: (g) => g.pricePerHour, alternatives: 3 };
+const allowances = lib.resolveBudget(budget, catalog, (g) => g.pricePerHour);
+const scenario = { model: planInput.model, allowances, minBits: 4, context: 32768, cpuOffload: false };
+const searched = lib.runScenario(planInput, scenario).evaluated;
+rows.push([`search alone in-process (${searched} configurations)`, timeInProcess(() => lib.runScenario(planInput, scenario), 50)]);
+rows.push(['plan() in-process (search + ranking + explanations)', timeInProcess(() => lib.plan(planInput), 50)]);
+
 const width = Math.max(...rows.map(([name]) => name.length));
 console.log(`median of ${RUNS} runs (Node ${process.version})`);
 for (const [name, ms] of rows) console.log(`${name.padEnd(width)}  ${ms.toFixed(2).padStart(8)} ms`);
 console.log(`estimate CLI / bare Node start: ${(estimateCli / bare).toFixed(2)}×`);
+console.log(`plan CLI / bare Node start: ${(planCli / bare).toFixed(2)}× (target ≤ 1.5×)`);

@@ -1,12 +1,12 @@
 import { z } from 'zod';
+import { ENGINE_IDS, type EngineId } from './engine-ids.js';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
 const slug = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lowercase letters, digits, ".", "_" or "-"');
 
-export const ENGINE_IDS = ['vllm', 'sglang', 'ollama', 'llamacpp'] as const;
+export { ENGINE_IDS, type EngineId };
 export const EngineIdSchema = z.enum(ENGINE_IDS);
-export type EngineId = z.infer<typeof EngineIdSchema>;
 
 export const GPU_ARCHITECTURES = ['volta', 'turing', 'ampere', 'ada', 'hopper', 'blackwell', 'cdna3'] as const;
 

@@ -4,7 +4,7 @@ import { artifactFor, resolveModel } from '../catalog/model.js';
 import { estimate, type Estimate, type EstimateInput } from '../memory/estimate.js';
 import { KV_DTYPE_BYTES, type KvDtype } from '../memory/kvcache.js';
 import type { Mode } from '../memory/modes.js';
-import { formatBytes, formatCount } from '../memory/units.js';
+import { formatBytes, formatCount, thousands } from '../memory/units.js';
 import type { ZeroStage } from '../memory/training.js';
 import { UserError } from '../util/errors.js';
 import { EXIT, type Io } from './main.js';
@@ -86,16 +86,16 @@ export function formatEstimate(e: Estimate): string {
   lines.push(`${e.modelName} (${e.model}) — ${e.origin}`);
   const active = e.activeParams < e.params ? `, ${formatCount(e.activeParams)} active per token` : '';
   const mtp = e.mtpParams > 0 ? ` (+ ${formatCount(e.mtpParams)} MTP module, not served)` : '';
-  lines.push(`Parameters     ${formatCount(e.params)} total${active}${mtp} — ${e.params.toLocaleString('en-US')} exactly`);
+  lines.push(`Parameters     ${formatCount(e.params)} total${active}${mtp} — ${thousands(e.params)} exactly`);
   lines.push(`Quantization   ${e.quantization}${e.artifact ? ` — ${e.artifact}` : ' — no published artifact; size from the formula'}`);
   lines.push(`Weights        ${formatBytes(e.weightsBytes)} in all`);
   if (e.kvBytesPerToken !== null) {
-    lines.push(`KV cache       ${e.kvBytesPerToken.toLocaleString('en-US')} B/token for the whole model (${e.kvDtype === 'auto' ? 'bf16' : e.kvDtype}, ${KV_DTYPE_BYTES[e.kvDtype]} B/element)`);
+    lines.push(`KV cache       ${thousands(e.kvBytesPerToken)} B/token for the whole model (${e.kvDtype === 'auto' ? 'bf16' : e.kvDtype}, ${KV_DTYPE_BYTES[e.kvDtype]} B/element)`);
   }
   const workload =
     e.mode === 'inference'
-      ? `${e.context.toLocaleString('en-US')} tokens × ${e.concurrency} sequence${e.concurrency > 1 ? 's' : ''}, TP ${e.tensorParallel} × PP ${e.pipelineParallel}`
-      : `${e.mode} fine-tune, sequence ${e.context.toLocaleString('en-US')}`;
+      ? `${thousands(e.context)} tokens × ${e.concurrency} sequence${e.concurrency > 1 ? 's' : ''}, TP ${e.tensorParallel} × PP ${e.pipelineParallel}`
+      : `${e.mode} fine-tune, sequence ${thousands(e.context)}`;
   lines.push(`Workload       ${workload}`);
   lines.push('');
   lines.push(e.tensorParallel * e.pipelineParallel > 1 || e.mode !== 'inference' ? 'Per GPU' : 'Memory');
@@ -113,7 +113,7 @@ export function formatEstimate(e: Estimate): string {
         : `  does NOT fit: ${formatBytes(-headroom)} short`,
     );
     if (e.kvCacheTokens !== null) {
-      lines.push(`  KV room left  ${e.kvCacheTokens.toLocaleString('en-US')} tokens after weights, activations and overhead`);
+      lines.push(`  KV room left  ${thousands(e.kvCacheTokens)} tokens after weights, activations and overhead`);
     }
   }
   if (e.notes.length > 0) {

@@ -6,7 +6,7 @@ import { KV_DTYPES } from '../memory/kvcache.js';
 import { choice, fraction, wholeNumber } from './options.js';
 import type { EstimateOptions } from './estimate.js';
 import type { PlanOptions } from './plan.js';
-import { ENGINE_IDS } from '../catalog/schema.js';
+import { ENGINE_IDS } from '../catalog/engine-ids.js';
 
 /** Exit codes of the CLI contract (DESIGN.md). */
 export const EXIT = { ok: 0, no: 1, badInput: 2 } as const;

@@ -1,4 +1,4 @@
-import { formatGiB } from '../memory/units.js';
+import { formatGiB, thousands } from '../memory/units.js';
 import { BANDWIDTH_EFFICIENCY } from '../perf/roofline.js';
 import type { PlanCandidate, PlanResult, Rejected } from '../planner/schema.js';
 
@@ -33,7 +33,7 @@ function memoryTable(c: PlanCandidate): string[] {
   for (const term of c.memory.terms) lines.push(`  ${term.name.padEnd(15)}${gib(term.bytes)}   ${term.formula}`);
   lines.push(`  ${'total'.padEnd(15)}${gib(m.total)}`);
   lines.push(`  ${'headroom'.padEnd(15)}${gib(c.memory.headroomBytes)}   of ${formatGiB(m.capacity)}`);
-  lines.push(`  KV cache pool  ${c.memory.kvCacheTokens.toLocaleString('en-US')} tokens = ${c.memory.maxConcurrency} × ${c.context.toLocaleString('en-US')}-token requests at once`);
+  lines.push(`  KV cache pool  ${thousands(c.memory.kvCacheTokens)} tokens = ${c.memory.maxConcurrency} × ${thousands(c.context)}-token requests at once`);
   if (c.memory.hostWeightBytes > 0) lines.push(`  host RAM       ${formatGiB(c.memory.hostRamBytes)} (${formatGiB(c.memory.hostWeightBytes)} of layers run on the CPU)`);
   lines.push(`  disk           ${formatGiB(c.memory.diskBytes)} for the weights`);
   return lines;
@@ -68,7 +68,7 @@ function closestPerHardware(rejected: readonly Rejected[], winner: PlanCandidate
 export function formatPlan(r: PlanResult): string {
   const q = r.request;
   const lines: string[] = [];
-  lines.push(`gpuplan plan — ${q.model}, budget ${q.budget}, context ${q.context.toLocaleString('en-US')} × ${q.concurrency} sequence(s), ≥ ${q.minBits} bits`);
+  lines.push(`gpuplan plan — ${q.model}, budget ${q.budget}, context ${thousands(q.context)} × ${q.concurrency} sequence(s), ≥ ${q.minBits} bits`);
   lines.push('');
   const c = r.plan;
   if (c) {

@@ -3,9 +3,17 @@ import type { Gpu, Quantization } from '../catalog/schema.js';
 import { formatGiB } from '../memory/units.js';
 import type { ModelVariant, ParallelLayout } from './types.js';
 
+const ccValues = new Map<string, number>();
+
+/** "8.0" → 80, cached: the search asks thousands of times. */
 function ccValue(cc: string): number {
-  const [major, minor] = cc.split('.').map(Number);
-  return (major ?? 0) * 10 + (minor ?? 0);
+  let value = ccValues.get(cc);
+  if (value === undefined) {
+    const [major, minor] = cc.split('.').map(Number);
+    value = (major ?? 0) * 10 + (minor ?? 0);
+    ccValues.set(cc, value);
+  }
+  return value;
 }
 
 /** True when an NVIDIA GPU's compute capability is at least `cc` ("8.0"). AMD GPUs answer false. */

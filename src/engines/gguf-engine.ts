@@ -86,12 +86,6 @@ export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
     total: placement.perGpu.total + o.reservePerGpu,
     capacity: gpu.memoryBytes,
   };
-  const notes = [`The token embeddings (${gib(layout.embeddings)}) stay in host RAM, as llama.cpp always keeps the input layer on the CPU.`];
-  if (!placement.allOnGpu && placement.ngl > 0) {
-    notes.push(
-      `${totalLayers - placement.ngl} of ${totalLayers} layers (${gib(offloadedLayerBytes)}) run from host RAM: plan ${gib(hostRamBytes)} of RAM, and expect decode to be limited by RAM bandwidth.`,
-    );
-  }
   return {
     fits: reason === null,
     reason,
@@ -104,14 +98,26 @@ export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
     diskBytes: Math.ceil(layout.total),
     gpuLayers: placement.ngl,
     settings: o.settings(placement.ngl, placement.allOnGpu),
-    logLines: o.logLines(placement.ngl, totalLayers),
-    terms: [
-      { name: 'weights', bytes: perGpu.weights, formula: `${layout.formula}; ${placement.ngl} of ${totalLayers} layers on GPU, split by layer over ${gpuCount} GPU(s)` },
-      { name: 'kv cache', bytes: perGpu.kvCache, formula: `${kv.formula} × ${o.kvTokens} tokens (${context} × ${concurrency} slots), the GPU's share of layers` },
-      { name: 'compute buffer', bytes: perGpu.activations, formula: placement.computeFormula },
-      { name: 'reserve', bytes: o.reservePerGpu, formula: o.reserveFormula },
-    ],
-    notes,
+    get logLines() {
+      return o.logLines(placement.ngl, totalLayers);
+    },
+    get terms() {
+      return [
+        { name: 'weights', bytes: perGpu.weights, formula: `${layout.formula}; ${placement.ngl} of ${totalLayers} layers on GPU, split by layer over ${gpuCount} GPU(s)` },
+        { name: 'kv cache', bytes: perGpu.kvCache, formula: `${kv.formula} × ${o.kvTokens} tokens (${context} × ${concurrency} slots), the GPU's share of layers` },
+        { name: 'compute buffer', bytes: perGpu.activations, formula: placement.computeFormula },
+        { name: 'reserve', bytes: o.reservePerGpu, formula: o.reserveFormula },
+      ];
+    },
+    get notes() {
+      const notes = [`The token embeddings (${gib(layout.embeddings)}) stay in host RAM, as llama.cpp always keeps the input layer on the CPU.`];
+      if (!placement.allOnGpu && placement.ngl > 0) {
+        notes.push(
+          `${totalLayers - placement.ngl} of ${totalLayers} layers (${gib(offloadedLayerBytes)}) run from host RAM: plan ${gib(hostRamBytes)} of RAM, and expect decode to be limited by RAM bandwidth.`,
+        );
+      }
+      return notes;
+    },
   };
 }
 

@@ -98,9 +98,12 @@ export function placeGguf(input: GgufPlacementInput): GgufPlacement {
     perGpu: { ...perGpu, weights: Math.ceil(perGpu.weights), kvCache: Math.ceil(perGpu.kvCache), total: Math.ceil(perGpu.total) },
     gpuWeightBytes,
     hostWeightBytes: layout.total - gpuWeightBytes,
-    computeFormula:
+    get computeFormula() {
+      return (
       `ubatch ${N_UBATCH} × (4×${arch.hiddenSize} + 2×FFN) × 4 B` +
       (input.flashAttention ? '' : ` + KQ ${N_UBATCH}×${input.kvTokens}×${arch.attention.heads}×4 B`) +
-      ` + logits ${N_UBATCH}×${arch.vocabSize}×4 B on the output GPU`,
+      ` + logits ${N_UBATCH}×${arch.vocabSize}×4 B on the output GPU`
+      );
+    },
   };
 }

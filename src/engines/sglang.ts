@@ -12,7 +12,7 @@ import type { Gpu } from '../catalog/schema.js';
 import { inferenceActivationPeak } from '../memory/activations.js';
 import { kvLayout } from '../memory/kvcache.js';
 import { CUDA_CONTEXT_BYTES } from '../memory/overhead.js';
-import { GiB } from '../memory/units.js';
+import { GiB, thousands } from '../memory/units.js';
 import { weightsPerGpu } from '../memory/weights.js';
 import { ccAtLeast, gib, PLAN_FILES, safetensorsLoadUnsupported, safetensorsQuantUnsupported, tensorParallelLayouts } from './common.js';
 import type { Deployment, Engine, EngineFit } from './types.js';
@@ -61,7 +61,7 @@ export function fitSglang(d: Deployment): EngineFit {
   if (pool <= 0) {
     reason = `weights ${gib(weights)} leave no KV pool inside mem_fraction_static ${fraction} × ${gib(gpu.memoryBytes)}`;
   } else if (kvCacheTokens < context * concurrency) {
-    reason = `KV pool ${kvCacheTokens.toLocaleString('en-US')} tokens < ${context} × ${concurrency} requested`;
+    reason = `KV pool ${thousands(kvCacheTokens)} tokens < ${context} × ${concurrency} requested`;
   } else if (reserve < transient) {
     reason = `the ${gib(reserve)} outside mem_fraction_static cannot hold activations and CUDA graphs (${gib(transient)}); lower --gpu-mem-util`;
   }
@@ -93,14 +93,20 @@ export function fitSglang(d: Deployment): EngineFit {
       'chunked-prefill-size': chunk,
       'kv-cache-dtype': d.kvDtype.startsWith('fp8') ? 'fp8_e4m3' : 'auto',
     },
-    logLines: pool > 0 ? [`KV Cache is allocated. #tokens: ${kvCacheTokens}, K size/V size: ${(pool / GiB).toFixed(2)} GB total`, `max_total_num_tokens=${kvCacheTokens}`] : ['RuntimeError: Not enough memory. Please try to increase --mem-fraction-static.'],
-    terms: [
-      { name: 'weights', bytes: weights, formula: `${variant.layout.formula}, per GPU at TP${tp} × PP${pp}` },
-      { name: 'kv cache', bytes: Math.min(need, pool), formula: `${kv.perTokenPerGpu.toLocaleString('en-US')} B/token/GPU × ${context} × ${concurrency} (pool: ${kvCacheTokens.toLocaleString('en-US')} tokens)` },
-      { name: 'activations', bytes: activation.bytes, formula: `chunked prefill of ${chunk} tokens, in the reserve: ${activation.formula}` },
-      { name: 'overhead', bytes: CUDA_CONTEXT_BYTES + SGLANG_CUDA_GRAPH_BYTES, formula: 'CUDA context 512 MiB + CUDA graphs 1 GiB, in the reserve' },
-    ],
-    notes: [`mem_fraction_static ${fraction}: weights and the KV pool get ${gib(capacity)} of ${gib(gpu.memoryBytes)}; activations and CUDA graphs use the rest.`],
+    get logLines() {
+      return pool > 0 ? [`KV Cache is allocated. #tokens: ${kvCacheTokens}, K size/V size: ${(pool / GiB).toFixed(2)} GB total`, `max_total_num_tokens=${kvCacheTokens}`] : ['RuntimeError: Not enough memory. Please try to increase --mem-fraction-static.'];
+    },
+    get terms() {
+      return [
+        { name: 'weights', bytes: weights, formula: `${variant.layout.formula}, per GPU at TP${tp} × PP${pp}` },
+        { name: 'kv cache', bytes: Math.min(need, pool), formula: `${thousands(kv.perTokenPerGpu)} B/token/GPU × ${context} × ${concurrency} (pool: ${thousands(kvCacheTokens)} tokens)` },
+        { name: 'activations', bytes: activation.bytes, formula: `chunked prefill of ${chunk} tokens, in the reserve: ${activation.formula}` },
+        { name: 'overhead', bytes: CUDA_CONTEXT_BYTES + SGLANG_CUDA_GRAPH_BYTES, formula: 'CUDA context 512 MiB + CUDA graphs 1 GiB, in the reserve' },
+      ];
+    },
+    get notes() {
+      return [`mem_fraction_static ${fraction}: weights and the KV pool get ${gib(capacity)} of ${gib(gpu.memoryBytes)}; activations and CUDA graphs use the rest.`];
+    },
   };
 }
 

@@ -15,7 +15,7 @@
 import type { Gpu } from '../catalog/schema.js';
 import { inferenceActivationPeak } from '../memory/activations.js';
 import { kvLayout } from '../memory/kvcache.js';
-import { GiB, MiB } from '../memory/units.js';
+import { GiB, MiB, thousands } from '../memory/units.js';
 import { weightsPerGpu } from '../memory/weights.js';
 import { CUDA_CONTEXT_BYTES } from '../memory/overhead.js';
 import { ccAtLeast, gib, PLAN_FILES, safetensorsLoadUnsupported, safetensorsQuantUnsupported, tensorParallelLayouts } from './common.js';
@@ -84,27 +84,21 @@ export function fitVllm(d: Deployment): EngineFit {
   const reserve = gpu.memoryBytes - requested;
   const outside = CUDA_CONTEXT_BYTES + CUDA_GRAPH_BYTES;
 
-  const logLines: string[] = [];
   let reason: string | null = null;
+  let failureLog: string | null = null;
   if (available <= 0) {
     reason = `weights ${gib(weights)} + activations ${gib(activation.bytes)} + non-torch ${gib(nonTorch)} exceed ${util} × ${gib(gpu.memoryBytes)} = ${gib(requested)} per GPU`;
-    logLines.push(`ValueError: No available memory for the cache blocks. Try increasing \`gpu_memory_utilization\` when initializing the engine.`);
-  } else {
-    logLines.push(`Available KV cache memory: ${(available / GiB).toFixed(2)} GiB`);
-    logLines.push(`GPU KV cache size: ${kvCacheTokens.toLocaleString('en-US')} tokens`);
-    logLines.push(`Maximum concurrency for ${context.toLocaleString('en-US')} tokens per request: ${maxConcurrency.toFixed(2)}x`);
-    if (perSequence > available) {
-      const estimatedMax = Math.floor(available / kv.perTokenPerGpu / BLOCK_SIZE) * BLOCK_SIZE;
-      reason = `KV for one ${context}-token sequence ${gib(perSequence)} > ${gib(available)} left after weights`;
-      logLines.length = 0;
-      logLines.push(
-        `ValueError: To serve at least one request with the models's max seq len (${context}), (${(perSequence / GiB).toFixed(2)} GiB KV cache is needed, ` +
-          `which is larger than the available KV cache memory (${(available / GiB).toFixed(2)} GiB). Based on the available memory, ` +
-          `the estimated maximum model length is ${estimatedMax}. Try increasing \`gpu_memory_utilization\` or decreasing \`max_model_len\` when initializing the engine.`,
-      );
-    } else if (kvCacheTokens < context * concurrency) {
-      reason = `KV pool ${kvCacheTokens.toLocaleString('en-US')} tokens holds ${Math.floor(maxConcurrency)} × ${context} tokens, not ${concurrency}`;
-    }
+    failureLog = 'ValueError: No available memory for the cache blocks. Try increasing `gpu_memory_utilization` when initializing the engine.';
+  } else if (perSequence > available) {
+    const estimatedMax = Math.floor(available / kv.perTokenPerGpu / BLOCK_SIZE) * BLOCK_SIZE;
+    reason = `KV for one ${context}-token sequence ${gib(perSequence)} > ${gib(available)} left after weights`;
+    // vllm/v1/core/kv_cache_utils.py check_enough_kv_cache_memory, typo included.
+    failureLog =
+      `ValueError: To serve at least one request with the models's max seq len (${context}), (${(perSequence / GiB).toFixed(2)} GiB KV cache is needed, ` +
+      `which is larger than the available KV cache memory (${(available / GiB).toFixed(2)} GiB). Based on the available memory, ` +
+      `the estimated maximum model length is ${estimatedMax}. Try increasing \`gpu_memory_utilization\` or decreasing \`max_model_len\` when initializing the engine.`;
+  } else if (kvCacheTokens < context * concurrency) {
+    reason = `KV pool ${thousands(kvCacheTokens)} tokens holds ${Math.floor(maxConcurrency)} × ${context} tokens, not ${concurrency}`;
   }
   if (reason === null && reserve < outside) {
     reason = `the ${((1 - util) * 100).toFixed(0)}% reserve (${gib(reserve)}) cannot hold the CUDA context and graphs (${gib(outside)}); lower --gpu-mem-util`;
@@ -132,16 +126,27 @@ export function fitVllm(d: Deployment): EngineFit {
       'max-num-batched-tokens': defaults.maxNumBatchedTokens,
       'kv-cache-dtype': vllmKvDtypeFlag(d.kvDtype),
     },
-    logLines,
-    terms: [
-      { name: 'weights', bytes: weights, formula: `${variant.layout.formula}, per GPU at TP${tp} × PP${pp}` },
-      { name: 'kv cache', bytes: kvUsed, formula: `${kv.perTokenPerGpu.toLocaleString('en-US')} B/token/GPU × ${context} × ${concurrency} (pool: ${kvCacheTokens.toLocaleString('en-US')} tokens)` },
-      { name: 'activations', bytes: activation.bytes, formula: `profile_run at max_num_batched_tokens ${defaults.maxNumBatchedTokens}: ${activation.formula}` },
-      { name: 'non-torch', bytes: nonTorch, formula: tp * pp > 1 ? 'cuBLAS handles 128 MiB + NCCL/custom all-reduce 512 MiB + 64 MiB per extra TP rank' : 'cuBLAS handles 128 MiB' },
-    ],
-    notes: [
-      `gpu_memory_utilization ${util} caps vLLM at ${gib(requested)} of ${gib(gpu.memoryBytes)}; the CUDA context and CUDA graphs (~${gib(outside)}) live in the remaining ${gib(reserve)}.`,
-    ],
+    get logLines() {
+      if (failureLog) return [failureLog];
+      return [
+        `Available KV cache memory: ${(available / GiB).toFixed(2)} GiB`,
+        `GPU KV cache size: ${thousands(kvCacheTokens)} tokens`,
+        `Maximum concurrency for ${thousands(context)} tokens per request: ${maxConcurrency.toFixed(2)}x`,
+      ];
+    },
+    get terms() {
+      return [
+        { name: 'weights', bytes: weights, formula: `${variant.layout.formula}, per GPU at TP${tp} × PP${pp}` },
+        { name: 'kv cache', bytes: kvUsed, formula: `${thousands(kv.perTokenPerGpu)} B/token/GPU × ${context} × ${concurrency} (pool: ${thousands(kvCacheTokens)} tokens)` },
+        { name: 'activations', bytes: activation.bytes, formula: `profile_run at max_num_batched_tokens ${defaults.maxNumBatchedTokens}: ${activation.formula}` },
+        { name: 'non-torch', bytes: nonTorch, formula: tp * pp > 1 ? 'cuBLAS handles 128 MiB + NCCL/custom all-reduce 512 MiB + 64 MiB per extra TP rank' : 'cuBLAS handles 128 MiB' },
+      ];
+    },
+    get notes() {
+      return [
+        `gpu_memory_utilization ${util} caps vLLM at ${gib(requested)} of ${gib(gpu.memoryBytes)}; the CUDA context and CUDA graphs (~${gib(outside)}) live in the remaining ${gib(reserve)}.`,
+      ];
+    },
   };
 }
 

@@ -6,7 +6,7 @@ import { kvBytesForSequence, kvLayout, type KvDtype, type KvLayout } from './kvc
 import { runtimeOverhead } from './overhead.js';
 import { countParams, type ParamCount } from './params.js';
 import { fullFineTuneStates, loraParams, loraStates, type ZeroStage } from './training.js';
-import { formatBytes } from './units.js';
+import { formatBytes, thousands } from './units.js';
 import type { Mode } from './modes.js';
 import { weightLayout, weightsPerGpu, type WeightLayout } from './weights.js';
 
@@ -88,7 +88,7 @@ function paramsOf(model: ModelSpec): ParamCount {
     total,
     active: total,
     mtp: 0,
-    formula: `${total.toLocaleString('en-US')} params as given`,
+    formula: `${thousands(total)} params as given`,
   };
 }
 
@@ -100,7 +100,7 @@ function flatWeights(params: ParamCount, quant: Quantization): WeightLayout {
     lmHead: 0,
     other: 0,
     total,
-    formula: `${params.total.toLocaleString('en-US')} params × ${quant.bitsPerWeight} bits / 8`,
+    formula: `${thousands(params.total)} params × ${quant.bitsPerWeight} bits / 8`,
     fromArtifact: false,
   };
 }
@@ -159,7 +159,7 @@ function inferenceTerms(input: EstimateInput, arch: Architecture | null, layout:
     terms.push({
       name: 'kv cache',
       bytes: kvCache,
-      formula: `${kv.perTokenPerGpu.toLocaleString('en-US')} B/token/GPU × ${context} tokens × ${concurrency} sequences` +
+      formula: `${thousands(kv.perTokenPerGpu)} B/token/GPU × ${context} tokens × ${concurrency} sequences` +
         (arch.slidingWindow ? ` (${arch.slidingWindow.layers} sliding-window layers capped at ${arch.slidingWindow.window})` : ''),
     });
     terms.push({ name: 'activations', bytes: act.bytes, formula: act.formula });

@@ -1,3 +1,4 @@
+import { thousands } from './units.js';
 import type { Architecture } from '../catalog/architecture.js';
 
 /**
@@ -28,7 +29,7 @@ export function fullFineTuneStates(params: number, zero: ZeroStage, dp: number):
     return {
       name,
       bytes: Math.ceil((params * bytesPerParam) / divisor),
-      formula: `${params.toLocaleString('en-US')} params × ${bytesPerParam} B (${what})${divisor > 1 ? ` / ${divisor} GPUs (ZeRO-${zero})` : ''}`,
+      formula: `${thousands(params)} params × ${bytesPerParam} B (${what})${divisor > 1 ? ` / ${divisor} GPUs (ZeRO-${zero})` : ''}`,
     };
   };
   return [
@@ -73,6 +74,6 @@ export function loraStates(trainable: number): TrainingStateTerm {
   return {
     name: 'adapter + optimizer',
     bytes: trainable * perParam,
-    formula: `${trainable.toLocaleString('en-US')} LoRA params × ${perParam} B (weights, gradients, FP32 master, Adam m and v)`,
+    formula: `${thousands(trainable)} LoRA params × ${perParam} B (weights, gradients, FP32 master, Adam m and v)`,
   };
 }

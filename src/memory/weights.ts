@@ -1,3 +1,4 @@
+import { thousands } from './units.js';
 import type { Architecture } from '../catalog/architecture.js';
 import type { Artifact, ParamGroup, Quantization } from '../catalog/schema.js';
 import { attentionParams, gatedMlpParams, type ParamCount } from './params.js';
@@ -71,7 +72,7 @@ export function weightLayout(
   const other = groupBytes(h, 'norms', quant, bits);
   const formulaTotal = layers.reduce((s, b) => s + b, 0) + embeddings + lmHead + other;
   const kept = quant.keepsFullPrecision.length > 0 ? ` (${quant.keepsFullPrecision.join(', ')} at 16-bit)` : '';
-  const formula = `${params.total.toLocaleString('en-US')} params × ${quant.bitsPerWeight} bits / 8${kept}`;
+  const formula = `${thousands(params.total)} params × ${quant.bitsPerWeight} bits / 8${kept}`;
 
   if (!artifact?.bytes) {
     return { layers, embeddings, lmHead, other, total: formulaTotal, formula, fromArtifact: false };
@@ -86,7 +87,7 @@ export function weightLayout(
     lmHead: lmHead * scale,
     other: other * scale,
     total: served,
-    formula: `published ${artifact.source} = ${artifact.bytes.toLocaleString('en-US')} B${mtpNote}`,
+    formula: `published ${artifact.source} = ${thousands(artifact.bytes)} B${mtpNote}`,
     fromArtifact: true,
   };
 }
@@ -102,9 +103,11 @@ export function weightsPerGpu(layout: WeightLayout, tp: number, pp: number): num
   let start = 0;
   let worst = 0;
   for (let stage = 0; stage < pp; stage++) {
-    const count = counts[stage] ?? 0;
-    let bytes = layout.layers.slice(start, start + count).reduce((s, b) => s + b, 0);
-    start += count;
+    const end = start + (counts[stage] ?? 0);
+    // A plain loop: the planner calls this thousands of times per search.
+    let bytes = 0;
+    for (let i = start; i < end; i++) bytes += layout.layers[i] ?? 0;
+    start = end;
     if (stage === 0) bytes += layout.embeddings;
     if (stage === pp - 1) bytes += layout.lmHead + layout.other;
     worst = Math.max(worst, bytes / tp);

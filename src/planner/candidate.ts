@@ -1,7 +1,7 @@
 /** Turns one engine fit into the plan shape of DESIGN.md (pure). */
 import { ccAtLeast } from '../engines/common.js';
 import type { Deployment, Engine, EngineFit } from '../engines/types.js';
-import { costPerMillionTokens, estimatePerf } from '../perf/roofline.js';
+import { costPerMillionTokens, estimatePerf, type PerfEstimate } from '../perf/roofline.js';
 import type { Hardware } from './hardware.js';
 import type { PlanCandidate } from './schema.js';
 
@@ -10,11 +10,12 @@ function kvBytesReadPerToken(d: Deployment, fit: EngineFit): number {
   return (fit.kv.perTokenPerGpu / fit.kv.layersPerGpu) * d.variant.arch.layers * d.tp;
 }
 
-export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: EngineFit): PlanCandidate {
+/** The decode/prefill estimate of one deployment (numbers only; the formula text is built on demand). */
+export function deploymentPerf(d: Deployment, fit: EngineFit): PerfEstimate {
   const { variant, gpu } = d;
   const { quant, params, arch } = variant;
   const onGpuWeights = Math.max(0, variant.layout.total - fit.hostWeightBytes - (fit.gpuLayers !== null ? variant.layout.embeddings : 0));
-  const perf = estimatePerf({
+  return estimatePerf({
     arch,
     gpu,
     weightBytes: onGpuWeights,
@@ -29,6 +30,11 @@ export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: En
     pp: d.pp,
     fp8Compute: quant.nativeComputeCapability !== null && ccAtLeast(gpu, quant.nativeComputeCapability),
   });
+}
+
+export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: EngineFit, perf: PerfEstimate): PlanCandidate {
+  const { variant, gpu } = d;
+  const { quant, params, arch } = variant;
   const perGpu = { ...fit.perGpu, capacity: fit.perGpu.capacity ?? gpu.memoryBytes };
   const round = (n: number) => Math.max(0, Math.ceil(n));
   return {

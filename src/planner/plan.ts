@@ -41,7 +41,7 @@ export function plan(input: PlanInput): PlanResult {
     context: request.context,
     cpuOffload: request.cpuOffload,
   };
-  const result = runScenario(input, scenario);
+  const result = runScenario(input, scenario, 1 + Math.max(0, input.alternatives));
   const [best, ...rest] = result.feasible;
   const allowedByGpu = new Map<string, Hardware>();
   for (const hw of hardwareOptions(allowances, input.price)) allowedByGpu.set(hw.gpu.id, hw);

@@ -32,12 +32,13 @@ export interface Scenario {
   cpuOffload: boolean;
 }
 
-export function runScenario(input: PlanInput, s: Scenario): SearchResult {
+export function runScenario(input: PlanInput, s: Scenario, keep = 1): SearchResult {
   const { request } = input;
   const engines = request.engine === 'auto' ? ENGINES : ENGINES.filter((e) => e.id === request.engine);
   const filter = { quantizations: request.quantizations, minBits: s.minBits };
   const variants = allVariants(s.model, s.model.architecture, input.catalog).filter((v) => passesFilter(v, filter));
   return search({
+    keep,
     arch: s.model.architecture,
     hardware: hardwareOptions(s.allowances, input.price),
     variants,

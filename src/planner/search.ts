@@ -5,12 +5,16 @@
  */
 import type { Architecture } from '../catalog/architecture.js';
 import type { KvDtype } from '../memory/kvcache.js';
-import type { Engine, EngineFit, ModelVariant } from '../engines/types.js';
-import { candidateLabel, toCandidate } from './candidate.js';
+import type { Deployment, Engine, EngineFit, ModelVariant } from '../engines/types.js';
+import type { PerfEstimate } from '../perf/roofline.js';
+import { gib } from '../engines/common.js';
+import { candidateLabel, deploymentPerf, toCandidate } from './candidate.js';
 import type { Hardware } from './hardware.js';
 import type { PlanCandidate, Rejected } from './schema.js';
 
 export interface SearchInput {
+  /** How many of the best feasible candidates to return in full. */
+  keep: number;
   arch: Architecture;
   hardware: readonly Hardware[];
   variants: readonly ModelVariant[];
@@ -23,8 +27,10 @@ export interface SearchInput {
 }
 
 export interface SearchResult {
-  /** Feasible candidates, best first: one per hardware × variant × engine (its best layout). */
+  /** The best `keep` feasible candidates, best first: one per hardware × variant × engine (its best layout). */
   feasible: PlanCandidate[];
+  /** How many feasible candidates there were in all. */
+  feasibleCount: number;
   /** One entry per hardware × variant that no engine could run, with the most telling reason. */
   rejected: Rejected[];
   evaluated: number;
@@ -33,16 +39,31 @@ export interface SearchResult {
 /** Headroom is compared in steps of this share of capacity, so that speed decides between near-equal ones. */
 const HEADROOM_STEP = 0.05;
 
+/** A feasible deployment, with what ranking needs; turned into a PlanCandidate only if it is kept. */
+interface Scored {
+  engine: Engine;
+  engineRank: number;
+  hw: Hardware;
+  deployment: Deployment;
+  fit: EngineFit;
+  perf: PerfEstimate;
+  headroomSteps: number;
+}
+
 /** Ranking (DESIGN.md): cheaper, then more bits of quality, then more headroom, then faster; engine order last. */
-export function compareCandidates(a: PlanCandidate, b: PlanCandidate, engineOrder: readonly string[] = []): number {
-  const headroom = (c: PlanCandidate) => Math.floor(c.memory.headroomBytes / c.memory.perGpu.capacity / HEADROOM_STEP);
+function compareScored(a: Scored, b: Scored): number {
   return (
-    a.costPerHour - b.costPerHour ||
-    b.qualityRank - a.qualityRank ||
-    headroom(b) - headroom(a) ||
+    a.hw.costPerHour - b.hw.costPerHour ||
+    b.deployment.variant.quant.qualityRank - a.deployment.variant.quant.qualityRank ||
+    b.headroomSteps - a.headroomSteps ||
     b.perf.aggregateTokensPerSecond - a.perf.aggregateTokensPerSecond ||
-    engineOrder.indexOf(a.engine) - engineOrder.indexOf(b.engine)
+    a.engineRank - b.engineRank
   );
+}
+
+function headroomSteps(fit: EngineFit, gpuMemory: number): number {
+  const capacity = fit.perGpu.capacity ?? gpuMemory;
+  return Math.floor((capacity - fit.perGpu.total) / capacity / HEADROOM_STEP);
 }
 
 interface Attempt {
@@ -58,30 +79,39 @@ function mostTelling(attempts: readonly Attempt[]): Attempt | undefined {
 }
 
 export function search(input: SearchInput): SearchResult {
-  const feasible: PlanCandidate[] = [];
+  const scored: Scored[] = [];
   const rejected: Rejected[] = [];
-  const engineOrder = input.engines.map((e) => e.id);
   let evaluated = 0;
   for (const hw of input.hardware) {
+    const totalMemory = hw.count * hw.gpu.memoryBytes;
     for (const variant of input.variants) {
+      // Weights alone larger than all the GPUs' memory: no engine or layout can help (offload aside).
+      if (!input.cpuOffload && variant.layout.total > totalMemory) {
+        rejected.push({
+          candidate: candidateLabel(hw, variant.quant.id, 'any', 1, 1),
+          costPerHour: Math.round(hw.costPerHour * 1000) / 1000,
+          qualityRank: variant.quant.qualityRank,
+          reason: `${variant.quant.id} weights alone are ${gib(variant.layout.total)}; ${hw.count} × ${hw.gpu.id} hold ${gib(totalMemory)}`,
+        });
+        continue;
+      }
       const attempts: Attempt[] = [];
       let fitted = false;
-      for (const engine of input.engines) {
+      input.engines.forEach((engine, engineRank) => {
         const unsupported = engine.unsupported(variant.quant, hw.gpu, variant) ?? engine.loadUnsupported(variant);
-        const baseLabel = candidateLabel(hw, variant.quant.id, engine.id, hw.count, 1);
         if (unsupported) {
-          attempts.push({ engine, fit: null, label: baseLabel, reason: unsupported });
-          continue;
+          attempts.push({ engine, fit: null, label: candidateLabel(hw, variant.quant.id, engine.id, hw.count, 1), reason: unsupported });
+          return;
         }
         const layouts = engine.layouts(input.arch, hw.gpu, hw.count, hw.nodes);
         if (typeof layouts === 'string') {
-          attempts.push({ engine, fit: null, label: baseLabel, reason: layouts });
-          continue;
+          attempts.push({ engine, fit: null, label: candidateLabel(hw, variant.quant.id, engine.id, hw.count, 1), reason: layouts });
+          return;
         }
-        let best: PlanCandidate | null = null;
+        let best: Scored | null = null;
         for (const { tp, pp } of layouts) {
           evaluated++;
-          const deployment = {
+          const deployment: Deployment = {
             variant,
             gpu: hw.gpu,
             gpuCount: hw.count,
@@ -95,20 +125,21 @@ export function search(input: SearchInput): SearchResult {
             cpuOffload: input.cpuOffload,
           };
           const fit = engine.fit(deployment);
-          const label = candidateLabel(hw, variant.quant.id, engine.id, tp, pp);
           if (!fit.fits) {
-            attempts.push({ engine, fit, label, reason: fit.reason ?? 'does not fit' });
+            attempts.push({ engine, fit, label: candidateLabel(hw, variant.quant.id, engine.id, tp, pp), reason: fit.reason ?? 'does not fit' });
             continue;
           }
-          const candidate = toCandidate(engine, hw, deployment, fit);
+          const perf = deploymentPerf(deployment, fit);
           // Among layouts of one engine on the same GPUs, the fastest that fits (TP before PP).
-          if (!best || candidate.perf.aggregateTokensPerSecond > best.perf.aggregateTokensPerSecond) best = candidate;
+          if (!best || perf.aggregateTokensPerSecond > best.perf.aggregateTokensPerSecond) {
+            best = { engine, engineRank, hw, deployment, fit, perf, headroomSteps: headroomSteps(fit, hw.gpu.memoryBytes) };
+          }
         }
         if (best) {
-          feasible.push(best);
+          scored.push(best);
           fitted = true;
         }
-      }
+      });
       const telling = mostTelling(attempts);
       if (!fitted && telling) {
         rejected.push({
@@ -120,7 +151,8 @@ export function search(input: SearchInput): SearchResult {
       }
     }
   }
-  feasible.sort((a, b) => compareCandidates(a, b, engineOrder));
+  scored.sort(compareScored);
   rejected.sort((a, b) => a.costPerHour - b.costPerHour || b.qualityRank - a.qualityRank);
-  return { feasible, rejected, evaluated };
+  const feasible = scored.slice(0, input.keep).map((s) => toCandidate(s.engine, s.hw, s.deployment, s.fit, s.perf));
+  return { feasible, feasibleCount: scored.length, rejected, evaluated };
 }
