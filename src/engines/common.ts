@@ -86,3 +86,8 @@ export function safetensorsLoadUnsupported(variant: ModelVariant, engine: { name
   }
   return null;
 }
+
+/** What a safetensors engine's fit always says: everything on the GPUs, the checkpoint on disk. */
+export function allOnGpu(variant: ModelVariant): { hostWeightBytes: 0; hostRamBytes: 0; diskBytes: number; gpuLayers: null } {
+  return { hostWeightBytes: 0, hostRamBytes: 0, diskBytes: variant.artifact?.bytes ?? Math.ceil(variant.layout.total), gpuLayers: null };
+}

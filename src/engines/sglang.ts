@@ -14,7 +14,7 @@ import { kvLayout } from '../memory/kvcache.js';
 import { CUDA_CONTEXT_BYTES } from '../memory/overhead.js';
 import { GiB, thousands } from '../memory/units.js';
 import { weightsPerGpu } from '../memory/weights.js';
-import { ccAtLeast, gib, PLAN_FILES, safetensorsLoadUnsupported, safetensorsQuantUnsupported, tensorParallelLayouts } from './common.js';
+import { allOnGpu, ccAtLeast, gib, PLAN_FILES, safetensorsLoadUnsupported, safetensorsQuantUnsupported, tensorParallelLayouts } from './common.js';
 import type { Deployment, Engine, EngineFit } from './types.js';
 
 export const SGLANG_VERSION = '0.5.3';
@@ -65,7 +65,7 @@ export function fitSglang(d: Deployment): EngineFit {
   } else if (reserve < transient) {
     reason = `the ${gib(reserve)} outside mem_fraction_static cannot hold activations and CUDA graphs (${gib(transient)}); lower --gpu-mem-util`;
   }
-  const capacity = Math.floor(fraction * gpu.memoryBytes);
+  const staticBytes = Math.floor(fraction * gpu.memoryBytes);
   return {
     fits: reason === null,
     reason,
@@ -74,16 +74,14 @@ export function fitSglang(d: Deployment): EngineFit {
       kvCache: Math.min(need, pool),
       activations: activation.bytes,
       overhead: CUDA_CONTEXT_BYTES + SGLANG_CUDA_GRAPH_BYTES,
-      total: weights + need,
-      capacity,
+      total: weights + Math.min(need, pool) + activation.bytes + CUDA_CONTEXT_BYTES + SGLANG_CUDA_GRAPH_BYTES,
+      // Static pool and reserve together: the whole GPU.
+      capacity: gpu.memoryBytes,
     },
     kv,
     kvCacheTokens,
     maxConcurrency,
-    hostWeightBytes: 0,
-    hostRamBytes: 0,
-    diskBytes: variant.artifact?.bytes ?? Math.ceil(variant.layout.total),
-    gpuLayers: null,
+    ...allOnGpu(variant),
     settings: {
       tp: tp,
       'pp-size': pp,
@@ -105,7 +103,7 @@ export function fitSglang(d: Deployment): EngineFit {
       ];
     },
     get notes() {
-      return [`mem_fraction_static ${fraction}: weights and the KV pool get ${gib(capacity)} of ${gib(gpu.memoryBytes)}; activations and CUDA graphs use the rest.`];
+      return [`mem_fraction_static ${fraction}: weights and the KV pool get ${gib(staticBytes)} of ${gib(gpu.memoryBytes)}; activations and CUDA graphs use the rest.`];
     },
   };
 }

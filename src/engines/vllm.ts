@@ -18,7 +18,7 @@ import { kvLayout } from '../memory/kvcache.js';
 import { GiB, MiB, thousands } from '../memory/units.js';
 import { weightsPerGpu } from '../memory/weights.js';
 import { CUDA_CONTEXT_BYTES } from '../memory/overhead.js';
-import { ccAtLeast, gib, PLAN_FILES, safetensorsLoadUnsupported, safetensorsQuantUnsupported, tensorParallelLayouts } from './common.js';
+import { allOnGpu, ccAtLeast, gib, PLAN_FILES, safetensorsLoadUnsupported, safetensorsQuantUnsupported, tensorParallelLayouts } from './common.js';
 import type { Deployment, Engine, EngineFit } from './types.js';
 
 export const VLLM_VERSION = '0.11.0';
@@ -113,10 +113,7 @@ export function fitVllm(d: Deployment): EngineFit {
     kv,
     kvCacheTokens,
     maxConcurrency,
-    hostWeightBytes: 0,
-    hostRamBytes: 0,
-    diskBytes: variant.artifact?.bytes ?? Math.ceil(variant.layout.total),
-    gpuLayers: null,
+    ...allOnGpu(variant),
     settings: {
       'tensor-parallel-size': tp,
       'pipeline-parallel-size': pp,

@@ -166,3 +166,24 @@ describe('bad input', () => {
     await expect(planFor('llama-3.1-8b', '4090', { prices: file })).rejects.toThrow(/unknown GPU "a1000".*a100/);
   });
 });
+
+describe('every engine reports a per-GPU table that adds up and fits', () => {
+  it.each([
+    ['vllm', 'deepseek-r1-distill-llama-70b', 4],
+    ['sglang', 'deepseek-r1-distill-llama-70b', 4],
+    ['ollama', 'deepseek-r1-distill-llama-70b', 4],
+    // The catalog's llama.cpp-loadable R1 files are the Unsloth dynamic GGUFs on Hugging Face.
+    ['llamacpp', 'deepseek-r1-671b', 1.5],
+  ] as const)('%s (%s)', async (engine, modelId, minBits) => {
+    const r = await planFor(modelId, '8xA100', { engine, top: 5, minBits });
+    const all = [r.plan!, ...r.alternatives];
+    expect(all.length).toBeGreaterThan(0);
+    for (const c of all) {
+      const m = c.memory.perGpu;
+      expect(c.engine).toBe(engine);
+      expect(Math.abs(m.weights + m.kvCache + m.activations + m.overhead - m.total)).toBeLessThanOrEqual(4);
+      expect(m.total).toBeLessThanOrEqual(m.capacity);
+      expect(c.memory.kvCacheTokens).toBeGreaterThanOrEqual(c.context * c.concurrency);
+    }
+  });
+});
