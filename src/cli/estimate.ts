@@ -6,6 +6,7 @@ import { KV_DTYPE_BYTES, type KvDtype } from '../memory/kvcache.js';
 import type { Mode } from '../memory/modes.js';
 import { formatBytes, formatCount, thousands } from '../memory/units.js';
 import type { ZeroStage } from '../memory/training.js';
+import type { EngineId } from '../catalog/engine-ids.js';
 import { UserError } from '../util/errors.js';
 import { EXIT, type Io } from './main.js';
 
@@ -33,6 +34,8 @@ export interface EstimateOptions {
   loraRank: number;
   checkpointing: boolean;
   eagerAttention?: boolean;
+  engine?: EngineId;
+  gpuMemUtil?: number;
   json?: boolean;
   catalog?: string;
 }
@@ -123,8 +126,34 @@ export function formatEstimate(e: Estimate): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** With --engine: the engine's own accounting on the --gpu (inference only). */
+async function withEngine(base: Estimate, input: EstimateInput, o: EstimateOptions): Promise<Estimate> {
+  if (!o.engine) {
+    if (o.gpuMemUtil !== undefined) throw new UserError('option --gpu-mem-util needs --engine vllm or sglang (and --gpu)');
+    return base;
+  }
+  const arch = input.model.architecture;
+  if (!input.gpu) throw new UserError(`option --engine "${o.engine}" needs --gpu: engine accounting is per GPU`);
+  if (input.mode !== 'inference') throw new UserError(`option --engine "${o.engine}" applies to --mode inference only`);
+  if (!arch) throw new UserError(`option --engine "${o.engine}" needs the model's architecture: give a catalog id or a config.json`);
+  const [{ engineById }, { engineEstimate }] = await Promise.all([import('../engines/registry.js'), import('../engines/estimate.js')]);
+  return engineEstimate({
+    base,
+    engine: engineById(o.engine),
+    model: { ...input.model, architecture: arch },
+    quant: input.quantization,
+    artifact: input.artifact,
+    gpu: input.gpu,
+    tp: input.tp,
+    pp: input.pp,
+    kvDtype: input.kvDtype,
+    memoryFraction: o.gpuMemUtil ?? null,
+  });
+}
+
 export async function runEstimate(o: EstimateOptions, io: Io): Promise<number> {
-  const result = estimate(await buildInput(await loadCatalog(o.catalog), o));
+  const input = await buildInput(await loadCatalog(o.catalog), o);
+  const result = await withEngine(estimate(input), input, o);
   io.out(o.json ? `${JSON.stringify(result, null, 2)}\n` : formatEstimate(result));
   if (result.fits === false) return EXIT.no;
   return EXIT.ok;

@@ -62,6 +62,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--pp <n>', 'pipeline-parallel degree', wholeNumber(), 1)
     .option('--gpu <gpu>', 'GPU to check the per-GPU total against')
     .option('--kv-dtype <dtype>', `KV cache dtype: ${KV_DTYPES.join(', ')}`, choice(KV_DTYPES), 'auto')
+    .option('-e, --engine <engine>', `with --gpu: the engine's own accounting (${ENGINE_IDS.join(' | ')})`, choice(ENGINE_IDS))
+    .option('--gpu-mem-util <f>', 'with --engine: vLLM gpu_memory_utilization / SGLang mem_fraction_static', fraction(0.05, 1))
     .option('--mode <mode>', MODES.join(' | '), choice(MODES), 'inference')
     .option('--zero <stage>', 'training: ZeRO stage 0-3', choice(['0', '1', '2', '3'] as const), '0')
     .option('--dp <n>', 'training: data-parallel GPUs the ZeRO states are split over', wholeNumber(), 1)

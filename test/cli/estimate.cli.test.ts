@@ -97,3 +97,29 @@ describe('gpuplan catalog', () => {
     expect(JSON.parse(json.stdout).length).toBeGreaterThan(15);
   });
 });
+
+describe('gpuplan estimate --engine (the engine\'s own accounting)', () => {
+  it('Llama-3.1-70B BF16 on 2 × H100 at 32k: vLLM refuses to start and says the max length it could serve', () => {
+    const r = gpuplan(['estimate', '--model', 'llama-3.1-70b', '--gpu', 'h100-sxm', '--tp', '2', '--engine', 'vllm', '--json']);
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.stdout);
+    expect(json.fits).toBe(false);
+    // capacity is gpu_memory_utilization 0.9 × the H100's 81,559 MiB (nvidia-smi)
+    expect(json.perGpu.capacity).toBe(Math.floor(0.9 * 81559 * 2 ** 20));
+    expect(json.notes.join('\n')).toMatch(/the estimated maximum model length is \d{5}/);
+  });
+
+  it('with a shorter context it fits, and kvCacheTokens is the pool vLLM logs', () => {
+    const r = gpuplan(['estimate', '--model', 'llama-3.1-70b', '--gpu', 'h100-sxm', '--tp', '2', '--engine', 'vllm', '--context', '8192', '--json']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.kvCacheTokens % 16).toBe(0); // whole 16-token blocks
+    expect(json.notes.join('\n')).toContain(`GPU KV cache size: ${json.kvCacheTokens.toLocaleString('en-US')} tokens`);
+  });
+
+  it('--engine without --gpu is bad input', () => {
+    const r = gpuplan(['estimate', '--model', 'llama-3.1-8b', '--engine', 'vllm']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--engine "vllm" needs --gpu/);
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * `gpuplan estimate --gpu G --engine E`: the generic estimate replaced by what the
+ * engine itself will allocate on each GPU (DESIGN.md: for vLLM `capacity` is
+ * gpu_memory_utilization × memory and `kvCacheTokens` the pool it logs; for
+ * Ollama/llama.cpp `total` is the real footprint).
+ */
+import type { Architecture } from '../catalog/architecture.js';
+import type { ModelSpec } from '../catalog/model.js';
+import type { Artifact, Gpu, Quantization } from '../catalog/schema.js';
+import type { Estimate } from '../memory/estimate.js';
+import type { KvDtype } from '../memory/kvcache.js';
+import { countParams } from '../memory/params.js';
+import { weightLayout } from '../memory/weights.js';
+import type { Engine, ModelVariant } from './types.js';
+
+export interface EngineEstimateInput {
+  base: Estimate;
+  engine: Engine;
+  model: ModelSpec & { architecture: Architecture };
+  quant: Quantization;
+  artifact: Artifact | null;
+  gpu: Gpu;
+  tp: number;
+  pp: number;
+  kvDtype: KvDtype;
+  memoryFraction: number | null;
+}
+
+/** The engine's view of one configuration; `fits: false` with the engine's reason when it cannot run or will not start. */
+export function engineEstimate(i: EngineEstimateInput): Estimate {
+  const arch = i.model.architecture;
+  const params = countParams(arch);
+  const online = !i.artifact && i.engine.onlineQuantizations.includes(i.quant.id);
+  const base16 = i.model.artifacts.find((a) => a.quantization === 'bf16' || a.quantization === 'fp16') ?? null;
+  const variant: ModelVariant = {
+    model: i.model,
+    arch,
+    params,
+    quant: i.quant,
+    artifact: online ? base16 : i.artifact,
+    layout: weightLayout(arch, params, i.quant, online ? null : i.artifact),
+    origin: online ? 'online' : 'artifact',
+  };
+  const gpuCount = i.tp * i.pp;
+  const nodes = Math.ceil(gpuCount / i.gpu.maxPerNode);
+  const cannot = i.engine.unsupported(i.quant, i.gpu, variant) ?? i.engine.loadUnsupported(variant);
+  const layouts = cannot ? cannot : i.engine.layouts(arch, i.gpu, gpuCount, nodes);
+  const layoutProblem =
+    typeof layouts === 'string'
+      ? layouts
+      : i.engine.id === 'vllm' || i.engine.id === 'sglang'
+        ? layouts.some((l) => l.tp === i.tp && l.pp === i.pp)
+          ? null
+          : `${i.engine.name} cannot run TP ${i.tp} × PP ${i.pp} on ${gpuCount} × ${i.gpu.id} over ${nodes} node(s)`
+        : null;
+  if (layoutProblem) {
+    return { ...i.base, fits: false, notes: [`${i.engine.name}: ${layoutProblem}`, ...i.base.notes] };
+  }
+  const fit = i.engine.fit({
+    variant,
+    gpu: i.gpu,
+    gpuCount,
+    nodes,
+    tp: i.tp,
+    pp: i.pp,
+    context: i.base.context,
+    concurrency: i.base.concurrency,
+    kvDtype: i.kvDtype,
+    memoryFraction: i.memoryFraction,
+    cpuOffload: false,
+  });
+  const perGpu = { ...fit.perGpu, capacity: fit.perGpu.capacity ?? i.gpu.memoryBytes };
+  const round = (n: number) => Math.max(0, Math.ceil(n));
+  return {
+    ...i.base,
+    perGpu: {
+      weights: round(perGpu.weights),
+      kvCache: round(perGpu.kvCache),
+      activations: round(perGpu.activations),
+      overhead: round(perGpu.overhead),
+      total: round(perGpu.total),
+      capacity: round(perGpu.capacity),
+    },
+    kvCacheTokens: round(fit.kvCacheTokens),
+    fits: fit.fits,
+    terms: fit.terms.map((t) => ({ ...t, bytes: round(t.bytes) })),
+    notes: [
+      ...(fit.reason ? [`${i.engine.name} will not start: ${fit.reason}`] : []),
+      ...fit.logLines.map((l) => `${i.engine.name} ${i.engine.version} should log: ${l}`),
+      ...fit.notes,
+    ],
+  };
+}
