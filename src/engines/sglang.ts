@@ -22,8 +22,10 @@ export const SGLANG_IMAGE = `lmsysorg/sglang:v${SGLANG_VERSION}-cu126`;
 
 /**
  * Default mem_fraction_static by tensor-parallel size, as ServerArgs.__post_init__
- * sets it when the flag is absent (python/sglang/srt/server_args.py): larger TP
- * keeps more in reserve for NCCL and CUDA graph buffers.
+ * sets it when the flag is absent (python/sglang/srt/server_args.py, "Set mem
+ * fraction static, which depends on the tensor parallelism size": ≥16 → 0.79,
+ * ≥8 → 0.81, ≥4 → 0.85, ≥2 → 0.87, else 0.88): larger TP keeps more in reserve
+ * for NCCL and CUDA graph buffers.
  */
 export function defaultMemFractionStatic(tp: number): number {
   if (tp >= 16) return 0.79;
@@ -33,9 +35,12 @@ export function defaultMemFractionStatic(tp: number): number {
   return 0.88;
 }
 
-/** Default chunked_prefill_size: 2048 tokens on GPUs under 35 GiB, 8192 above (server_args.py). */
+/**
+ * Default chunked_prefill_size (server_args.py __post_init__): 2048 tokens when
+ * get_nvgpu_memory_capacity() — nvidia-smi's MiB — is under 25,000, else 8192.
+ */
 export function defaultChunkedPrefill(gpu: Gpu): number {
-  return gpu.memoryBytes < 35 * GiB ? 2048 : 8192;
+  return gpu.memoryBytes / MiB < 25_000 ? 2048 : 8192;
 }
 
 /** CUDA graphs SGLang captures for batch sizes up to cuda_graph_max_bs; ~0.5-1.5 GiB logged as "Capture cuda graph end ... mem usage". */

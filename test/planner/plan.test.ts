@@ -187,3 +187,16 @@ describe('every engine reports a per-GPU table that adds up and fits', () => {
     }
   });
 });
+
+describe('SGLang defaults (python/sglang/srt/server_args.py __post_init__)', () => {
+  it('mem_fraction_static by TP: 0.88, 0.87, 0.85, 0.81, 0.79', async () => {
+    const { defaultMemFractionStatic } = await import('../../src/engines/sglang.js');
+    expect([1, 2, 4, 8, 16].map(defaultMemFractionStatic)).toEqual([0.88, 0.87, 0.85, 0.81, 0.79]);
+  });
+  it('chunked_prefill_size 2048 below 25,000 MiB (RTX 4090: 24,564 MiB), 8192 above (L40S)', async () => {
+    const { defaultChunkedPrefill } = await import('../../src/engines/sglang.js');
+    const { findGpu } = await import('../../src/catalog/lookup.js');
+    expect(defaultChunkedPrefill(findGpu(catalog, 'rtx-4090'))).toBe(2048);
+    expect(defaultChunkedPrefill(findGpu(catalog, 'l40s'))).toBe(8192);
+  });
+});
