@@ -12,7 +12,7 @@ import type { Gpu } from '../catalog/schema.js';
 import { inferenceActivationPeak } from '../memory/activations.js';
 import { kvLayout } from '../memory/kvcache.js';
 import { CUDA_CONTEXT_BYTES } from '../memory/overhead.js';
-import { GiB, thousands } from '../memory/units.js';
+import { GiB, MiB, thousands } from '../memory/units.js';
 import { weightsPerGpu } from '../memory/weights.js';
 import { allOnGpu, ccAtLeast, gib, PLAN_FILES, safetensorsLoadUnsupported, safetensorsQuantUnsupported, tensorParallelLayouts } from './common.js';
 import type { Deployment, Engine, EngineFit } from './types.js';
