@@ -1,7 +1,7 @@
 import type { Architecture } from '../catalog/architecture.js';
 import type { Gpu, Quantization } from '../catalog/schema.js';
 import { formatGiB } from '../memory/units.js';
-import type { ModelVariant, ParallelLayout } from './types.js';
+import type { EngineFit, ModelVariant, ParallelLayout } from './types.js';
 
 const ccValues = new Map<string, number>();
 
@@ -90,4 +90,22 @@ export function safetensorsLoadUnsupported(variant: ModelVariant, engine: { name
 /** What a safetensors engine's fit always says: everything on the GPUs, the checkpoint on disk. */
 export function allOnGpu(variant: ModelVariant): { hostWeightBytes: 0; hostRamBytes: 0; diskBytes: number; gpuLayers: null } {
   return { hostWeightBytes: 0, hostRamBytes: 0, diskBytes: variant.artifact?.bytes ?? Math.ceil(variant.layout.total), gpuLayers: null };
+}
+
+/** Whole non-negative bytes, rounded up: what the JSON contract promises. */
+export function wholeBytes(n: number): number {
+  return Math.max(0, Math.ceil(n));
+}
+
+/** An engine's per-GPU table in whole bytes, capacity defaulting to the GPU's memory. */
+export function roundedPerGpu(fit: EngineFit, gpuMemory: number): { weights: number; kvCache: number; activations: number; overhead: number; total: number; capacity: number } {
+  const p = fit.perGpu;
+  return {
+    weights: wholeBytes(p.weights),
+    kvCache: wholeBytes(p.kvCache),
+    activations: wholeBytes(p.activations),
+    overhead: wholeBytes(p.overhead),
+    total: wholeBytes(p.total),
+    capacity: wholeBytes(p.capacity ?? gpuMemory),
+  };
 }

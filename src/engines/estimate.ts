@@ -11,6 +11,7 @@ import type { Estimate } from '../memory/estimate.js';
 import type { KvDtype } from '../memory/kvcache.js';
 import { countParams } from '../memory/params.js';
 import { weightLayout } from '../memory/weights.js';
+import { roundedPerGpu, wholeBytes } from './common.js';
 import type { Engine, ModelVariant } from './types.js';
 
 export interface EngineEstimateInput {
@@ -69,21 +70,12 @@ export function engineEstimate(i: EngineEstimateInput): Estimate {
     memoryFraction: i.memoryFraction,
     cpuOffload: false,
   });
-  const perGpu = { ...fit.perGpu, capacity: fit.perGpu.capacity ?? i.gpu.memoryBytes };
-  const round = (n: number) => Math.max(0, Math.ceil(n));
   return {
     ...i.base,
-    perGpu: {
-      weights: round(perGpu.weights),
-      kvCache: round(perGpu.kvCache),
-      activations: round(perGpu.activations),
-      overhead: round(perGpu.overhead),
-      total: round(perGpu.total),
-      capacity: round(perGpu.capacity),
-    },
-    kvCacheTokens: round(fit.kvCacheTokens),
+    perGpu: roundedPerGpu(fit, i.gpu.memoryBytes),
+    kvCacheTokens: wholeBytes(fit.kvCacheTokens),
     fits: fit.fits,
-    terms: fit.terms.map((t) => ({ ...t, bytes: round(t.bytes) })),
+    terms: fit.terms.map((t) => ({ ...t, bytes: wholeBytes(t.bytes) })),
     notes: [
       ...(fit.reason ? [`${i.engine.name} will not start: ${fit.reason}`] : []),
       ...fit.logLines.map((l) => `${i.engine.name} ${i.engine.version} should log: ${l}`),

@@ -1,5 +1,5 @@
 /** Turns one engine fit into the plan shape of DESIGN.md (pure). */
-import { ccAtLeast } from '../engines/common.js';
+import { ccAtLeast, roundedPerGpu, wholeBytes } from '../engines/common.js';
 import type { Deployment, Engine, EngineFit } from '../engines/types.js';
 import { costPerMillionTokens, estimatePerf, type PerfEstimate } from '../perf/roofline.js';
 import type { Hardware } from './hardware.js';
@@ -36,7 +36,6 @@ export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: En
   const { variant, gpu } = d;
   const { quant, params, arch } = variant;
   const perGpu = { ...fit.perGpu, capacity: fit.perGpu.capacity ?? gpu.memoryBytes };
-  const round = (n: number) => Math.max(0, Math.ceil(n));
   return {
     engine: engine.id,
     engineName: engine.name,
@@ -66,23 +65,16 @@ export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: En
     concurrency: d.concurrency,
     kvCacheDtype: d.kvDtype,
     memory: {
-      perGpu: {
-        weights: round(perGpu.weights),
-        kvCache: round(perGpu.kvCache),
-        activations: round(perGpu.activations),
-        overhead: round(perGpu.overhead),
-        total: round(perGpu.total),
-        capacity: round(perGpu.capacity),
-      },
+      perGpu: roundedPerGpu(fit, gpu.memoryBytes),
       headroomBytes: Math.floor(perGpu.capacity - perGpu.total),
       kvBytesPerToken: Math.round(fit.kv.perToken),
-      kvCacheTokens: round(fit.kvCacheTokens),
+      kvCacheTokens: wholeBytes(fit.kvCacheTokens),
       maxConcurrency: Math.round(fit.maxConcurrency * 100) / 100,
-      hostRamBytes: round(fit.hostRamBytes),
-      hostWeightBytes: round(fit.hostWeightBytes),
-      diskBytes: round(fit.diskBytes),
+      hostRamBytes: wholeBytes(fit.hostRamBytes),
+      hostWeightBytes: wholeBytes(fit.hostWeightBytes),
+      diskBytes: wholeBytes(fit.diskBytes),
       gpuLayers: fit.gpuLayers,
-      terms: fit.terms.map((t) => ({ ...t, bytes: round(t.bytes) })),
+      terms: fit.terms.map((t) => ({ ...t, bytes: wholeBytes(t.bytes) })),
     },
     costPerHour: Math.round(hw.costPerHour * 1000) / 1000,
     perf: {

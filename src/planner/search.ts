@@ -61,9 +61,9 @@ function compareScored(a: Scored, b: Scored): number {
   );
 }
 
+/** Headroom against the physical memory, so engines with different budgets (vLLM's 90%, SGLang's whole GPU) compare fairly. */
 function headroomSteps(fit: EngineFit, gpuMemory: number): number {
-  const capacity = fit.perGpu.capacity ?? gpuMemory;
-  return Math.floor((capacity - fit.perGpu.total) / capacity / HEADROOM_STEP);
+  return Math.floor((gpuMemory - fit.perGpu.total) / gpuMemory / HEADROOM_STEP);
 }
 
 interface Attempt {
