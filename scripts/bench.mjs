@@ -66,8 +66,8 @@ const request = {
   minBits: 4, gpuMemoryUtilization: null, kvCacheDtype: 'auto', cpuOffload: false,
 };
 const planInput = { catalog, model: { ...model, architecture: model.architecture }, budget, request, price: (g) => g.pricePerHour, alternatives: 3 };
-const allowances = lib.resolveBudget(budget, catalog, (g) => g.pricePerHour);
-const scenario = { model: planInput.model, allowances, minBits: 4, context: 32768, cpuOffload: false };
+const hardware = lib.hardwareOptions(lib.resolveBudget(budget, catalog, (g) => g.pricePerHour), (g) => g.pricePerHour);
+const scenario = { model: planInput.model, hardware, minBits: 4, context: 32768, cpuOffload: false };
 const searched = lib.runScenario(planInput, scenario).evaluated;
 rows.push([`search alone in-process (${searched} configurations)`, timeInProcess(() => lib.runScenario(planInput, scenario), 50)]);
 rows.push(['plan() in-process (search + ranking + explanations)', timeInProcess(() => lib.plan(planInput), 50)]);

@@ -11,6 +11,7 @@ export { UserError } from './util/errors.js';
 export { VERSION } from './version.js';
 export { parseBudget, printBudget, resolveBudget, type Budget } from './planner/budget.js';
 export { plan } from './planner/plan.js';
+export { hardwareOptions } from './planner/hardware.js';
 export { runScenario, type PlanInput } from './planner/scenario.js';
 export type { PlanResult, PlanCandidate, PlanRequest } from './planner/schema.js';
 export { ENGINES } from './engines/registry.js';

@@ -10,9 +10,9 @@ import type { Artifact, Gpu, Quantization } from '../catalog/schema.js';
 import type { Estimate } from '../memory/estimate.js';
 import type { KvDtype } from '../memory/kvcache.js';
 import { countParams } from '../memory/params.js';
-import { weightLayout } from '../memory/weights.js';
 import { roundedPerGpu, wholeBytes } from './common.js';
-import type { Engine, ModelVariant } from './types.js';
+import type { Engine } from './types.js';
+import { modelVariant, sixteenBitCheckpoint } from './variant.js';
 
 export interface EngineEstimateInput {
   base: Estimate;
@@ -32,16 +32,9 @@ export function engineEstimate(i: EngineEstimateInput): Estimate {
   const arch = i.model.architecture;
   const params = countParams(arch);
   const online = !i.artifact && i.engine.onlineQuantizations.includes(i.quant.id);
-  const base16 = i.model.artifacts.find((a) => a.quantization === 'bf16' || a.quantization === 'fp16') ?? null;
-  const variant: ModelVariant = {
-    model: i.model,
-    arch,
-    params,
-    quant: i.quant,
-    artifact: online ? base16 : i.artifact,
-    layout: weightLayout(arch, params, i.quant, online ? null : i.artifact),
-    origin: online ? 'online' : 'artifact',
-  };
+  const variant = online
+    ? modelVariant(i.model, arch, params, i.quant, sixteenBitCheckpoint(i.model), 'online')
+    : modelVariant(i.model, arch, params, i.quant, i.artifact, 'artifact');
   const gpuCount = i.tp * i.pp;
   const nodes = Math.ceil(gpuCount / i.gpu.maxPerNode);
   const cannot = i.engine.unsupported(i.quant, i.gpu, variant) ?? i.engine.loadUnsupported(variant);

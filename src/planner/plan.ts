@@ -33,10 +33,10 @@ function withBudgetNote(c: PlanCandidate, hw: Hardware | undefined): PlanCandida
 
 export function plan(input: PlanInput): PlanResult {
   const { request, catalog } = input;
-  const allowances = resolveBudget(input.budget, catalog, input.price);
+  const hardware = hardwareOptions(resolveBudget(input.budget, catalog, input.price), input.price);
   const scenario: Scenario = {
     model: input.model,
-    allowances,
+    hardware,
     minBits: request.minBits,
     context: request.context,
     cpuOffload: request.cpuOffload,
@@ -44,7 +44,7 @@ export function plan(input: PlanInput): PlanResult {
   const result = runScenario(input, scenario, 1 + Math.max(0, input.alternatives));
   const [best, ...rest] = result.feasible;
   const allowedByGpu = new Map<string, Hardware>();
-  for (const hw of hardwareOptions(allowances, input.price)) allowedByGpu.set(hw.gpu.id, hw);
+  for (const hw of hardware) allowedByGpu.set(hw.gpu.id, hw);
   const winner = best ? withBudgetNote(best, allowedByGpu.get(best.gpu.id)) : null;
   return {
     gpuplanVersion: VERSION,

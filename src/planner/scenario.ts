@@ -7,7 +7,7 @@ import type { Gpu } from '../catalog/schema.js';
 import { ENGINES } from '../engines/registry.js';
 import type { KvDtype } from '../memory/kvcache.js';
 import { ANY_COUNT_MAX_NODES, type Budget, type GpuAllowance } from './budget.js';
-import { hardwareOptions } from './hardware.js';
+import { hardwareOptions, type Hardware } from './hardware.js';
 import type { PlanRequest } from './schema.js';
 import { search, type SearchResult } from './search.js';
 import { allVariants, passesFilter } from './variants.js';
@@ -26,7 +26,8 @@ export interface PlanInput {
 /** What the search needs that a suggestion may change. */
 export interface Scenario {
   model: ModelSpec & { architecture: Architecture };
-  allowances: readonly GpuAllowance[];
+  /** Hardware shapes to try (hardwareOptions of the budget's allowances), cheapest first. */
+  hardware: readonly Hardware[];
   minBits: number;
   context: number;
   cpuOffload: boolean;
@@ -40,7 +41,7 @@ export function runScenario(input: PlanInput, s: Scenario, keep = 1): SearchResu
   return search({
     keep,
     arch: s.model.architecture,
-    hardware: hardwareOptions(s.allowances, input.price),
+    hardware: s.hardware,
     variants,
     engines,
     context: Math.min(s.context, s.model.architecture.maxContext),
@@ -52,14 +53,15 @@ export function runScenario(input: PlanInput, s: Scenario, keep = 1): SearchResu
 }
 
 /** Every GPU in the catalog, up to ANY_COUNT_MAX_NODES full nodes: "what if money were no object". */
-export function wholeCatalogAllowances(catalog: Catalog): GpuAllowance[] {
-  return catalog.gpus.map((gpu) => ({
+export function wholeCatalogHardware(catalog: Catalog, price: (gpu: Gpu) => number): Hardware[] {
+  const allowances: GpuAllowance[] = catalog.gpus.map((gpu) => ({
     gpu,
     maxGpus: gpu.maxPerNode * ANY_COUNT_MAX_NODES,
     maxNodes: ANY_COUNT_MAX_NODES,
     maxPerHour: null,
     from: gpu.id,
   }));
+  return hardwareOptions(allowances, price);
 }
 
 export function distillSpecs(catalog: Catalog, model: ModelSpec): Array<ModelSpec & { architecture: Architecture }> {

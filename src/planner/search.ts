@@ -67,7 +67,6 @@ function headroomSteps(fit: EngineFit, gpuMemory: number): number {
 }
 
 interface Attempt {
-  engine: Engine;
   fit: EngineFit | null;
   label: string;
   reason: string;
@@ -100,12 +99,12 @@ export function search(input: SearchInput): SearchResult {
       input.engines.forEach((engine, engineRank) => {
         const unsupported = engine.unsupported(variant.quant, hw.gpu, variant) ?? engine.loadUnsupported(variant);
         if (unsupported) {
-          attempts.push({ engine, fit: null, label: candidateLabel(hw, variant.quant.id, engine.id, hw.count, 1), reason: unsupported });
+          attempts.push({ fit: null, label: candidateLabel(hw, variant.quant.id, engine.id, hw.count, 1), reason: unsupported });
           return;
         }
         const layouts = engine.layouts(input.arch, hw.gpu, hw.count, hw.nodes);
         if (typeof layouts === 'string') {
-          attempts.push({ engine, fit: null, label: candidateLabel(hw, variant.quant.id, engine.id, hw.count, 1), reason: layouts });
+          attempts.push({ fit: null, label: candidateLabel(hw, variant.quant.id, engine.id, hw.count, 1), reason: layouts });
           return;
         }
         let best: Scored | null = null;
@@ -126,7 +125,7 @@ export function search(input: SearchInput): SearchResult {
           };
           const fit = engine.fit(deployment);
           if (!fit.fits) {
-            attempts.push({ engine, fit, label: candidateLabel(hw, variant.quant.id, engine.id, tp, pp), reason: fit.reason ?? 'does not fit' });
+            attempts.push({ fit, label: candidateLabel(hw, variant.quant.id, engine.id, tp, pp), reason: fit.reason ?? 'does not fit' });
             continue;
           }
           const perf = deploymentPerf(deployment, fit);

@@ -5,7 +5,7 @@
  */
 import { quote } from 'shell-quote';
 import type { PlanCandidate, PlanRequest, Suggestion } from './schema.js';
-import { distillSpecs, runScenario, wholeCatalogAllowances, type PlanInput, type Scenario } from './scenario.js';
+import { distillSpecs, runScenario, wholeCatalogHardware, type PlanInput, type Scenario } from './scenario.js';
 
 /** `gpuplan plan …` for the request with some options changed. */
 export function planCommand(request: PlanRequest, changes: Partial<PlanRequest>): string {
@@ -49,7 +49,7 @@ export function suggest(input: PlanInput, scenario: Scenario): Suggestion[] {
     );
   }
 
-  const bigger = runScenario(input, { ...scenario, allowances: wholeCatalogAllowances(catalog) }).feasible[0];
+  const bigger = runScenario(input, { ...scenario, hardware: wholeCatalogHardware(catalog, input.price) }).feasible[0];
   if (bigger) {
     out.push(
       suggestion(

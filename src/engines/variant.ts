@@ -1,0 +1,33 @@
+/** Building a ModelVariant: shared by the planner's search and `estimate --engine`. */
+import type { Architecture } from '../catalog/architecture.js';
+import type { ModelSpec } from '../catalog/model.js';
+import type { Artifact, Quantization } from '../catalog/schema.js';
+import type { ParamCount } from '../memory/params.js';
+import { weightLayout } from '../memory/weights.js';
+import type { ModelVariant } from './types.js';
+
+const SIXTEEN_BIT = new Set(['bf16', 'fp16']);
+
+export function modelVariant(
+  model: ModelSpec,
+  arch: Architecture,
+  params: ParamCount,
+  quant: Quantization,
+  artifact: Artifact | null,
+  origin: ModelVariant['origin'],
+): ModelVariant {
+  // An online quantization loads the 16-bit checkpoint: its size is not the served size.
+  const layout = weightLayout(arch, params, quant, origin === 'artifact' ? artifact : null);
+  return { model, arch, params, quant, artifact, layout, origin };
+}
+
+/** The repo's own checkpoint when the catalog lists no artifact for it (a model given by config.json). */
+function nativeCheckpoint(model: ModelSpec): Artifact | null {
+  if (!model.hfRepo || model.artifacts.some((a) => a.quantization === model.nativeQuantization)) return null;
+  return { quantization: model.nativeQuantization, format: 'safetensors', source: `hf:${model.hfRepo}`, bytes: null, includesMtp: false };
+}
+
+/** The 16-bit safetensors checkpoint engines quantize at load time, if the model has one. */
+export function sixteenBitCheckpoint(model: ModelSpec): Artifact | null {
+  return model.artifacts.find((a) => SIXTEEN_BIT.has(a.quantization) && a.format === 'safetensors') ?? nativeCheckpoint(model);
+}
