@@ -8,9 +8,9 @@
 import type { EngineId, Quantization } from '../catalog/schema.js';
 import { kvLayout, type KvDtype } from '../memory/kvcache.js';
 import { GiB } from '../memory/units.js';
-import { gib } from './common.js';
+import { gib, PLAN_FILES } from './common.js';
 import { placeGguf } from './gguf.js';
-import type { Deployment, EngineFit, ModelVariant, ParallelLayout } from './types.js';
+import type { Deployment, Engine, EngineFit, ModelVariant, ParallelLayout } from './types.js';
 
 /** KV cache types llama.cpp accepts for --cache-type-k/-v that gpuplan plans with. */
 const GGUF_KV_TYPES: Partial<Record<KvDtype, string>> = { auto: 'f16', f16: 'f16', fp16: 'f16', bf16: 'bf16', q8_0: 'q8_0', q4_0: 'q4_0', f32: 'f32' };
@@ -18,10 +18,6 @@ const GGUF_KV_TYPES: Partial<Record<KvDtype, string>> = { auto: 'f16', f16: 'f16
 /** The llama.cpp cache type for a requested KV dtype (fp8 has no GGUF cache type: q8_0 is the 8-bit one). */
 export function ggufCacheType(kvDtype: KvDtype): string {
   return GGUF_KV_TYPES[kvDtype] ?? 'q8_0';
-}
-
-function ggufKvDtype(kvDtype: KvDtype): KvDtype {
-  return ggufCacheType(kvDtype) as KvDtype;
 }
 
 /**
@@ -32,32 +28,42 @@ function ggufKvDtype(kvDtype: KvDtype): KvDtype {
 export const GGUF_HOST_PROCESS_BYTES = 1 * GiB;
 
 /** Split a model's layers over the GPUs of one machine; llama.cpp has no multi-node mode gpuplan plans with (its RPC backend is experimental). */
-export function layerSplitLayouts(gpuCount: number, nodes: number): ParallelLayout[] | string {
+function layerSplitLayouts(gpuCount: number, nodes: number): ParallelLayout[] | string {
   if (nodes > 1) return 'llama.cpp-based engines run on one machine (the RPC backend is experimental)';
   return [{ tp: 1, pp: gpuCount }];
 }
 
+/** What the engine made of a deployment, for its settings and log lines. */
+export interface GgufPlaced {
+  /** Layers on GPU as -ngl counts them (repeating layers + output). */
+  ngl: number;
+  layers: number;
+  allOnGpu: boolean;
+  /** Tokens the KV cache holds: context × parallel slots, which both engines allocate up front. */
+  kvTokens: number;
+  cacheType: string;
+}
+
 export interface GgufFitOptions {
-  engineName: string;
   /** Bytes per GPU the engine never allocates into. */
   reservePerGpu: number;
   reserveFormula: string;
-  /** Tokens the KV cache holds: context × parallel slots. */
-  kvTokens: number;
   /** Engine settings for the rendered files, given the layers placed on the GPUs. */
-  settings(ngl: number, allOnGpu: boolean): Record<string, string | number | boolean>;
-  logLines(ngl: number, layers: number): string[];
+  settings(placed: GgufPlaced): Record<string, string | number | boolean>;
+  logLines(placed: GgufPlaced): string[];
 }
 
 export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
   const { variant, gpu, gpuCount, context, concurrency } = d;
   const { arch, layout } = variant;
-  const kv = kvLayout(arch, ggufKvDtype(d.kvDtype));
+  const cacheType = ggufCacheType(d.kvDtype);
+  const kv = kvLayout(arch, cacheType as KvDtype);
+  const kvTokens = context * concurrency;
   const placement = placeGguf({
     arch,
     layout,
     kv,
-    kvTokens: o.kvTokens,
+    kvTokens: kvTokens,
     gpu,
     gpuCount,
     reservePerGpu: o.reservePerGpu,
@@ -65,7 +71,8 @@ export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
     maxLayers: null,
   });
   const totalLayers = arch.layers + 1;
-  const kvTotal = kv.perToken * o.kvTokens;
+  const placed: GgufPlaced = { ngl: placement.ngl, layers: totalLayers, allOnGpu: placement.allOnGpu, kvTokens, cacheType };
+  const kvTotal = kv.perToken * kvTokens;
   const kvOnGpu = (kvTotal * Math.max(0, placement.ngl - 1)) / arch.layers;
   const offloadedLayerBytes = placement.hostWeightBytes - layout.embeddings;
   const hostRamBytes = Math.ceil(placement.hostWeightBytes + (kvTotal - kvOnGpu) + GGUF_HOST_PROCESS_BYTES);
@@ -91,20 +98,20 @@ export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
     reason,
     perGpu,
     kv,
-    kvCacheTokens: o.kvTokens,
-    maxConcurrency: o.kvTokens / context,
+    kvCacheTokens: kvTokens,
+    maxConcurrency: kvTokens / context,
     hostWeightBytes: Math.max(0, offloadedLayerBytes),
     hostRamBytes,
     diskBytes: Math.ceil(layout.total),
     gpuLayers: placement.ngl,
-    settings: o.settings(placement.ngl, placement.allOnGpu),
+    settings: o.settings(placed),
     get logLines() {
-      return o.logLines(placement.ngl, totalLayers);
+      return o.logLines(placed);
     },
     get terms() {
       return [
         { name: 'weights', bytes: perGpu.weights, formula: `${layout.formula}; ${placement.ngl} of ${totalLayers} layers on GPU, split by layer over ${gpuCount} GPU(s)` },
-        { name: 'kv cache', bytes: perGpu.kvCache, formula: `${kv.formula} × ${o.kvTokens} tokens (${context} × ${concurrency} slots), the GPU's share of layers` },
+        { name: 'kv cache', bytes: perGpu.kvCache, formula: `${kv.formula} × ${kvTokens} tokens (${context} × ${concurrency} slots), the GPU's share of layers` },
         { name: 'compute buffer', bytes: perGpu.activations, formula: placement.computeFormula },
         { name: 'reserve', bytes: o.reservePerGpu, formula: o.reserveFormula },
       ];
@@ -122,7 +129,7 @@ export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
 }
 
 /** GGUF engines run every GGUF type on any GPU llama.cpp's CUDA or ROCm backend supports. */
-export function ggufUnsupported(engineName: string, quant: Quantization, id: EngineId): string | null {
+function ggufUnsupported(engineName: string, quant: Quantization, id: EngineId): string | null {
   return quant.format === 'gguf' && quant.engines.includes(id) ? null : `${engineName} runs GGUF files only`;
 }
 
@@ -133,7 +140,7 @@ export function ggufUnsupported(engineName: string, quant: Quantization, id: Eng
 export const HF_MAX_FILE_BYTES = 50e9;
 
 /** Where a GGUF artifact comes from decides which engine can fetch it. */
-export function ggufLoadUnsupported(variant: ModelVariant, accepts: { hf: boolean; ollama: boolean; splitFiles: boolean }, engineName: string): string | null {
+function ggufLoadUnsupported(variant: ModelVariant, accepts: GgufSources, engineName: string): string | null {
   const artifact = variant.artifact;
   if (variant.origin !== 'artifact' || artifact?.format !== 'gguf') return `${engineName} needs a published GGUF file`;
   if (artifact.source.startsWith('ollama:')) return accepts.ollama ? null : `${artifact.source} is an Ollama library tag; ${engineName} loads GGUF files from Hugging Face`;
@@ -143,4 +150,37 @@ export function ggufLoadUnsupported(variant: ModelVariant, accepts: { hf: boolea
     return `${artifact.source} is split into parts (over Hugging Face's 50 GB file limit), which ${engineName} cannot pull; merge them with llama-gguf-split --merge or use llama.cpp`;
   }
   return null;
+}
+
+/** Where a GGUF engine can fetch files from. */
+export interface GgufSources {
+  hf: boolean;
+  ollama: boolean;
+  /** Multi-part GGUFs (`-00001-of-0000N.gguf`). */
+  splitFiles: boolean;
+}
+
+export interface GgufEngineSpec {
+  id: EngineId;
+  name: string;
+  version: string;
+  sources: GgufSources;
+  /** The engine's own files under `--out` (PLAN.md and plan.json are added). */
+  files: readonly string[];
+  fit(d: Deployment): EngineFit;
+}
+
+/** An Engine for a llama.cpp-based server: GGUF only, one machine, layers split over its GPUs. */
+export function ggufEngine(spec: GgufEngineSpec): Engine {
+  return {
+    id: spec.id,
+    name: spec.name,
+    version: spec.version,
+    onlineQuantizations: [],
+    unsupported: (quant) => ggufUnsupported(spec.name, quant, spec.id),
+    loadUnsupported: (variant) => ggufLoadUnsupported(variant, spec.sources, spec.name),
+    layouts: (_arch, _gpu, gpuCount, nodes) => layerSplitLayouts(gpuCount, nodes),
+    fit: spec.fit,
+    deployFiles: () => [...spec.files, ...PLAN_FILES],
+  };
 }

@@ -5,8 +5,7 @@
  * (tools/server/server.cpp, n_ctx_slot = n_ctx / n_parallel).
  */
 import { CUDA_CONTEXT_BYTES } from '../memory/overhead.js';
-import { PLAN_FILES } from './common.js';
-import { fitGguf, ggufCacheType, ggufLoadUnsupported, ggufUnsupported, layerSplitLayouts } from './gguf-engine.js';
+import { fitGguf, ggufEngine } from './gguf-engine.js';
 import type { Deployment, Engine, EngineFit } from './types.js';
 
 /** The llama.cpp release (build tag) gpuplan's flags and defaults follow. */
@@ -14,14 +13,10 @@ export const LLAMACPP_VERSION = 'b6550';
 export const LLAMACPP_IMAGE = `ghcr.io/ggml-org/llama.cpp:server-cuda-${LLAMACPP_VERSION}`;
 
 export function fitLlamacpp(d: Deployment): EngineFit {
-  const kvTokens = d.context * d.concurrency;
-  const cacheType = ggufCacheType(d.kvDtype);
   return fitGguf(d, {
-    engineName: 'llama.cpp',
     reservePerGpu: CUDA_CONTEXT_BYTES,
     reserveFormula: 'CUDA context and cuBLAS workspace 512 MiB',
-    kvTokens,
-    settings: (ngl) => ({
+    settings: ({ ngl, kvTokens, cacheType }) => ({
       'n-gpu-layers': ngl,
       'ctx-size': kvTokens,
       parallel: d.concurrency,
@@ -30,18 +25,15 @@ export function fitLlamacpp(d: Deployment): EngineFit {
       'flash-attn': 'on',
       'split-mode': 'layer',
     }),
-    logLines: (ngl, layers) => [`load_tensors: offloaded ${ngl}/${layers} layers to GPU`, `llama_context: n_ctx = ${kvTokens}`],
+    logLines: ({ ngl, layers, kvTokens }) => [`load_tensors: offloaded ${ngl}/${layers} layers to GPU`, `llama_context: n_ctx = ${kvTokens}`],
   });
 }
 
-export const llamacpp: Engine = {
+export const llamacpp: Engine = ggufEngine({
   id: 'llamacpp',
   name: 'llama.cpp',
   version: LLAMACPP_VERSION,
-  onlineQuantizations: [],
-  unsupported: (quant) => ggufUnsupported('llama.cpp', quant, 'llamacpp'),
-  loadUnsupported: (variant) => ggufLoadUnsupported(variant, { hf: true, ollama: false, splitFiles: true }, 'llama.cpp'),
-  layouts: (_arch, _gpu, gpuCount, nodes) => layerSplitLayouts(gpuCount, nodes),
+  sources: { hf: true, ollama: false, splitFiles: true },
+  files: ['llama-server.sh', 'docker-compose.yml'],
   fit: fitLlamacpp,
-  deployFiles: () => [...['llama-server.sh', 'docker-compose.yml'], ...PLAN_FILES],
-};
+});

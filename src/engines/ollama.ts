@@ -5,8 +5,7 @@
  */
 import { CUDA_CONTEXT_BYTES } from '../memory/overhead.js';
 import { MiB } from '../memory/units.js';
-import { PLAN_FILES } from './common.js';
-import { fitGguf, ggufCacheType, ggufLoadUnsupported, ggufUnsupported, layerSplitLayouts } from './gguf-engine.js';
+import { fitGguf, ggufEngine } from './gguf-engine.js';
 import type { Deployment, Engine, EngineFit } from './types.js';
 
 /** The Ollama release gpuplan's defaults and environment variables follow. */
@@ -21,14 +20,10 @@ export const OLLAMA_IMAGE = `ollama/ollama:${OLLAMA_VERSION}`;
 export const OLLAMA_MINIMUM_MEMORY = 457 * MiB;
 
 export function fitOllama(d: Deployment): EngineFit {
-  const kvTokens = d.context * d.concurrency;
-  const cacheType = ggufCacheType(d.kvDtype);
   return fitGguf(d, {
-    engineName: 'Ollama',
     reservePerGpu: CUDA_CONTEXT_BYTES + OLLAMA_MINIMUM_MEMORY,
     reserveFormula: 'CUDA context 512 MiB + Ollama minimum free memory 457 MiB',
-    kvTokens,
-    settings: (ngl, allOnGpu) => ({
+    settings: ({ ngl, allOnGpu, cacheType }) => ({
       num_ctx: d.context,
       // Leave num_gpu to Ollama's own estimate when everything fits; pin it when offloading.
       ...(allOnGpu ? {} : { num_gpu: ngl }),
@@ -37,18 +32,15 @@ export function fitOllama(d: Deployment): EngineFit {
       OLLAMA_FLASH_ATTENTION: true,
       OLLAMA_CONTEXT_LENGTH: d.context,
     }),
-    logLines: (ngl, layers) => [`offloaded ${ngl}/${layers} layers to GPU`, `ollama ps: ${ngl === layers ? '100% GPU' : 'split CPU/GPU'}`],
+    logLines: ({ ngl, layers }) => [`offloaded ${ngl}/${layers} layers to GPU`, `ollama ps: ${ngl === layers ? '100% GPU' : 'split CPU/GPU'}`],
   });
 }
 
-export const ollama: Engine = {
+export const ollama: Engine = ggufEngine({
   id: 'ollama',
   name: 'Ollama',
   version: OLLAMA_VERSION,
-  onlineQuantizations: [],
-  unsupported: (quant) => ggufUnsupported('Ollama', quant, 'ollama'),
-  loadUnsupported: (variant) => ggufLoadUnsupported(variant, { hf: true, ollama: true, splitFiles: false }, 'Ollama'),
-  layouts: (_arch, _gpu, gpuCount, nodes) => layerSplitLayouts(gpuCount, nodes),
+  sources: { hf: true, ollama: true, splitFiles: false },
+  files: ['Modelfile', 'docker-compose.yml'],
   fit: fitOllama,
-  deployFiles: () => [...['Modelfile', 'docker-compose.yml'], ...PLAN_FILES],
-};
+});
