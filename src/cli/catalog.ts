@@ -5,7 +5,7 @@ import { UserError } from '../util/errors.js';
 import { closest } from '../util/closest.js';
 import { EXIT, type Io } from './main.js';
 
-const KINDS = ['models', 'gpus', 'quants'] as const;
+const KINDS = ['models', 'gpus', 'quants', 'engines'] as const;
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
@@ -16,6 +16,14 @@ export async function runCatalog(what: string, options: { json?: boolean; catalo
   const kind = KINDS.find((k) => k === what.toLowerCase());
   if (!kind) {
     throw new UserError(`unknown catalog "${what}"; valid: ${KINDS.join(', ')} (closest: ${closest(what, KINDS, 1).join('')})`);
+  }
+  if (kind === 'engines') {
+    // Engines are code (src/engines/), not the YAML catalog: no catalog to load.
+    const { engineCatalog } = await import('../engines/registry.js');
+    const engines = engineCatalog();
+    if (options.json) io.out(`${JSON.stringify(engines.map(({ engine, versions, default: d }) => ({ engine, versions, default: d })), null, 2)}\n`);
+    else io.out(table([['engine', 'name', 'default', 'releases'], ...engines.map((e) => [e.engine, e.name, e.default, e.versions.join(', ')])]));
+    return EXIT.ok;
   }
   const catalog = await loadCatalog(options.catalog);
   if (kind === 'models') {

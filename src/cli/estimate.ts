@@ -2,15 +2,17 @@ import { loadCatalog, type Catalog } from '../catalog/catalog.js';
 import { findGpu, findQuantization } from '../catalog/lookup.js';
 import { artifactFor, resolveModel } from '../catalog/model.js';
 import { estimate, type Estimate, type EstimateInput } from '../memory/estimate.js';
+import { tensorParallelProblem, validTensorParallelDegrees } from '../engines/common.js';
 import { KV_DTYPE_BYTES, type KvDtype } from '../memory/kvcache.js';
 import type { Mode } from '../memory/modes.js';
 import { formatBytes, formatCount, thousands } from '../memory/units.js';
 import type { ZeroStage } from '../memory/training.js';
-import type { EngineId } from '../catalog/engine-ids.js';
+import type { EngineId } from '../engines/ids.js';
 import { UserError } from '../util/errors.js';
+import { checkEngineChoice } from './engine-options.js';
 import { EXIT, type Io } from './main.js';
 
-/** Inference context when none is given (DESIGN.md), capped at the model's maximum. */
+/** Inference context when none is given (docs/ARCHITECTURE.md, "CLI contract"), capped at the model's maximum. */
 export const DEFAULT_CONTEXT = 32768;
 /** Training sequence length when none is given. */
 export const DEFAULT_TRAINING_SEQUENCE = 2048;
@@ -35,6 +37,7 @@ export interface EstimateOptions {
   checkpointing: boolean;
   eagerAttention?: boolean;
   engine?: EngineId;
+  engineVersion?: string;
   gpuMemUtil?: number;
   json?: boolean;
   catalog?: string;
@@ -51,9 +54,10 @@ async function buildInput(catalog: Catalog, o: EstimateOptions): Promise<Estimat
   if (context > maxContext) {
     throw new UserError(`option --context "${context}": ${model.id} supports at most ${maxContext} tokens (max_position_embeddings)`);
   }
-  const heads = model.architecture?.attention.heads;
-  if (heads !== undefined && heads % o.tp !== 0) {
-    throw new UserError(`option --tp "${o.tp}": must divide the ${heads} attention heads of ${model.id}`);
+  // The same tensor-parallel rule the engines and validate use (engines/common.ts).
+  const tpProblem = model.architecture ? tensorParallelProblem(model.architecture, o.tp) : null;
+  if (model.architecture && tpProblem) {
+    throw new UserError(`option --tp "${o.tp}": ${tpProblem} of ${model.id}; valid: ${validTensorParallelDegrees(model.architecture, Math.max(8, o.tp)).join(', ')}`);
   }
   const layers = model.architecture?.layers;
   if (layers !== undefined && o.pp > layers) {
@@ -86,6 +90,20 @@ function pad(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
 }
 
+/** The verdict in words: what the exit code says (0 only for "fits"). */
+function verdictLine(v: NonNullable<Estimate['verdict']>, headroom: number): string {
+  switch (v.status) {
+    case 'fits':
+      return `fits, ${formatBytes(Math.max(0, headroom))} to spare`;
+    case 'reduced-concurrency':
+      return `starts, but with fewer requests at once than asked: ${v.message}`;
+    case 'wont-start':
+      return `does NOT fit: ${v.message}`;
+    case 'cannot-run':
+      return `cannot run: ${v.message}`;
+  }
+}
+
 export function formatEstimate(e: Estimate): string {
   const lines: string[] = [];
   lines.push(`${e.modelName} (${e.model}) — ${e.origin}`);
@@ -109,14 +127,10 @@ export function formatEstimate(e: Estimate): string {
     lines.push(`  ${pad(term.name, width)}${pad(formatBytes(term.bytes), 26)} ${term.formula}`);
   }
   lines.push(`  ${pad('total', width)}${formatBytes(e.perGpu.total)}`);
-  if (e.perGpu.capacity !== null && e.gpu) {
+  if (e.perGpu.capacity !== null && e.gpu && e.verdict) {
     const headroom = e.perGpu.capacity - e.perGpu.total;
     lines.push(`  ${pad('capacity', width)}${pad(formatBytes(e.perGpu.capacity), 26)} one ${e.gpu}`);
-    lines.push(
-      headroom >= 0
-        ? `  fits, ${formatBytes(headroom)} to spare`
-        : `  does NOT fit: ${formatBytes(-headroom)} short`,
-    );
+    lines.push(`  ${verdictLine(e.verdict, headroom)}`);
     if (e.kvCacheTokens !== null) {
       lines.push(`  KV room left  ${thousands(e.kvCacheTokens)} tokens after weights, activations and overhead`);
     }
@@ -132,16 +146,19 @@ export function formatEstimate(e: Estimate): string {
 async function withEngine(base: Estimate, input: EstimateInput, o: EstimateOptions): Promise<Estimate> {
   if (!o.engine) {
     if (o.gpuMemUtil !== undefined) throw new UserError('option --gpu-mem-util needs --engine vllm or sglang (and --gpu)');
+    if (o.engineVersion !== undefined) throw new UserError(`option --engine-version "${o.engineVersion}" needs --engine`);
+    if (o.kvDtype !== 'auto') await checkEngineChoice(undefined, undefined, o.kvDtype);
     return base;
   }
   const arch = input.model.architecture;
   if (!input.gpu) throw new UserError(`option --engine "${o.engine}" needs --gpu: engine accounting is per GPU`);
   if (input.mode !== 'inference') throw new UserError(`option --engine "${o.engine}" applies to --mode inference only`);
   if (!arch) throw new UserError(`option --engine "${o.engine}" needs the model's architecture: give a catalog id or a config.json`);
-  const [{ engineById }, { engineEstimate }] = await Promise.all([import('../engines/registry.js'), import('../engines/estimate.js')]);
+  const engine = await checkEngineChoice(o.engine, o.engineVersion, o.kvDtype);
+  const { engineEstimate } = await import('../engines/estimate.js');
   return engineEstimate({
     base,
-    engine: engineById(o.engine),
+    engine,
     model: { ...input.model, architecture: arch },
     quant: input.quantization,
     artifact: input.artifact,
@@ -157,6 +174,5 @@ export async function runEstimate(o: EstimateOptions, io: Io): Promise<number> {
   const input = await buildInput(await loadCatalog(o.catalog), o);
   const result = await withEngine(estimate(input), input, o);
   io.out(o.json ? `${JSON.stringify(result, null, 2)}\n` : formatEstimate(result));
-  if (result.fits === false) return EXIT.no;
-  return EXIT.ok;
+  return result.verdict === null || result.verdict.status === 'fits' ? EXIT.ok : EXIT.no;
 }

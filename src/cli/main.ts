@@ -2,14 +2,19 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { MODES } from '../memory/modes.js';
-import { KV_DTYPES } from '../memory/kvcache.js';
+import { ENGINE_IDS, KV_DTYPES } from '../engines/ids.js';
 import { choice, fraction, wholeNumber } from './options.js';
 import type { EstimateOptions } from './estimate.js';
 import type { PlanOptions } from './plan.js';
-import { ENGINE_IDS } from '../catalog/engine-ids.js';
 
-/** Exit codes of the CLI contract (DESIGN.md). */
-export const EXIT = { ok: 0, no: 1, badInput: 2 } as const;
+/**
+ * Exit codes of the CLI contract (docs/ARCHITECTURE.md): 0 it fits (or the files are
+ * clean), 1 it does not (or validate found errors), 2 bad input, 70 a gpuplan bug
+ * (sysexits EX_SOFTWARE), which asks for a report.
+ */
+export const EXIT = { ok: 0, no: 1, badInput: 2, internal: 70 } as const;
+
+const ENGINE_VERSION_HELP = 'engine release whose flags, defaults and images to use (default: the newest known; `gpuplan catalog engines`)';
 
 export interface Io {
   out: (text: string) => void;
@@ -42,7 +47,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('-q, --quant <list>', 'only these quantizations, comma-separated (e.g. awq-int4,q4_k_m)')
     .option('--min-bits <bits>', 'quality floor in bits per weight (1.58-bit dynamic GGUFs need 1.5)', fraction(0, 32), 4)
     .option('--gpu-mem-util <f>', "fraction of GPU memory the engine may take (vLLM gpu_memory_utilization, SGLang mem_fraction_static)", fraction(0.05, 1))
-    .option('--kv-dtype <dtype>', `KV cache dtype: ${KV_DTYPES.join(', ')}`, choice(KV_DTYPES), 'auto')
+    .option('--engine-version <version>', `with --engine: ${ENGINE_VERSION_HELP}`)
+    .option('--kv-dtype <dtype>', `KV cache dtype, one the engine takes: ${KV_DTYPES.join(', ')}`, choice(KV_DTYPES), 'auto')
     .option('--cpu-offload', 'let llama.cpp/Ollama keep layers that do not fit in host RAM (slow)')
     .option('--prices <file>', 'YAML/JSON of your own $/hour per GPU (e.g. "a100-80g: 1.10")')
     .option('--top <n>', 'runners-up to list', wholeNumber(0), 3)
@@ -65,8 +71,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--tp <n>', 'tensor-parallel degree', wholeNumber(), 1)
     .option('--pp <n>', 'pipeline-parallel degree', wholeNumber(), 1)
     .option('--gpu <gpu>', 'GPU to check the per-GPU total against')
-    .option('--kv-dtype <dtype>', `KV cache dtype: ${KV_DTYPES.join(', ')}`, choice(KV_DTYPES), 'auto')
+    .option('--kv-dtype <dtype>', `KV cache dtype, one the engine takes: ${KV_DTYPES.join(', ')}`, choice(KV_DTYPES), 'auto')
     .option('-e, --engine <engine>', `with --gpu: the engine's own accounting (${ENGINE_IDS.join(' | ')})`, choice(ENGINE_IDS))
+    .option('--engine-version <version>', `with --engine: ${ENGINE_VERSION_HELP}`)
     .option('--gpu-mem-util <f>', 'with --engine: vLLM gpu_memory_utilization / SGLang mem_fraction_static', fraction(0.05, 1))
     .option('--mode <mode>', MODES.join(' | '), choice(MODES), 'inference')
     .option('--zero <stage>', 'training: ZeRO stage 0-3', choice(['0', '1', '2', '3'] as const), '0')
@@ -87,9 +94,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<plan.json>', 'the plan to render')
     .requiredOption('-o, --out <dir>', 'directory to write into')
     .option('--force', 'replace files that already exist')
+    .option('--engine-version <version>', "render for another release of the plan's engine (its image; every flag must exist in it)")
     .action(async (planFile: string, _opts: unknown, command: Command) => {
       const { runRender } = await import('./render.js');
-      setExit(await runRender(planFile, command.optsWithGlobals<{ out: string; force?: boolean }>(), io));
+      setExit(await runRender(planFile, command.optsWithGlobals<{ out: string; force?: boolean; engineVersion?: string }>(), io));
     });
 
   program
@@ -99,6 +107,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--gpus <NxGPU>', 'the GPUs the files will run on, e.g. 8xA100-80G (memory and quantization checks)')
     .option('--gpu <gpu>', 'the GPU type; the count comes from each file (GPU reservations)')
     .option('--format <format>', 'text | json | github', choice(['text', 'json', 'github'] as const), 'text')
+    .option('--engine-version <engine=version...>', 'read launches of an engine as this release (e.g. vllm=0.11.0), over what the image tag says')
     .option('--verbose', 'also print notes: what could not be checked and why')
     .action(async (paths: string[], _opts: unknown, command: Command) => {
       const { runValidate } = await import('./validate.js');
@@ -108,7 +117,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('catalog')
     .description('List the bundled catalogs.')
-    .argument('<what>', 'models | gpus | quants')
+    .argument('<what>', 'models | gpus | quants | engines')
     .option('--json', 'machine-readable output')
     .action(async (what: string, _opts: unknown, command: Command) => {
       const { runCatalog } = await import('./catalog.js');
@@ -136,6 +145,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       io.err(`gpuplan: ${error.message}\n`);
       return EXIT.badInput;
     }
-    throw error;
+    // Anything else is a bug in gpuplan, not the user's input: say so, and ask for a report.
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    io.err(`gpuplan: internal error (a bug in gpuplan ${VERSION}, not in your input): ${detail}\nPlease report it with the command you ran and this message.\n`);
+    return EXIT.internal;
   }
 }

@@ -1,6 +1,6 @@
 import { formatGiB, thousands } from '../memory/units.js';
 import { BANDWIDTH_EFFICIENCY } from '../perf/roofline.js';
-import { closestPerHardware, describeCandidate, money, describeHardware, describeWeights } from '../planner/describe.js';
+import { closestPerHardware, describeCandidate, describeHardware, describeWeights, money, rejectedLabel } from '../planner/describe.js';
 import type { PlanCandidate, PlanResult } from '../planner/schema.js';
 
 const REJECTED_SHOWN = 12;
@@ -49,7 +49,7 @@ export function formatPlan(r: PlanResult): string {
   if (r.rejected.length > 0) {
     const shown = closestPerHardware(r.rejected, c);
     lines.push('', c ? 'Why not cheaper (or better at the same price)' : 'What was tried (cheapest first)');
-    for (const x of shown.slice(-REJECTED_SHOWN)) lines.push(`  - ${x.candidate} (${money(x.costPerHour)}/h): ${x.reason}`);
+    for (const x of shown.slice(-REJECTED_SHOWN)) lines.push(`  - ${rejectedLabel(x)} (${money(x.costPerHour)}/h): ${x.verdict.message}`);
     const hidden = r.rejected.length - Math.min(shown.length, REJECTED_SHOWN);
     if (hidden > 0) lines.push(`  (${hidden} more rejected candidates: --json lists them all)`);
   }

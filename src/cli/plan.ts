@@ -1,13 +1,13 @@
 import { loadCatalog, type Catalog } from '../catalog/catalog.js';
 import { findQuantization } from '../catalog/lookup.js';
 import { resolveModel } from '../catalog/model.js';
-import type { EngineId } from '../catalog/schema.js';
-import type { KvDtype } from '../memory/kvcache.js';
+import type { EngineId, KvDtype } from '../engines/ids.js';
 import { parseBudget, budgetGpuNames, printBudget } from '../planner/budget.js';
 import { plan } from '../planner/plan.js';
 import type { PlanRequest, PlanResult } from '../planner/schema.js';
 import { UserError } from '../util/errors.js';
 import { DEFAULT_CONTEXT } from './estimate.js';
+import { checkEngineChoice } from './engine-options.js';
 import { formatPlan } from './plan-format.js';
 import { EXIT, type Io } from './main.js';
 
@@ -15,6 +15,7 @@ export interface PlanOptions {
   model: string;
   budget: string;
   engine: 'auto' | EngineId;
+  engineVersion?: string;
   context?: number;
   concurrency: number;
   quant?: string;
@@ -35,6 +36,9 @@ export interface PlanOptions {
 
 export async function planFromOptions(catalog: Catalog, o: PlanOptions): Promise<PlanResult> {
   const budget = parseBudget(o.budget, budgetGpuNames(catalog));
+  const engine = o.engine === 'auto' ? undefined : o.engine;
+  if (!engine && o.engineVersion !== undefined) throw new UserError(`option --engine-version "${o.engineVersion}" needs --engine (releases differ per engine)`);
+  await checkEngineChoice(engine, o.engineVersion, o.kvDtype);
   const model = await resolveModel(catalog, o.model, { offline: o.offline ?? false });
   const arch = model.architecture;
   if (!arch) {
@@ -51,6 +55,7 @@ export async function planFromOptions(catalog: Catalog, o: PlanOptions): Promise
     context: o.context ?? Math.min(DEFAULT_CONTEXT, arch.maxContext),
     concurrency: o.concurrency,
     engine: o.engine,
+    engineVersion: o.engineVersion ?? null,
     quantizations,
     minBits: o.minBits,
     gpuMemoryUtilization: o.gpuMemUtil ?? null,

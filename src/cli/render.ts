@@ -11,6 +11,25 @@ export interface OutOptions {
   force?: boolean;
 }
 
+/**
+ * The plan re-targeted at another release of its engine: the image changes, and every
+ * setting must still be a flag of that release (the memory figures stay those of the plan's).
+ */
+async function retarget(result: PlanResult, version: string, planFile: string): Promise<PlanResult> {
+  const plan = result.plan;
+  if (!plan) return result;
+  const { descriptorOf, engineRelease } = await import('../engines/registry.js');
+  const { findFlag } = await import('../engines/flags.js');
+  const engine = engineRelease(plan.engine, version);
+  const descriptor = descriptorOf(plan.engine);
+  const set = descriptor.flagSet(version);
+  if (set && descriptor.commandLine) {
+    const missing = Object.keys(plan.settings).filter((name) => !findFlag(set, `--${name}`, descriptor.commandLine?.syntax ?? { underscores: false, prefixes: false }));
+    if (missing.length > 0) throw new UserError(`${planFile}: ${engine.name} ${version} has no ${missing.map((m) => `--${m}`).join(', ')}; plan again with --engine-version ${version}`);
+  }
+  return { ...result, plan: { ...plan, engineVersion: engine.version } };
+}
+
 /** Renders a plan into `out` and says what was written and how to start it. */
 export function writePlanFiles(result: PlanResult, o: OutOptions, io: Io): void {
   const files = renderPlan(result);
@@ -21,14 +40,15 @@ export function writePlanFiles(result: PlanResult, o: OutOptions, io: Io): void 
 }
 
 /** `gpuplan render plan.json --out DIR`: re-renders a saved plan. */
-export async function runRender(planFile: string, o: OutOptions, io: Io): Promise<number> {
+export async function runRender(planFile: string, o: OutOptions & { engineVersion?: string }, io: Io): Promise<number> {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(planFile, 'utf8'));
   } catch (error) {
     throw new UserError(`${planFile}: not a readable plan.json (${(error as Error).message.split('\n')[0]})`);
   }
-  const result = parseWith(PlanResultSchema, raw, planFile);
+  const parsed = parseWith(PlanResultSchema, raw, planFile);
+  const result = o.engineVersion === undefined ? parsed : await retarget(parsed, o.engineVersion, planFile);
   try {
     writePlanFiles(result, o, io);
   } catch (error) {

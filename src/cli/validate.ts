@@ -8,6 +8,7 @@ import { formatResult, type Format } from '../validate/report.js';
 import { createValidator, MAX_FILE_BYTES, validateFile } from '../validate/validate.js';
 import { UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
+import { parseEngineVersions } from './engine-options.js';
 import { EXIT, type Io } from './main.js';
 
 export interface ValidateOptions {
@@ -16,6 +17,7 @@ export interface ValidateOptions {
   format: Format;
   verbose?: boolean;
   catalog?: string;
+  engineVersion?: string[];
 }
 
 /** Files a directory holds that can be deployment files. */
@@ -58,7 +60,8 @@ function hardwareHint(catalog: Awaited<ReturnType<typeof loadCatalog>>, o: Valid
 
 export async function runValidate(paths: string[], o: ValidateOptions, io: Io): Promise<number> {
   const catalog = await loadCatalog(o.catalog);
-  const validator = createValidator(catalog, hardwareHint(catalog, o));
+  const versions = await parseEngineVersions(o.engineVersion ?? []);
+  const validator = createValidator(catalog, hardwareHint(catalog, o), versions);
   const files = await expandPaths(paths);
   const reports = files.map((file) => {
     let content: Buffer;

@@ -40,27 +40,48 @@ export function safetensorsQuantUnsupported(quant: Quantization, gpu: Gpu, engin
   return null;
 }
 
+/** The attention heads and KV heads tensor parallelism must split (MLA: every head shares one latent). */
+function headCounts(arch: Architecture): { heads: number; kvHeads: number } {
+  const heads = arch.attention.heads;
+  return { heads, kvHeads: arch.attention.kind === 'gqa' ? arch.attention.kvHeads : heads };
+}
+
+/**
+ * The one tensor-parallel rule (vLLM and SGLang alike): TP divides the attention heads,
+ * and divides or is divided by the KV heads (vLLM QKVParallelLinear replicates KV heads
+ * when TP > kv_heads). Null when `tp` is valid, else why not.
+ */
+export function tensorParallelProblem(arch: Architecture, tp: number): string | null {
+  const { heads, kvHeads } = headCounts(arch);
+  if (heads % tp !== 0) return `TP ${tp} does not divide the ${heads} attention heads`;
+  if (kvHeads % tp !== 0 && tp % kvHeads !== 0) return `TP ${tp} neither divides nor is a multiple of the ${kvHeads} KV heads`;
+  return null;
+}
+
+/** Every valid tensor-parallel degree up to `max`. */
+export function validTensorParallelDegrees(arch: Architecture, max: number): number[] {
+  const out: number[] = [];
+  for (let tp = 1; tp <= max; tp++) if (tensorParallelProblem(arch, tp) === null) out.push(tp);
+  return out;
+}
+
 /**
  * Tensor × pipeline splits for engines that shard attention heads (vLLM, SGLang):
- * TP divides the attention heads, divides or is divided by the KV heads (vLLM
- * QKVParallelLinear replicates KV heads when TP > kv_heads), and stays inside a
- * node; PP takes the rest, with at least one layer per stage. Largest TP first.
+ * TP follows `tensorParallelProblem` and stays inside a node; PP takes the rest, with
+ * at least one layer per stage. Largest TP first.
  */
 export function tensorParallelLayouts(arch: Architecture, gpuCount: number, nodes: number): ParallelLayout[] | string {
   const perNode = gpuCount / nodes;
   if (!Number.isInteger(perNode)) return `${gpuCount} GPUs do not split evenly over ${nodes} nodes`;
-  const heads = arch.attention.heads;
-  const kvHeads = arch.attention.kind === 'gqa' ? arch.attention.kvHeads : heads;
   const layouts: ParallelLayout[] = [];
   for (let tp = perNode; tp >= 1; tp--) {
-    if (perNode % tp !== 0 || heads % tp !== 0) continue;
-    if (kvHeads % tp !== 0 && tp % kvHeads !== 0) continue;
+    if (perNode % tp !== 0 || tensorParallelProblem(arch, tp) !== null) continue;
     const pp = gpuCount / tp;
     if (pp > arch.layers) continue;
     layouts.push({ tp, pp });
   }
   if (layouts.length === 0) {
-    return `no tensor-parallel degree ≤ ${perNode} divides the ${heads} attention heads`;
+    return `no tensor-parallel degree ≤ ${perNode} divides the ${headCounts(arch).heads} attention heads`;
   }
   return layouts;
 }

@@ -1,17 +1,17 @@
 /**
  * `gpuplan estimate --gpu G --engine E`: the generic estimate replaced by what the
- * engine itself will allocate on each GPU (DESIGN.md: for vLLM `capacity` is
- * gpu_memory_utilization × memory and `kvCacheTokens` the pool it logs; for
- * Ollama/llama.cpp `total` is the real footprint).
+ * engine itself will allocate on each GPU (docs/ARCHITECTURE.md: for vLLM `capacity`
+ * is gpu_memory_utilization × memory and `kvCacheTokens` the pool it logs; for
+ * Ollama/llama.cpp `total` is the real footprint), with the engine's verdict.
  */
 import type { Architecture } from '../catalog/architecture.js';
 import type { ModelSpec } from '../catalog/model.js';
 import type { Artifact, Gpu, Quantization } from '../catalog/schema.js';
 import type { Estimate } from '../memory/estimate.js';
-import type { KvDtype } from '../memory/kvcache.js';
 import { countParams } from '../memory/params.js';
 import { roundedPerGpu, wholeBytes } from './common.js';
-import type { Engine } from './types.js';
+import type { Engine, KvDtype } from './types.js';
+import { cannotRun, fits, type Verdict } from './verdict.js';
 import { modelVariant, sixteenBitCheckpoint } from './variant.js';
 
 export interface EngineEstimateInput {
@@ -37,18 +37,25 @@ export function engineEstimate(i: EngineEstimateInput): Estimate {
     : modelVariant(i.model, arch, params, i.quant, i.artifact, 'artifact');
   const gpuCount = i.tp * i.pp;
   const nodes = Math.ceil(gpuCount / i.gpu.maxPerNode);
-  const cannot = i.engine.unsupported(i.quant, i.gpu, variant) ?? i.engine.loadUnsupported(variant);
-  const layouts = cannot ? cannot : i.engine.layouts(arch, i.gpu, gpuCount, nodes);
+  const quantProblem = i.engine.unsupported(i.quant, i.gpu, variant);
+  const loadProblem = quantProblem ? null : i.engine.loadUnsupported(variant);
+  const layouts = quantProblem || loadProblem ? null : i.engine.layouts(arch, i.gpu, gpuCount, nodes);
+  // Engines that split whole layers run any count of GPUs; tensor engines must run this exact TP × PP.
   const layoutProblem =
     typeof layouts === 'string'
       ? layouts
-      : i.engine.id === 'vllm' || i.engine.id === 'sglang'
-        ? layouts.some((l) => l.tp === i.tp && l.pp === i.pp)
-          ? null
-          : `${i.engine.name} cannot run TP ${i.tp} × PP ${i.pp} on ${gpuCount} × ${i.gpu.id} over ${nodes} node(s)`
+      : layouts && i.engine.parallelism === 'tensor' && !layouts.some((l) => l.tp === i.tp && l.pp === i.pp)
+        ? `${i.engine.name} cannot run TP ${i.tp} × PP ${i.pp} on ${gpuCount} × ${i.gpu.id} over ${nodes} node(s)`
         : null;
-  if (layoutProblem) {
-    return { ...i.base, fits: false, notes: [`${i.engine.name}: ${layoutProblem}`, ...i.base.notes] };
+  const refusal: Verdict | null = quantProblem
+    ? cannotRun('quantization-unsupported', quantProblem)
+    : loadProblem
+      ? cannotRun('weights-source-unsupported', loadProblem)
+      : layoutProblem
+        ? cannotRun('layout-unsupported', layoutProblem)
+        : null;
+  if (refusal) {
+    return { ...i.base, fits: false, verdict: refusal, notes: [`${i.engine.name} ${i.engine.version}: ${refusal.message}`, ...i.base.notes] };
   }
   const fit = i.engine.fit({
     variant,
@@ -67,10 +74,11 @@ export function engineEstimate(i: EngineEstimateInput): Estimate {
     ...i.base,
     perGpu: roundedPerGpu(fit, i.gpu.memoryBytes),
     kvCacheTokens: wholeBytes(fit.kvCacheTokens),
-    fits: fit.fits,
+    fits: fits(fit.verdict),
+    verdict: fit.verdict,
     terms: fit.terms.map((t) => ({ ...t, bytes: wholeBytes(t.bytes) })),
     notes: [
-      ...(fit.reason ? [`${i.engine.name} will not start: ${fit.reason}`] : []),
+      ...(fits(fit.verdict) ? [] : [`${i.engine.name} ${fit.verdict.status === 'reduced-concurrency' ? 'starts with fewer requests at once' : 'will not start'}: ${fit.verdict.message}`]),
       ...fit.logLines.map((l) => `${i.engine.name} ${i.engine.version} should log: ${l}`),
       ...fit.notes,
     ],

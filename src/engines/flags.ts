@@ -1,20 +1,23 @@
 /**
- * The command-line options each pinned engine release accepts, recorded in
- * catalogs/engine-flags/ from the engines' own argument parsers (each file names the
- * commit and source files). Rendering is tested against them; `validate` checks
- * users' flags against them.
+ * The command-line options each engine release accepts, recorded in
+ * catalogs/engine-flags/ from the engines' own argument parsers by
+ * scripts/engine-facts/ (each file names the commit and source files). Rendering is
+ * tested against them; `validate` checks users' flags against them.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { EngineIdSchema } from '../catalog/schema.js';
+import type { CliSyntax } from './types.js';
 
 export const FlagSchema = z.strictObject({
   aliases: z.array(z.string()),
   takesValue: z.boolean(),
   type: z.string().nullable(),
   choices: z.array(z.string()).optional(),
+  /** The default, where the source gives a literal. */
+  default: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
   /** Has a `--no-` form (argparse BooleanOptionalAction). */
   negatable: z.boolean().optional(),
 });
@@ -47,12 +50,24 @@ export type OllamaSpec = z.infer<typeof OllamaSpecSchema>;
 
 export const FLAG_DIR = fileURLToPath(new URL('../../catalogs/engine-flags/', import.meta.url));
 
-export function loadFlagSet(engine: string, version: string): FlagSet {
-  return FlagSetSchema.parse(JSON.parse(readFileSync(join(FLAG_DIR, `${engine}-${version}.json`), 'utf8')));
+const loaded = new Map<string, unknown>();
+
+function loadJson<T>(name: string, schema: z.ZodType<T>): T {
+  let value = loaded.get(name) as T | undefined;
+  if (value === undefined) {
+    value = schema.parse(JSON.parse(readFileSync(join(FLAG_DIR, `${name}.json`), 'utf8')));
+    loaded.set(name, value);
+  }
+  return value;
 }
 
-export function loadOllamaSpec(version: string): OllamaSpec {
-  return OllamaSpecSchema.parse(JSON.parse(readFileSync(join(FLAG_DIR, `ollama-${version}.json`), 'utf8')));
+/** A release's recorded argument set, by its file name (`vllm-0.11.0`), read once. */
+export function loadFlagSet(name: string): FlagSet {
+  return loadJson(name, FlagSetSchema);
+}
+
+export function loadOllamaSpec(name: string): OllamaSpec {
+  return loadJson(name, OllamaSpecSchema);
 }
 
 /** Every spelling (name or alias) → canonical name, built once per flag set. */
@@ -72,18 +87,18 @@ export function flagIndex(set: FlagSet): Map<string, string> {
 }
 
 /**
- * The option a spelling names: its canonical name or an alias; Python engines also
- * take `_` for `-` (vLLM's FlexibleArgumentParser; argparse dest names) and, as
- * argparse's allow_abbrev, a unique prefix of a long option (`--tp` → --tp-size).
+ * The option a spelling names: its canonical name or an alias; parsers with
+ * `underscores` also take `_` for `-` (vLLM's FlexibleArgumentParser; argparse dest
+ * names) and, with `prefixes` (argparse's allow_abbrev), a unique prefix of a long
+ * option (`--tp` → --tp-size).
  * Null when the engine has no such option.
  */
-export function findFlag(set: FlagSet, spelling: string): { name: string; flag: Flag } | null {
-  const python = set.engine === 'vllm' || set.engine === 'sglang';
-  const wanted = python && spelling.startsWith('--') ? `--${spelling.slice(2).replaceAll('_', '-')}` : spelling;
+export function findFlag(set: FlagSet, spelling: string, syntax: Pick<CliSyntax, 'underscores' | 'prefixes'>): { name: string; flag: Flag } | null {
+  const wanted = syntax.underscores && spelling.startsWith('--') ? `--${spelling.slice(2).replaceAll('_', '-')}` : spelling;
   const index = flagIndex(set);
   const exact = index.get(wanted);
   if (exact) return { name: exact, flag: set.flags[exact] as Flag };
-  if (!python || !wanted.startsWith('--')) return null;
+  if (!syntax.prefixes || !wanted.startsWith('--')) return null;
   const prefixed = new Set<string>();
   for (const [spelt, name] of index) if (spelt.startsWith(wanted)) prefixed.add(name);
   if (prefixed.size === 1) {

@@ -5,19 +5,20 @@
  * that do not fit in host RAM, and size the KV cache for every token of every
  * parallel slot up front.
  */
-import type { EngineId, Quantization } from '../catalog/schema.js';
-import { kvLayout, type KvDtype } from '../memory/kvcache.js';
+import type { Quantization } from '../catalog/schema.js';
+import { kvLayout } from '../memory/kvcache.js';
 import { GiB } from '../memory/units.js';
 import { gib, PLAN_FILES } from './common.js';
 import { ggufKvBytes, placeGguf } from './gguf.js';
+import type { EngineId, KvDtype } from './ids.js';
+import type { Launch, LaunchInput } from './launch.js';
+import type { EngineRelease } from './release.js';
 import type { Deployment, Engine, EngineFit, ModelVariant, ParallelLayout } from './types.js';
+import { FITS, wontStart, type Verdict } from './verdict.js';
 
-/** KV cache types llama.cpp accepts for --cache-type-k/-v that gpuplan plans with. */
-const GGUF_KV_TYPES: Partial<Record<KvDtype, string>> = { auto: 'f16', f16: 'f16', fp16: 'f16', bf16: 'bf16', q8_0: 'q8_0', q4_0: 'q4_0', f32: 'f32' };
-
-/** The llama.cpp cache type for a requested KV dtype (fp8 has no GGUF cache type: q8_0 is the 8-bit one). */
-export function ggufCacheType(kvDtype: KvDtype): string {
-  return GGUF_KV_TYPES[kvDtype] ?? 'q8_0';
+/** The cache type llama.cpp allocates for a KV dtype: `auto` is its default, f16 (common/common.h cache_type_k). */
+export function ggufCacheType(kvDtype: KvDtype): KvDtype {
+  return kvDtype === 'auto' ? 'f16' : kvDtype;
 }
 
 /**
@@ -45,8 +46,6 @@ export interface GgufPlaced {
 }
 
 export interface GgufFitOptions {
-  /** KV cache types the engine accepts; others fall back to f16 (Ollama takes only f16, q8_0, q4_0). */
-  cacheTypes?: readonly string[];
   /** Bytes per GPU the engine never allocates into. */
   reservePerGpu: number;
   reserveFormula: string;
@@ -58,9 +57,8 @@ export interface GgufFitOptions {
 export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
   const { variant, gpu, gpuCount, context, concurrency } = d;
   const { arch, layout } = variant;
-  const wanted = ggufCacheType(d.kvDtype);
-  const cacheType = !o.cacheTypes || o.cacheTypes.includes(wanted) ? wanted : 'f16';
-  const kv = kvLayout(arch, cacheType as KvDtype);
+  const cacheType = ggufCacheType(d.kvDtype);
+  const kv = kvLayout(arch, cacheType);
   const kvTokens = context * concurrency;
   const placement = placeGguf({
     arch,
@@ -81,13 +79,14 @@ export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
   const offloadedLayerBytes = placement.hostWeightBytes - layout.embeddings;
   const hostRamBytes = Math.ceil(placement.hostWeightBytes + (kvTotal - kvOnGpu) + GGUF_HOST_PROCESS_BYTES);
 
-  let reason: string | null = null;
+  let verdict: Verdict = FITS;
   if (placement.ngl === 0) {
-    reason = `not even one layer fits in ${gib(gpu.memoryBytes - o.reservePerGpu)} per GPU`;
+    verdict = wontStart('no-layer-fits', `not even one layer fits in ${gib(gpu.memoryBytes - o.reservePerGpu)} per GPU`);
   } else if (!placement.allOnGpu && !d.cpuOffload) {
-    reason =
-      `only ${placement.ngl} of ${totalLayers} layers fit on ${gpuCount} × ${gpu.id}; ` +
-      `the other ${gib(offloadedLayerBytes)} would run from host RAM (allow with --cpu-offload)`;
+    verdict = wontStart(
+      'needs-cpu-offload',
+      `only ${placement.ngl} of ${totalLayers} layers fit on ${gpuCount} × ${gpu.id}; the other ${gib(offloadedLayerBytes)} would run from host RAM (allow with --cpu-offload)`,
+    );
   }
   const perGpu = {
     weights: placement.perGpu.weights,
@@ -98,8 +97,7 @@ export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
     capacity: gpu.memoryBytes,
   };
   return {
-    fits: reason === null,
-    reason,
+    verdict,
     perGpu,
     kv,
     kvCacheTokens: kvTokens,
@@ -172,29 +170,34 @@ export interface GgufSources {
   splitFiles: boolean;
 }
 
-export interface GgufEngineSpec {
+export interface GgufEngineSpec<R extends EngineRelease> {
   id: EngineId;
   name: string;
-  version: string;
-  images: Readonly<Record<'nvidia' | 'amd', string>>;
+  release: R;
+  kvDtypes: readonly KvDtype[];
   sources: GgufSources;
   /** The engine's own files under `--out` (PLAN.md and plan.json are added). */
   files: readonly string[];
-  fit(d: Deployment): EngineFit;
+  fit(release: R, d: Deployment): EngineFit;
+  launch(input: LaunchInput): Launch;
 }
 
 /** An Engine for a llama.cpp-based server: GGUF only, one machine, layers split over its GPUs. */
-export function ggufEngine(spec: GgufEngineSpec): Engine {
+export function ggufEngine<R extends EngineRelease>(spec: GgufEngineSpec<R>): Engine {
   return {
     id: spec.id,
     name: spec.name,
-    version: spec.version,
-    images: spec.images,
+    version: spec.release.version,
+    release: spec.release,
+    parallelism: 'layers',
+    images: spec.release.images,
+    kvDtypes: spec.kvDtypes,
     onlineQuantizations: [],
     unsupported: (quant) => ggufUnsupported(spec.name, quant, spec.id),
     loadUnsupported: (variant) => ggufLoadUnsupported(variant, spec.sources, spec.name),
     layouts: (_arch, _gpu, gpuCount, nodes) => layerSplitLayouts(gpuCount, nodes),
-    fit: spec.fit,
+    fit: (d) => spec.fit(spec.release, d),
     deployFiles: () => [...spec.files, ...PLAN_FILES],
+    launch: spec.launch,
   };
 }

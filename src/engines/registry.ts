@@ -1,15 +1,40 @@
-import type { EngineId } from '../catalog/schema.js';
-import { llamacpp } from './llamacpp.js';
-import { ollama } from './ollama.js';
-import { sglang } from './sglang.js';
-import type { Engine } from './types.js';
-import { vllm } from './vllm.js';
+/**
+ * Every engine gpuplan plans for, and the one way to pick a release of one. The
+ * planner, render, validate and the CLI ask these; nothing else names an engine.
+ */
+import { UserError } from '../util/errors.js';
+import type { EngineId } from './ids.js';
+import { llamacppDescriptor } from './llamacpp/index.js';
+import { ollamaDescriptor } from './ollama/index.js';
+import { sglangDescriptor } from './sglang/index.js';
+import type { Engine, EngineDescriptor } from './types.js';
+import { vllmDescriptor } from './vllm/index.js';
 
-/** Every engine gpuplan plans for, in the order it prefers them on a tie. */
-export const ENGINES: readonly Engine[] = [vllm, sglang, llamacpp, ollama];
+/** Every engine, in the order the planner prefers them on a tie. */
+export const DESCRIPTORS: readonly EngineDescriptor[] = [vllmDescriptor, sglangDescriptor, llamacppDescriptor, ollamaDescriptor];
 
-export function engineById(id: EngineId): Engine {
-  const engine = ENGINES.find((e) => e.id === id);
-  if (!engine) throw new Error(`engine ${id} is not registered`);
-  return engine;
+export function descriptorOf(id: EngineId): EngineDescriptor {
+  const descriptor = DESCRIPTORS.find((d) => d.id === id);
+  if (!descriptor) throw new Error(`engine ${id} is not registered`);
+  return descriptor;
+}
+
+/** A release of an engine; `version` null is the default (newest stable). A version the engine does not have is bad input. */
+export function engineRelease(id: EngineId, version: string | null = null): Engine {
+  const descriptor = descriptorOf(id);
+  const wanted = version ?? descriptor.defaultVersion;
+  if (!descriptor.versions.includes(wanted)) {
+    throw new UserError(`${descriptor.name} release "${wanted}" is not known; valid: ${descriptor.versions.join(', ')} (default ${descriptor.defaultVersion})`);
+  }
+  return descriptor.at(wanted);
+}
+
+/** The default release of every engine, in preference order. */
+export function defaultEngines(): Engine[] {
+  return DESCRIPTORS.map((d) => d.at(d.defaultVersion));
+}
+
+/** `gpuplan catalog engines`: each engine, its releases newest first, and the default. */
+export function engineCatalog(): { engine: EngineId; name: string; versions: string[]; default: string }[] {
+  return DESCRIPTORS.map((d) => ({ engine: d.id, name: d.name, versions: [...d.versions], default: d.defaultVersion }));
 }

@@ -1,10 +1,23 @@
+/**
+ * What every engine descriptor provides (docs/ARCHITECTURE.md, "Engines"). An
+ * `EngineDescriptor` is everything gpuplan knows about one engine across its releases;
+ * `descriptor.at(version)` binds one release and returns the `Engine` the planner,
+ * render and validate ask. Nothing outside src/engines/ switches on an engine's name.
+ */
 import type { Architecture } from '../catalog/architecture.js';
 import type { ModelSpec } from '../catalog/model.js';
-import type { Artifact, EngineId, Gpu, Quantization } from '../catalog/schema.js';
-import type { Term, PerGpu } from '../memory/estimate.js';
-import type { KvDtype, KvLayout } from '../memory/kvcache.js';
+import type { Artifact, Gpu, Quantization } from '../catalog/schema.js';
+import type { PerGpu, Term } from '../memory/estimate.js';
+import type { KvLayout } from '../memory/kvcache.js';
 import type { ParamCount } from '../memory/params.js';
 import type { WeightLayout } from '../memory/weights.js';
+import type { FlagSet, OllamaSpec } from './flags.js';
+import type { EngineId, KvDtype } from './ids.js';
+import type { Launch, LaunchInput } from './launch.js';
+import type { EngineRelease } from './release.js';
+import type { Verdict } from './verdict.js';
+
+export type { EngineId, KvDtype } from './ids.js';
 
 /** Everything about a model under one quantization that does not depend on the hardware. */
 export interface ModelVariant {
@@ -28,6 +41,7 @@ export interface Deployment {
   pp: number;
   context: number;
   concurrency: number;
+  /** One of the engine's own KV cache dtypes (`auto`: its default). */
   kvDtype: KvDtype;
   /** vLLM's gpu_memory_utilization / SGLang's mem_fraction_static when the user sets one. */
   memoryFraction: number | null;
@@ -36,9 +50,7 @@ export interface Deployment {
 }
 
 export interface EngineFit {
-  fits: boolean;
-  /** Why it does not fit (or cannot start), in one line. */
-  reason: string | null;
+  verdict: Verdict;
   perGpu: PerGpu;
   kv: KvLayout;
   /** Tokens of KV cache the engine allocates on each GPU (vLLM "GPU KV cache size"). */
@@ -65,13 +77,25 @@ export interface ParallelLayout {
   pp: number;
 }
 
+/**
+ * How an engine spreads a model over GPUs: `tensor` engines (vLLM, SGLang) shard
+ * attention heads (TP) and stack stages (PP); `layers` engines (llama.cpp, Ollama) put
+ * whole layers on each GPU of one machine.
+ */
+export type Parallelism = 'tensor' | 'layers';
+
+/** One release of an engine, bound: what the planner, render and validate call. */
 export interface Engine {
   id: EngineId;
   name: string;
-  /** The engine release gpuplan's accounting follows. */
+  /** The release whose facts this object follows. */
   version: string;
-  /** The container image of that release for each GPU vendor, as rendered into compose files. */
+  release: EngineRelease;
+  parallelism: Parallelism;
+  /** The container image of this release for each GPU vendor, as rendered into compose files. */
   images: Readonly<Record<Gpu['vendor'], string>>;
+  /** KV cache dtypes this release accepts (`auto` for its default). */
+  kvDtypes: readonly KvDtype[];
   /** Null when the engine runs the quantization on the GPU, else why not. */
   unsupported(quant: Quantization, gpu: Gpu, variant: ModelVariant): string | null;
   /** Null when the engine can load the variant's weights (the artifact's format and where it lives), else why not. */
@@ -83,4 +107,83 @@ export interface Engine {
   fit(d: Deployment): EngineFit;
   /** The files `--out` writes for a deployment over `nodes` machines. */
   deployFiles(nodes: number): string[];
+  /** Render hook: the server launch (program, arguments, environment, port, health) for a plan. */
+  launch(input: LaunchInput): Launch;
+}
+
+/** How a Python or C++ argument parser reads a command line (what validate must accept). */
+export interface CliSyntax {
+  /** `--max_model_len` for `--max-model-len` (argparse dest spellings; vLLM's FlexibleArgumentParser). */
+  underscores: boolean;
+  /** A unique prefix of a long option (argparse allow_abbrev). */
+  prefixes: boolean;
+  /** `--opt=value` (argparse); llama.cpp takes only `--opt value`. */
+  equalsValue: boolean;
+  /** vLLM's human_readable_int: `32k`, `32K`. */
+  humanReadableInts: boolean;
+  /** vLLM's `-O3` for `-O 3`. */
+  attachedOptimizationLevel: boolean;
+  /** vLLM's `--hf-overrides.key value` for one key of a JSON option. */
+  dottedJsonKeys: boolean;
+}
+
+/** The canonical flag names of the settings validate reads (null: the engine has no such flag). */
+export interface SettingFlags {
+  tp: string | null;
+  pp: string | null;
+  /** Tokens per request (vLLM, SGLang) or the whole KV cache shared by the slots (llama.cpp). */
+  context: string;
+  /** llama.cpp's parallel slots sharing `context`. */
+  slots: string | null;
+  memoryFraction: string | null;
+  quantization: string | null;
+  dtype: string | null;
+  /** Where the model is named, in order of precedence. */
+  model: readonly string[];
+  kvDtype: string;
+  port: string;
+  gpuLayers: string | null;
+  executorBackend: string | null;
+}
+
+/** What a recognised server command line looks like: where its own arguments start, and whether the model may come first. */
+export interface ServerCommand {
+  start: number;
+  positionalModel: boolean;
+}
+
+/** What an engine's published image runs when a container gives only arguments. */
+export interface ImageRun {
+  /** The server runs with the container's command as its arguments; `positionalModel`: it takes `MODEL` first. */
+  server: { positionalModel: boolean } | null;
+  /** The image runs the Ollama daemon. */
+  ollamaDaemon: boolean;
+  /** The release the tag names, when it names one gpuplan knows. */
+  version: string | null;
+}
+
+/** Everything gpuplan knows about one engine, across its releases. */
+export interface EngineDescriptor {
+  id: EngineId;
+  name: string;
+  /** Releases with facts, newest first. */
+  versions: readonly string[];
+  /** The newest stable release: what `--engine-version` defaults to. */
+  defaultVersion: string;
+  /** One release, bound; throws for a version not in `versions` (the registry checks first). */
+  at(version: string): Engine;
+  /** Every KV dtype any release takes (the CLI's choices for this engine). */
+  kvDtypes: readonly KvDtype[];
+  /** The port the server listens on when not told. */
+  defaultPort: number;
+  /** Validate: how its command line parses and which flags carry the settings (null: no server command line, e.g. Ollama). */
+  commandLine: { syntax: CliSyntax; settings: SettingFlags } | null;
+  /** Validate: the server program in an argv (`vllm serve`, `python -m sglang.launch_server`), or null. */
+  recognise(words: readonly string[], at: number): ServerCommand | null;
+  /** Validate: what one of this engine's images runs, or null when the image is not the engine's. */
+  image(reference: string): ImageRun | null;
+  /** The release's argument set (command-line flags), or null for engines without one. */
+  flagSet(version: string): FlagSet | null;
+  /** Ollama's Modelfile and environment spec, or null. */
+  ollamaSpec(version: string): OllamaSpec | null;
 }

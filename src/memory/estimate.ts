@@ -7,6 +7,7 @@ import { runtimeOverhead } from './overhead.js';
 import { countParams, type ParamCount } from './params.js';
 import { fullFineTuneStates, loraParams, loraStates, type ZeroStage } from './training.js';
 import { formatBytes, thousands } from './units.js';
+import { FITS, wontStart, type Verdict } from '../engines/verdict.js';
 import type { Mode } from './modes.js';
 import { weightLayout, weightsPerGpu, type WeightLayout } from './weights.js';
 
@@ -76,6 +77,8 @@ export interface Estimate {
   /** Tokens of KV cache that fit in what is left of the GPU (null without --gpu or architecture). */
   kvCacheTokens: number | null;
   fits: boolean | null;
+  /** With --gpu: whether it fits, and with --engine the engine's own verdict (null without a GPU). */
+  verdict: Verdict | null;
   terms: Term[];
   notes: string[];
 }
@@ -139,7 +142,7 @@ function notesFor(input: EstimateInput, arch: Architecture | null, params: Param
   if (input.mode === 'inference' && input.quantization.nominalBits >= 16) {
     const fp16 = params.total * 2;
     notes.push(
-      `Flat rules of thumb: params × 2 B × 1.15 = ${formatBytes(fp16 * 1.15)} (how 1,543 GB is quoted for 671B at FP16), ` +
+      `Flat rules of thumb: params × 2 B × 1.15 = ${formatBytes(fp16 * 1.15)}, ` +
         `× 1.2 = ${formatBytes(fp16 * 1.2)}. Those fold KV cache, activations and runtime into a percentage; the terms above itemise them.`,
     );
   }
@@ -240,6 +243,7 @@ export function estimate(input: EstimateInput): Estimate {
     perGpu,
     kvCacheTokens,
     fits: capacity === null ? null : perGpu.total <= capacity,
+    verdict: capacity === null ? null : perGpu.total <= capacity ? FITS : wontStart('weights-exceed-memory', `${formatBytes(perGpu.total)} per GPU > ${formatBytes(capacity)} of one ${input.gpu?.id}`),
     terms,
     notes: notesFor(input, arch, params, layout.total, kv),
   };

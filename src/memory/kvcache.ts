@@ -1,24 +1,34 @@
 import type { Architecture } from '../catalog/architecture.js';
 import { pipelineStageLayers } from './weights.js';
 
+import type { KvDtype } from '../engines/ids.js';
+
+export type { KvDtype } from '../engines/ids.js';
+export { KV_DTYPES } from '../engines/ids.js';
+
 /**
- * KV cache element sizes. `auto` follows the model's 16-bit dtype (vLLM's default);
- * q8_0 and q4_0 are llama.cpp cache types (ggml block of 32 values: 34 and 18 bytes).
+ * Bytes per KV cache element for every dtype some engine takes. `auto` follows the
+ * model's 16-bit dtype (the engines' default). The ggml cache types are blocks of 32
+ * values with one fp16 scale (and a min for _1 types): q8_0 34 B, q4_0 and iq4_nl
+ * 18 B, q4_1 20 B, q5_0 22 B, q5_1 24 B (ggml/src/ggml-common.h block_* structs).
  */
-export const KV_DTYPE_BYTES = {
+export const KV_DTYPE_BYTES: Readonly<Record<KvDtype, number>> = {
   auto: 2,
+  bfloat16: 2,
   bf16: 2,
-  fp16: 2,
   f16: 2,
+  f32: 4,
   fp8: 1,
   fp8_e4m3: 1,
   fp8_e5m2: 1,
+  fp8_inc: 1,
   q8_0: 34 / 32,
+  q5_1: 24 / 32,
+  q5_0: 22 / 32,
+  q4_1: 20 / 32,
   q4_0: 18 / 32,
-  f32: 4,
-} as const;
-export type KvDtype = keyof typeof KV_DTYPE_BYTES;
-export const KV_DTYPES = Object.keys(KV_DTYPE_BYTES) as KvDtype[];
+  iq4_nl: 18 / 32,
+};
 
 export interface KvLayout {
   /** Bytes per token of one layer, for the whole model (no parallelism). */

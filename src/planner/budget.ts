@@ -1,5 +1,5 @@
 /**
- * The budget grammar (DESIGN.md), case-insensitive, alternatives separated by commas:
+ * The budget grammar (docs/ARCHITECTURE.md, "CLI contract"), case-insensitive, alternatives separated by commas:
  *
  *   budget      := alternative ("," alternative)*
  *   alternative := price | gpus

@@ -1,4 +1,4 @@
-/** Turns one engine fit into the plan shape of DESIGN.md (pure). */
+/** Turns one engine fit into the plan shape of docs/ARCHITECTURE.md (pure). */
 import { ccAtLeast, roundedPerGpu, wholeBytes } from '../engines/common.js';
 import type { Deployment, Engine, EngineFit } from '../engines/types.js';
 import { costPerMillionTokens, estimatePerf, type PerfEstimate } from '../perf/roofline.js';
@@ -94,10 +94,4 @@ export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: En
 
 function round1(n: number): number {
   return Math.round(n * 10) / 10;
-}
-
-/** Label of a candidate for lists: `8xa100-80g awq-int4 vllm tp8`. */
-export function candidateLabel(hw: Hardware, quant: string, engine: string, tp: number, pp: number): string {
-  const parallel = engine === 'vllm' || engine === 'sglang' ? ` tp${tp}${pp > 1 ? ` pp${pp}` : ''}` : '';
-  return `${hw.count}x${hw.gpu.id} ${quant} ${engine}${parallel}`;
 }

@@ -6,9 +6,15 @@ export function money(n: number): string {
   return `$${n.toFixed(2)}`;
 }
 
+/** `tp8 pp2` for engines that shard heads; nothing for engines that split whole layers (their layout is the GPU count). */
+function parallelTag(c: { gpuLayers: number | null; tensorParallel: number | null; pipelineParallel: number | null }): string {
+  if (c.gpuLayers !== null || c.tensorParallel === null) return '';
+  return ` tp${c.tensorParallel}${(c.pipelineParallel ?? 1) > 1 ? ` pp${c.pipelineParallel}` : ''}`;
+}
+
 export function describeHardware(c: PlanCandidate): string {
   const nodes = c.nodes > 1 ? ` over ${c.nodes} nodes` : '';
-  const parallel = c.engine === 'vllm' || c.engine === 'sglang' ? `TP ${c.tensorParallel} × PP ${c.pipelineParallel}` : `layers split over ${c.gpuCount} GPU(s), ${c.memory.gpuLayers} on GPU`;
+  const parallel = c.memory.gpuLayers === null ? `TP ${c.tensorParallel} × PP ${c.pipelineParallel}` : `layers split over ${c.gpuCount} GPU(s), ${c.memory.gpuLayers} on GPU`;
   return `${c.gpuCount} × ${c.gpu.name} (${c.gpu.id})${nodes} · ${c.engineName} ${c.engineVersion} · ${parallel}`;
 }
 
@@ -18,12 +24,19 @@ export function describeWeights(c: PlanCandidate): string {
 }
 
 export function describeCandidate(c: PlanCandidate): string {
-  return `${c.gpuCount} × ${c.gpu.id} · ${c.quantization} · ${c.engine}${c.engine === 'vllm' || c.engine === 'sglang' ? ` tp${c.tensorParallel}${c.pipelineParallel > 1 ? ` pp${c.pipelineParallel}` : ''}` : ''} · ${money(c.costPerHour)}/h · ~${c.perf.decodeTokensPerSecond} tok/s · headroom ${formatGiB(c.memory.headroomBytes)}`;
+  const tag = parallelTag({ gpuLayers: c.memory.gpuLayers, tensorParallel: c.tensorParallel, pipelineParallel: c.pipelineParallel });
+  return `${c.gpuCount} × ${c.gpu.id} · ${c.quantization} · ${c.engine}${tag} · ${money(c.costPerHour)}/h · ~${c.perf.decodeTokensPerSecond} tok/s · headroom ${formatGiB(c.memory.headroomBytes)}`;
 }
 
-/** The hardware part of a candidate label: `8xa100-40g`. */
-function hardwareOf(label: string): string {
-  return label.split(' ')[0] ?? label;
+/** The hardware of a rejection: `8xa100-40g` (nodes included when several). */
+function hardwareOf(r: Rejected): string {
+  return r.nodes > 1 ? `${r.nodes}x${r.gpuCount / r.nodes}x${r.gpu}` : `${r.gpuCount}x${r.gpu}`;
+}
+
+/** A rejection's label: `8xa100-80g awq-int4 vllm tp8` (`any` engine when the weights alone did not fit). */
+export function rejectedLabel(r: Rejected): string {
+  const tag = parallelTag({ gpuLayers: null, tensorParallel: r.tensorParallel, pipelineParallel: r.pipelineParallel });
+  return `${hardwareOf(r)} ${r.quantization} ${r.engine ?? 'any'}${tag}`;
 }
 
 /**
@@ -40,7 +53,7 @@ export function closestPerHardware(rejected: readonly Rejected[], winner: PlanCa
       better.push(x);
       continue;
     }
-    const key = hardwareOf(x.candidate);
+    const key = hardwareOf(x);
     const kept = byHardware.get(key);
     if (!kept || x.qualityRank < kept.qualityRank) byHardware.set(key, x);
   }

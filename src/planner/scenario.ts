@@ -4,7 +4,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import { findCatalogModel } from '../catalog/lookup.js';
 import { specFromCatalogEntry, type ModelSpec } from '../catalog/model.js';
 import type { Gpu } from '../catalog/schema.js';
-import { ENGINES } from '../engines/registry.js';
+import { defaultEngines, engineRelease } from '../engines/registry.js';
 import type { KvDtype } from '../memory/kvcache.js';
 import { ANY_COUNT_MAX_NODES, type Budget, type GpuAllowance } from './budget.js';
 import { hardwareOptions, type Hardware } from './hardware.js';
@@ -35,7 +35,7 @@ export interface Scenario {
 
 export function runScenario(input: PlanInput, s: Scenario, keep = 1): SearchResult {
   const { request } = input;
-  const engines = request.engine === 'auto' ? ENGINES : ENGINES.filter((e) => e.id === request.engine);
+  const engines = request.engine === 'auto' ? defaultEngines() : [engineRelease(request.engine, request.engineVersion)];
   const filter = { quantizations: request.quantizations, minBits: s.minBits };
   const variants = allVariants(s.model, s.model.architecture, input.catalog).filter((v) => passesFilter(v, filter));
   return search({

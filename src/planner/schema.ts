@@ -1,9 +1,12 @@
 /**
  * The plan as data: what `plan --json` prints and `plan.json` stores, and what
- * `gpuplan render plan.json` reads back. Field names are a contract (DESIGN.md).
+ * `gpuplan render plan.json` reads back. Field names are a contract
+ * (docs/ARCHITECTURE.md, "JSON contracts").
  */
 import { z } from 'zod';
 import { EngineIdSchema } from '../catalog/schema.js';
+import { KV_DTYPES } from '../engines/ids.js';
+import { VerdictSchema } from '../engines/verdict.js';
 
 const bytes = z.number().int().nonnegative();
 const SettingValueSchema = z.union([z.string(), z.number(), z.boolean()]);
@@ -76,11 +79,21 @@ export const PlanCandidateSchema = z.strictObject({
 });
 export type PlanCandidate = z.infer<typeof PlanCandidateSchema>;
 
+/** A configuration the search tried that does not serve the request, as a record; labels are derived from it (describe.ts). */
 export const RejectedSchema = z.strictObject({
-  candidate: z.string(),
+  gpu: z.string(),
+  gpuCount: z.number().int().positive(),
+  nodes: z.number().int().positive(),
+  quantization: z.string(),
+  /** Null when no engine was tried (the weights alone exceed the GPUs). */
+  engine: EngineIdSchema.nullable(),
+  engineVersion: z.string().nullable(),
+  /** The layout tried, or null when the engine could not run any. */
+  tensorParallel: z.number().int().positive().nullable(),
+  pipelineParallel: z.number().int().positive().nullable(),
   costPerHour: z.number(),
   qualityRank: z.number(),
-  reason: z.string(),
+  verdict: VerdictSchema,
 });
 export type Rejected = z.infer<typeof RejectedSchema>;
 
@@ -100,10 +113,12 @@ export const PlanRequestSchema = z.strictObject({
   context: z.number().int().positive(),
   concurrency: z.number().int().positive(),
   engine: z.union([z.literal('auto'), EngineIdSchema]),
+  /** The engine release asked for with --engine-version; null: each engine's default. */
+  engineVersion: z.string().nullable(),
   quantizations: z.array(z.string()).nullable(),
   minBits: z.number().nonnegative(),
   gpuMemoryUtilization: z.number().nullable(),
-  kvCacheDtype: z.string(),
+  kvCacheDtype: z.enum(KV_DTYPES as [string, ...string[]]),
   cpuOffload: z.boolean(),
 });
 export type PlanRequest = z.infer<typeof PlanRequestSchema>;
@@ -115,7 +130,7 @@ export const PlanResultSchema = z.strictObject({
   alternatives: z.array(PlanCandidateSchema),
   rejected: z.array(RejectedSchema),
   suggestions: z.array(SuggestionSchema),
-  /** How many candidates the search evaluated. */
+  /** How many engine × layout configurations the search evaluated (each fitted once). */
   searched: z.number().int().nonnegative(),
 });
 export type PlanResult = z.infer<typeof PlanResultSchema>;

@@ -4,11 +4,11 @@
  * catalog, model and budget come in resolved.
  */
 import type { Architecture } from '../catalog/architecture.js';
-import type { KvDtype } from '../memory/kvcache.js';
-import type { Deployment, Engine, EngineFit, ModelVariant } from '../engines/types.js';
-import type { PerfEstimate } from '../perf/roofline.js';
 import { gib } from '../engines/common.js';
-import { candidateLabel, deploymentPerf, toCandidate } from './candidate.js';
+import type { Deployment, Engine, EngineFit, KvDtype, ModelVariant } from '../engines/types.js';
+import { cannotRun, fits, type Verdict } from '../engines/verdict.js';
+import type { PerfEstimate } from '../perf/roofline.js';
+import { deploymentPerf, toCandidate } from './candidate.js';
 import type { Hardware } from './hardware.js';
 import type { PlanCandidate, Rejected } from './schema.js';
 
@@ -50,7 +50,7 @@ interface Scored {
   headroomSteps: number;
 }
 
-/** Ranking (DESIGN.md): cheaper, then more bits of quality, then more headroom, then faster; engine order last. */
+/** Ranking (docs/ARCHITECTURE.md, "Planner"): cheaper, then more bits of quality, then more headroom, then faster; engine order last. */
 function compareScored(a: Scored, b: Scored): number {
   return (
     a.hw.costPerHour - b.hw.costPerHour ||
@@ -66,15 +66,27 @@ function headroomSteps(fit: EngineFit, gpuMemory: number): number {
   return Math.floor((gpuMemory - fit.perGpu.total) / gpuMemory / HEADROOM_STEP);
 }
 
-interface Attempt {
-  fit: EngineFit | null;
-  label: string;
-  reason: string;
+/** A rejection of one hardware × variant, before it is known whether another engine or layout fits. */
+function rejection(hw: Hardware, variant: ModelVariant, engine: Engine | null, layout: { tp: number; pp: number } | null, verdict: Verdict): Rejected {
+  return {
+    gpu: hw.gpu.id,
+    gpuCount: hw.count,
+    nodes: hw.nodes,
+    quantization: variant.quant.id,
+    engine: engine?.id ?? null,
+    engineVersion: engine?.version ?? null,
+    // Engines that split whole layers have no tensor/pipeline degrees to report.
+    tensorParallel: engine?.parallelism === 'tensor' ? (layout?.tp ?? null) : null,
+    pipelineParallel: engine?.parallelism === 'tensor' ? (layout?.pp ?? null) : null,
+    costPerHour: Math.round(hw.costPerHour * 1000) / 1000,
+    qualityRank: variant.quant.qualityRank,
+    verdict,
+  };
 }
 
-/** Memory failures say most about why a cheaper option failed; "engine cannot run this" says least. */
-function mostTelling(attempts: readonly Attempt[]): Attempt | undefined {
-  return attempts.find((a) => a.fit !== null) ?? attempts[0];
+/** Memory verdicts say most about why a cheaper option failed; "this engine cannot run it" says least. */
+function mostTelling(attempts: readonly Rejected[]): Rejected | undefined {
+  return attempts.find((a) => a.verdict.status !== 'cannot-run') ?? attempts[0];
 }
 
 export function search(input: SearchInput): SearchResult {
@@ -86,37 +98,40 @@ export function search(input: SearchInput): SearchResult {
     for (const variant of input.variants) {
       // Weights alone larger than all the GPUs' memory: no engine or layout can help (offload aside).
       if (!input.cpuOffload && variant.layout.total > totalMemory) {
-        rejected.push({
-          candidate: candidateLabel(hw, variant.quant.id, 'any', 1, 1),
-          costPerHour: Math.round(hw.costPerHour * 1000) / 1000,
-          qualityRank: variant.quant.qualityRank,
-          reason: `${variant.quant.id} weights alone are ${gib(variant.layout.total)}; ${hw.count} × ${hw.gpu.id} hold ${gib(totalMemory)}`,
-        });
+        const message = `${variant.quant.id} weights alone are ${gib(variant.layout.total)}; ${hw.count} × ${hw.gpu.id} hold ${gib(totalMemory)}`;
+        rejected.push(rejection(hw, variant, null, null, cannotRun('weights-exceed-memory', message)));
         continue;
       }
-      const attempts: Attempt[] = [];
+      const attempts: Rejected[] = [];
       let fitted = false;
       input.engines.forEach((engine, engineRank) => {
-        const unsupported = engine.unsupported(variant.quant, hw.gpu, variant) ?? engine.loadUnsupported(variant);
-        if (unsupported) {
-          attempts.push({ fit: null, label: candidateLabel(hw, variant.quant.id, engine.id, hw.count, 1), reason: unsupported });
+        if (!engine.kvDtypes.includes(input.kvDtype)) {
+          const message = `${engine.name} ${engine.version} has no KV cache dtype ${input.kvDtype} (it takes ${engine.kvDtypes.join(', ')})`;
+          attempts.push(rejection(hw, variant, engine, null, cannotRun('kv-dtype-unsupported', message)));
+          return;
+        }
+        const quantProblem = engine.unsupported(variant.quant, hw.gpu, variant);
+        const loadProblem = quantProblem ? null : engine.loadUnsupported(variant);
+        if (quantProblem || loadProblem) {
+          const verdict = quantProblem ? cannotRun('quantization-unsupported', quantProblem) : cannotRun('weights-source-unsupported', loadProblem as string);
+          attempts.push(rejection(hw, variant, engine, null, verdict));
           return;
         }
         const layouts = engine.layouts(input.arch, hw.gpu, hw.count, hw.nodes);
         if (typeof layouts === 'string') {
-          attempts.push({ fit: null, label: candidateLabel(hw, variant.quant.id, engine.id, hw.count, 1), reason: layouts });
+          attempts.push(rejection(hw, variant, engine, null, cannotRun('layout-unsupported', layouts)));
           return;
         }
         let best: Scored | null = null;
-        for (const { tp, pp } of layouts) {
+        for (const layout of layouts) {
           evaluated++;
           const deployment: Deployment = {
             variant,
             gpu: hw.gpu,
             gpuCount: hw.count,
             nodes: hw.nodes,
-            tp,
-            pp,
+            tp: layout.tp,
+            pp: layout.pp,
             context: input.context,
             concurrency: input.concurrency,
             kvDtype: input.kvDtype,
@@ -124,8 +139,8 @@ export function search(input: SearchInput): SearchResult {
             cpuOffload: input.cpuOffload,
           };
           const fit = engine.fit(deployment);
-          if (!fit.fits) {
-            attempts.push({ fit, label: candidateLabel(hw, variant.quant.id, engine.id, tp, pp), reason: fit.reason ?? 'does not fit' });
+          if (!fits(fit.verdict)) {
+            attempts.push(rejection(hw, variant, engine, layout, fit.verdict));
             continue;
           }
           const perf = deploymentPerf(deployment, fit);
@@ -140,14 +155,7 @@ export function search(input: SearchInput): SearchResult {
         }
       });
       const telling = mostTelling(attempts);
-      if (!fitted && telling) {
-        rejected.push({
-          candidate: telling.label,
-          costPerHour: Math.round(hw.costPerHour * 1000) / 1000,
-          qualityRank: variant.quant.qualityRank,
-          reason: telling.reason,
-        });
-      }
+      if (!fitted && telling) rejected.push(telling);
     }
   }
   scored.sort(compareScored);

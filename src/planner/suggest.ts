@@ -1,5 +1,5 @@
 /**
- * What would make an infeasible request fit (DESIGN.md): a smaller quantization
+ * What would make an infeasible request fit (docs/ARCHITECTURE.md, "Planner"): a smaller quantization
  * with its quality cost, more or larger GPUs, CPU offload and how slow it is, a
  * shorter context, or a distilled model. Each is a real search, not a guess.
  */

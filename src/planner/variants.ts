@@ -10,7 +10,7 @@ import type { Architecture } from '../catalog/architecture.js';
 import type { Artifact, Quantization } from '../catalog/schema.js';
 import { countParams } from '../memory/params.js';
 import type { ModelVariant } from '../engines/types.js';
-import { ENGINES } from '../engines/registry.js';
+import { defaultEngines } from '../engines/registry.js';
 import { modelVariant, sixteenBitCheckpoint } from '../engines/variant.js';
 
 export interface VariantFilter {
@@ -39,7 +39,7 @@ export function allVariants(model: ModelSpec, arch: Architecture, catalog: Catal
     variants.push(variant(quantById.get(base.quantization) as Quantization, base, 'artifact'));
   }
   if (base) {
-    const online = new Set(ENGINES.flatMap((e) => e.onlineQuantizations));
+    const online = new Set(defaultEngines().flatMap((e) => e.onlineQuantizations));
     for (const id of online) {
       const quant = quantById.get(id);
       if (!quant || id === base.quantization) continue;

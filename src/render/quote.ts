@@ -75,6 +75,15 @@ export function composeString(value: string | number | boolean): string {
 }
 
 /** Markdown text on one line: no markup, no HTML, no table-cell breaks. */
+/**
+ * A Compose string in double quotes in which each `<NAME>` becomes `${NAME:?set NAME}`
+ * (Compose refuses to start until it is set); everything else is literal (`$` → `$$`).
+ * JSON string syntax is valid YAML double-quoted syntax.
+ */
+export function composeWithVariables(value: string): string {
+  return JSON.stringify(value.replaceAll('$', '$$$$')).replace(/<([A-Z_][A-Z0-9_]*)>/g, (_, name: string) => `\${${name}:?set ${name} on each node}`);
+}
+
 export function markdownText(value: string | number): string {
   return String(value)
     .replace(/[\r\n]+/g, ' ')

@@ -4,14 +4,15 @@
  * anyone writes it, so a file that would not load, or would run something else,
  * never reaches disk.
  */
-import { engineById } from '../engines/registry.js';
+import type { Launch } from '../engines/launch.js';
+import { engineRelease } from '../engines/registry.js';
 import { GiB } from '../memory/units.js';
-import { closestPerHardware, describeCandidate, describeHardware, describeWeights } from '../planner/describe.js';
+import { closestPerHardware, describeCandidate, describeHardware, describeWeights, rejectedLabel } from '../planner/describe.js';
 import type { PlanCandidate, PlanResult } from '../planner/schema.js';
 import { UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
-import { launchOf, type Launch } from './launch.js';
 import { shellWords } from './quote.js';
+import { servedModelName, weightsSource } from './source.js';
 import { renderTemplate } from './templates.js';
 import { verifyRendered } from './verify.js';
 
@@ -43,8 +44,22 @@ function checkCommands(launch: Launch): string[] {
   ];
 }
 
+/** The server launch of a plan, as the release the plan was made for builds it. */
+export function launchOf(plan: PlanCandidate): Launch {
+  return engineRelease(plan.engine, plan.engineVersion).launch({
+    settings: plan.settings,
+    source: weightsSource(plan),
+    servedName: servedModelName(plan),
+    nodes: plan.nodes,
+    vendor: plan.gpu.vendor,
+    artifactSource: plan.artifact?.source ?? null,
+  });
+}
+
 /** Everything the templates read. */
 export function deployView(result: PlanResult, plan: PlanCandidate) {
+  // The release the plan was made for: its image and its launch.
+  const engine = engineRelease(plan.engine, plan.engineVersion);
   const launch = launchOf(plan);
   const multiNode = plan.nodes > 1;
   return {
@@ -52,17 +67,18 @@ export function deployView(result: PlanResult, plan: PlanCandidate) {
     request: result.request,
     plan,
     launch,
-    image: engineById(plan.engine).images[plan.gpu.vendor],
+    image: engine.images[plan.gpu.vendor],
     nvidia: plan.gpu.vendor === 'nvidia',
     multiNode,
-    sglangMultiNode: multiNode && plan.engine === 'sglang',
     summary: describeCandidate(plan),
     hardware: describeHardware(plan),
     weights: describeWeights(plan),
     startPeriod: startPeriod(plan.memory.diskBytes),
     scriptFile: plan.files.find((f) => f.endsWith('.sh')) ?? '',
     checkCommands: checkCommands(launch),
-    whyNot: closestPerHardware(result.rejected, plan).slice(-WHY_NOT_SHOWN),
+    whyNot: closestPerHardware(result.rejected, plan)
+      .slice(-WHY_NOT_SHOWN)
+      .map((r) => ({ label: rejectedLabel(r), costPerHour: r.costPerHour, message: r.verdict.message })),
     alternatives: result.alternatives.map(describeCandidate),
     files: plan.files,
     // Pod scratch space for the Hugging Face cache: the weights plus a fifth.

@@ -1,19 +1,6 @@
 /** Where a plan's weights come from, as each engine's command line names them (pure). */
+import { CONTAINER_MODEL_DIR, type WeightsSource } from '../engines/launch.js';
 import type { PlanCandidate } from '../planner/schema.js';
-
-export type WeightsSource =
-  /** A Hugging Face repo; `quantTag` picks the GGUF files inside it (`repo:Q4_K_M`). */
-  | { kind: 'hf'; repo: string; quantTag: string | null }
-  /** A model in the Ollama library (`deepseek-r1:7b`). */
-  | { kind: 'ollama'; tag: string }
-  /**
-   * A checkpoint directory or GGUF file on the serving machine. Containers get its
-   * directory (`mountDir`) bind-mounted read-only at /model, so the model is `containerPath`.
-   */
-  | { kind: 'local'; path: string; mountDir: string; containerPath: string };
-
-/** Inside containers a local checkpoint is mounted here, read-only. */
-export const CONTAINER_MODEL_DIR = '/model';
 
 function localSource(path: string, file: boolean): WeightsSource {
   if (!file) return { kind: 'local', path, mountDir: path, containerPath: CONTAINER_MODEL_DIR };
@@ -37,7 +24,7 @@ export function weightsSource(c: PlanCandidate): WeightsSource {
       return { kind: 'hf', repo: `${org}/${name}`, quantTag: c.artifact?.format === 'gguf' ? c.quantization.toUpperCase() : null };
     }
     case 'ollama':
-      return { kind: 'ollama', tag: rest };
+      return { kind: 'library', tag: rest };
     case 'file':
       // A GGUF artifact is one file; a safetensors checkpoint is a directory.
       return localSource(rest, c.artifact?.format === 'gguf');

@@ -9,7 +9,7 @@ import runtime from 'handlebars/runtime.js';
 import { PARTIALS, TEMPLATES } from '../generated/templates.js';
 import { formatGiB, GiB } from '../memory/units.js';
 import { money } from '../planner/describe.js';
-import { codeFence, composeString, markdownText, modelfileValue, shellLines, shellWord, shellWords, yamlScalar } from './quote.js';
+import { codeFence, composeString, composeWithVariables, markdownText, modelfileValue, shellLines, shellWord, shellWords, yamlScalar } from './quote.js';
 
 /** Handlebars' runtime build: the full build's API minus the compiler, which its typings do not describe separately. */
 const handlebarsRuntime = runtime as unknown as typeof Handlebars;
@@ -32,6 +32,8 @@ function helpers(): Record<string, Handlebars.HelperDelegate> {
     shellLines: (argv: string[]) => shellLines(argv),
     yaml: (value: Scalar) => yamlScalar(value),
     compose: (value: Scalar) => composeString(value),
+    // A launch argument with <NAME> placeholders: each becomes a required Compose variable, the rest stays literal.
+    composeVariables: (value: Scalar) => composeWithVariables(String(value)),
     // Kubernetes expands $(VAR) in command and args and reads $$ as $, as Compose does with ${VAR}.
     k8s: (value: Scalar) => composeString(value),
     modelfile: (value: Scalar) => modelfileValue(value),

@@ -9,7 +9,7 @@ import { parseModelfile } from '../formats/modelfile.js';
 import { execCommands, shellArgv } from '../formats/shell.js';
 import { expandVariables, KUBERNETES_VARIABLES } from '../formats/variables.js';
 import { UserError } from '../util/errors.js';
-import type { Launch } from './launch.js';
+import type { Launch } from '../engines/launch.js';
 import type { DeployView, RenderedFile } from './render.js';
 
 /** A rendered file that does not read back as the plan: from a hand-edited plan.json, exit 2 like any bad input. */
@@ -29,16 +29,9 @@ function service(compose: ComposeFile, file: string, name: string): Record<strin
   return found;
 }
 
-/** Extra arguments of a multi-node SGLang launch, as Compose interpolates them. */
-function sglangNodeArgs(view: DeployView): string[] {
-  return view.sglangMultiNode ? ['--dist-init-addr', '<HEAD_IP>:50000', '--nnodes', String(view.plan.nodes), '--node-rank', '<NODE_RANK>'] : [];
-}
-
 function envObject(vars: readonly { name: string; value: string }[]): Record<string, string> {
   return Object.fromEntries(vars.map((e) => [e.name, e.value]));
 }
-
-const SERVICE_NAME: Record<string, string> = { vllm: 'vllm', sglang: 'sglang', llamacpp: 'llama-server' };
 
 function verifyCompose(file: string, text: string, view: DeployView): void {
   const compose = parseCompose(text, file);
@@ -46,21 +39,23 @@ function verifyCompose(file: string, text: string, view: DeployView): void {
   const marker = compose['x-gpuplan'] as Record<string, unknown> | undefined;
   expectEqual(file, 'x-gpuplan model', marker?.model, view.plan.model.id);
   expectEqual(file, 'x-gpuplan gpuCount', marker?.gpuCount, view.plan.gpuCount);
-  if (launch.engine === 'ollama') {
-    const server = service(compose, file, 'ollama');
+  if (launch.modelfile) {
+    // A Modelfile engine: the daemon, and a one-shot service that creates the model from the Modelfile.
+    const server = service(compose, file, launch.service);
     expectEqual(file, 'ollama environment', server.environment, envObject([...launch.containerEnv, ...launch.env]));
     expectEqual(file, 'ollama-create command', service(compose, file, 'ollama-create').command, ['create', launch.servedName, '-f', '/gpuplan/Modelfile']);
     return;
   }
-  if (launch.engine === 'vllm' && view.multiNode) {
-    const head = service(compose, file, 'vllm-head').command as string[];
-    expectEqual(file, 'vllm-head command', shellArgv(head[0] ?? ''), ['ray', 'start', '--head', '--port=6379', '&&', 'exec', ...launch.scriptCommand]);
-    service(compose, file, 'vllm-worker');
+  if (launch.rayCluster) {
+    const head = service(compose, file, `${launch.service}-head`).command as string[];
+    expectEqual(file, `${launch.service}-head command`, shellArgv(head[0] ?? ''), ['ray', 'start', '--head', '--port=6379', '&&', 'exec', ...launch.scriptCommand]);
+    service(compose, file, `${launch.service}-worker`);
     return;
   }
-  const server = service(compose, file, SERVICE_NAME[launch.engine] ?? launch.engine);
+  const server = service(compose, file, launch.service);
   expectEqual(file, 'entrypoint', server.entrypoint, launch.entrypoint);
-  expectEqual(file, 'command', server.command, [...launch.containerArgs, ...sglangNodeArgs(view)]);
+  expectEqual(file, 'command', server.command, [...launch.containerArgs, ...launch.nodeArgs]);
+  expectEqual(file, 'healthcheck', (server.healthcheck as { test?: unknown } | undefined)?.test, launch.healthcheck);
   const env = server.environment as Record<string, string>;
   expectEqual(file, 'environment', env, { HF_TOKEN: '<HF_TOKEN>', ...envObject([...launch.env, ...launch.containerEnv]) });
   if (launch.localModel) {

@@ -31,13 +31,14 @@ export function containerRun(spec: ContainerSpec, context: LaunchContext, findin
   const script = shellAt >= 0 ? argv[shellAt + 2] : undefined;
   if (script) return { launches: scriptLaunches(script.text, findings, context, script.line), ollama: /\bollama\s+serve\b/.test(script.text) };
 
-  const direct = launchFromArgv(argv, context);
+  const image = spec.image ? engineOfImage(spec.image) : null;
+  // The release the image tag names decides the flags; otherwise the engine's default release.
+  const direct = launchFromArgv(argv, context, image?.run.version ?? null);
   if (direct) return { launches: [direct], ollama: false };
 
-  const image = spec.image ? engineOfImage(spec.image) : null;
   if (!image || spec.entrypoint) return { launches: [], ollama: false };
-  if (image.engine === 'ollama') return { launches: [], ollama: true };
-  // The image's own entrypoint runs the server; the command holds only its arguments.
-  if (image.engine === 'sglang') return { launches: [], ollama: false };
-  return { launches: [launchOfArgs(image.engine, spec.command ?? [], image.positional, spec.line, context)], ollama: false };
+  if (image.run.ollamaDaemon) return { launches: [], ollama: true };
+  // The image's own entrypoint runs the server (when it runs one); the command holds only its arguments.
+  if (!image.run.server) return { launches: [], ollama: false };
+  return { launches: [launchOfArgs(image.engine, spec.command ?? [], image.run.server.positionalModel, spec.line, context, image.run.version)], ollama: false };
 }

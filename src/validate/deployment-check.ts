@@ -8,11 +8,11 @@ import type { Catalog, CatalogModel } from '../catalog/catalog.js';
 import { findByName } from '../catalog/lookup.js';
 import { specFromCatalogEntry } from '../catalog/model.js';
 import type { Artifact, Gpu } from '../catalog/schema.js';
-import { onlineQuantizationOf } from '../engines/common.js';
-import { engineById } from '../engines/registry.js';
-import type { Deployment } from '../engines/types.js';
+import { onlineQuantizationOf, tensorParallelProblem, validTensorParallelDegrees } from '../engines/common.js';
+import { descriptorOf, engineRelease } from '../engines/registry.js';
+import type { Deployment, KvDtype, SettingFlags } from '../engines/types.js';
+import { fits } from '../engines/verdict.js';
 import { modelVariant, sixteenBitCheckpoint } from '../engines/variant.js';
-import type { KvDtype } from '../memory/kvcache.js';
 import { countParams } from '../memory/params.js';
 import type { ParsedFlags } from './flags-check.js';
 import type { Findings } from './finding.js';
@@ -23,14 +23,6 @@ export interface HardwareHint {
   /** GPUs in all, when the user said (`--gpus 8xA100-80G`). */
   count: number | null;
 }
-
-/** Flag names (canonical, per engine) the checks read. */
-const FLAG = {
-  vllm: { tp: '--tensor-parallel-size', pp: '--pipeline-parallel-size', context: '--max-model-len', fraction: '--gpu-memory-utilization', quant: '--quantization', model: '--model', kv: '--kv-cache-dtype', port: '--port', dtype: '--dtype' },
-  sglang: { tp: '--tensor-parallel-size', pp: '--pipeline-parallel-size', context: '--context-length', fraction: '--mem-fraction-static', quant: '--quantization', model: '--model-path', kv: '--kv-cache-dtype', port: '--port', dtype: '--dtype' },
-} as const;
-
-const DEFAULT_PORT = { vllm: 8000, sglang: 30000, llamacpp: 8080 } as const;
 
 function value(flags: ParsedFlags, name: string): string | null {
   const v = flags.get(name)?.value ?? null;
@@ -65,31 +57,26 @@ export function catalogMatch(catalog: Catalog, ref: string): { model: CatalogMod
   return model ? { model, artifact: null } : null;
 }
 
-function modelRef(launch: ServerLaunch, flags: ParsedFlags): { ref: string; line: number } | null {
-  if (launch.engine === 'llamacpp') {
-    const hf = flags.get('--hf-repo');
-    return hf?.value ? { ref: hf.value, line: hf.token.line } : null;
+function modelRef(launch: ServerLaunch, flags: ParsedFlags, names: SettingFlags): { ref: string; line: number } | null {
+  for (const name of names.model) {
+    const flag = flags.get(name);
+    if (flag?.value) return { ref: flag.value, line: flag.token.line };
   }
-  const names = FLAG[launch.engine];
-  const flag = flags.get(names.model) ?? (launch.engine === 'sglang' ? flags.get('--model') : undefined);
-  if (flag?.value) return { ref: flag.value, line: flag.token.line };
   return launch.positionalModel ? { ref: launch.positionalModel.text, line: launch.positionalModel.line } : null;
-}
-
-function validTpDegrees(heads: number, kvHeads: number, max: number): number[] {
-  const out: number[] = [];
-  for (let tp = 1; tp <= max; tp++) if (heads % tp === 0 && (kvHeads % tp === 0 || tp % kvHeads === 0)) out.push(tp);
-  return out;
 }
 
 export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalog: Catalog, hint: HardwareHint | null, findings: Findings): void {
   const { context } = launch;
-  const engine = engineById(launch.engine);
-  const names = launch.engine === 'llamacpp' ? null : FLAG[launch.engine];
-  const tp = names ? integer(flags, names.tp) ?? 1 : 1;
-  const pp = names ? integer(flags, names.pp) ?? 1 : 1;
+  const descriptor = descriptorOf(launch.engine);
+  const engine = engineRelease(launch.engine, launch.version);
+  const names = descriptor.commandLine?.settings;
+  if (!names) return;
+  const tensor = engine.parallelism === 'tensor';
+  const tp = (names.tp && integer(flags, names.tp)) || 1;
+  const pp = (names.pp && integer(flags, names.pp)) || 1;
+  const tpLine = (names.tp && flags.get(names.tp)?.token.line) || launch.line;
 
-  if (launch.engine === 'vllm' && launch.positionalModel && flags.has('--model')) {
+  if (launch.positionalModel && flags.has('--model')) {
     findings.add('error', flags.get('--model')?.token.line ?? launch.line, 'model-twice', 'vllm serve takes the model once: as its first argument or --model=…, not both (vLLM raises ValueError)', 'drop --model');
   }
 
@@ -103,26 +90,26 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
     findings.add('error', launch.line, 'no-gpus', `${context.where} reserves no GPUs, so ${engine.name} starts without any`, 'add deploy.resources.reservations.devices: [{driver: nvidia, count: N, capabilities: [gpu]}] (Kubernetes: resources.limits nvidia.com/gpu)');
   }
   // With --config the parallel settings may live in a file gpuplan does not read.
-  if (names && gpuCount !== null && reserved !== null && !flags.has('--config')) {
-    const cluster = value(flags, '--distributed-executor-backend') === 'ray';
+  if (tensor && gpuCount !== null && reserved !== null && !flags.has('--config')) {
+    const cluster = names.executorBackend !== null && value(flags, names.executorBackend) === 'ray';
     if (tp * pp > reserved && cluster) {
-      findings.add('info', flags.get(names.tp)?.token.line ?? launch.line, 'parallel-gpus', `TP ${tp} × PP ${pp} = ${tp * pp} GPUs from a Ray cluster; ${context.where} brings ${reserved}`, null);
+      findings.add('info', tpLine, 'parallel-gpus', `TP ${tp} × PP ${pp} = ${tp * pp} GPUs from a Ray cluster; ${context.where} brings ${reserved}`, null);
     } else if (tp * pp > reserved) {
-      findings.add('error', flags.get(names.tp)?.token.line ?? launch.line, 'parallel-gpus', `TP ${tp} × PP ${pp} = ${tp * pp} GPUs, but ${context.where} gets ${reserved}`, `reserve ${tp * pp} GPUs, or lower --tensor-parallel-size`);
+      findings.add('error', tpLine, 'parallel-gpus', `TP ${tp} × PP ${pp} = ${tp * pp} GPUs, but ${context.where} gets ${reserved}`, `reserve ${tp * pp} GPUs, or lower --tensor-parallel-size`);
     } else if (tp * pp < reserved) {
-      findings.add('warning', flags.get(names.tp)?.token.line ?? launch.line, 'parallel-gpus', `TP ${tp} × PP ${pp} uses ${tp * pp} of the ${reserved} GPUs ${context.where} reserves`, `--tensor-parallel-size ${reserved / pp}`);
+      findings.add('warning', tpLine, 'parallel-gpus', `TP ${tp} × PP ${pp} uses ${tp * pp} of the ${reserved} GPUs ${context.where} reserves`, `--tensor-parallel-size ${reserved / pp}`);
     }
   }
-  if (names && context.container && tp * pp > 1 && context.sharedMemory === false) {
+  if (tensor && context.container && tp * pp > 1 && context.sharedMemory === false) {
     const fix = context.where === 'docker run' ? 'add --ipc=host (or --shm-size=16g)' : context.where.startsWith('service ') ? 'add `ipc: host` (or shm_size: 16gb)' : 'mount an emptyDir {medium: Memory} at /dev/shm';
     findings.add('error', launch.line, 'shared-memory', `${engine.name} with ${tp * pp} GPUs needs shared memory between workers; ${context.where} has the 64 MB container default, and NCCL fails`, fix);
   }
   if (context.portPublished === false) {
-    const port = value(flags, names?.port ?? '--port') ?? String(DEFAULT_PORT[launch.engine]);
+    const port = value(flags, names.port) ?? String(descriptor.defaultPort);
     findings.add('warning', launch.line, 'port', `${context.where} publishes no port: the API on ${port} is unreachable from the host`, `ports: ["${port}:${port}"]`);
   }
 
-  const ref = modelRef(launch, flags);
+  const ref = modelRef(launch, flags, names);
   if (!ref || ref.ref.includes('$')) return;
   const match = catalogMatch(catalog, ref.ref);
   if (!match) {
@@ -131,11 +118,10 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
   }
   const spec = specFromCatalogEntry(match.model);
   const arch = match.model.architecture;
-  const heads = arch.attention.heads;
-  const kvHeads = arch.attention.kind === 'gqa' ? arch.attention.kvHeads : heads;
-  if (names && (heads % tp !== 0 || (kvHeads % tp !== 0 && tp % kvHeads !== 0))) {
-    const valid = validTpDegrees(heads, kvHeads, Math.max(8, tp));
-    findings.add('error', flags.get(names.tp)?.token.line ?? launch.line, 'tp-heads', `TP ${tp} does not divide ${match.model.name}'s ${heads} attention heads (${kvHeads} KV heads); ${engine.name} refuses to start`, `--tensor-parallel-size one of ${valid.join(', ')}`);
+  const tpProblem = tensor ? tensorParallelProblem(arch, tp) : null;
+  if (tpProblem) {
+    const valid = validTensorParallelDegrees(arch, Math.max(8, tp));
+    findings.add('error', tpLine, 'tp-heads', `${tpProblem} of ${match.model.name}; ${engine.name} refuses to start`, `${names.tp} one of ${valid.join(', ')}`);
     return;
   }
   if (!gpu) {
@@ -144,7 +130,10 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
   }
 
   // The variant the launch serves: the artifact it names, or the 16-bit checkpoint quantized at load.
-  const onlineId = names ? onlineQuantizationOf((flag) => value(flags, names[flag === 'quantization' ? 'quant' : 'dtype'])) : null;
+  const onlineId = onlineQuantizationOf((flag) => {
+    const name = flag === 'quantization' ? names.quantization : names.dtype;
+    return name ? value(flags, name) : null;
+  });
   const artifact = match.artifact ?? sixteenBitCheckpoint(spec) ?? match.model.artifacts[0] ?? null;
   const quantId = onlineId && artifact && artifact.quantization !== onlineId ? onlineId : artifact?.quantization ?? spec.nativeQuantization;
   const quant = catalog.quantizations.find((q) => q.id === quantId);
@@ -156,11 +145,12 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
     return;
   }
   const count = gpuCount === null ? tp * pp : gpuCount;
-  const parallel = launch.engine === 'llamacpp' ? { tp: 1, pp: count } : { tp, pp };
-  // llama.cpp: --ctx-size 0 is the model's training context; fewer than one slot is one.
-  const llama = launch.engine === 'llamacpp' ? { ctx: integer(flags, '--ctx-size') || null, slots: Math.max(1, integer(flags, '--parallel') ?? 1) } : null;
-  const contextTokens = llama ? Math.floor((llama.ctx ?? arch.maxContext) / llama.slots) : (integer(flags, (names as (typeof FLAG)['vllm']).context) ?? arch.maxContext);
-  const kv = names ? value(flags, names.kv) : value(flags, '--cache-type-k');
+  const parallel = tensor ? { tp, pp } : { tp: 1, pp: count };
+  // Slots share one KV cache of the context flag's tokens (llama.cpp); --ctx-size 0 is the model's training context; fewer than one slot is one.
+  const slots = names.slots ? { ctx: integer(flags, names.context) || null, count: Math.max(1, integer(flags, names.slots) ?? 1) } : null;
+  const contextTokens = slots ? Math.floor((slots.ctx ?? arch.maxContext) / slots.count) : (integer(flags, names.context) ?? arch.maxContext);
+  const kv = value(flags, names.kvDtype);
+  const kvDtype = kv !== null && (engine.kvDtypes as readonly string[]).includes(kv) ? (kv as KvDtype) : 'auto';
   const deployment: Deployment = {
     variant,
     gpu,
@@ -168,24 +158,24 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
     nodes: context.nodes,
     ...parallel,
     context: contextTokens,
-    concurrency: llama?.slots ?? 1,
-    kvDtype: (kv?.startsWith('fp8') ? 'fp8' : kv && llama ? kv : 'auto') as KvDtype,
-    memoryFraction: names ? (value(flags, names.fraction) === null ? null : Number(value(flags, names.fraction))) : null,
+    concurrency: slots?.count ?? 1,
+    kvDtype,
+    memoryFraction: names.memoryFraction && value(flags, names.memoryFraction) !== null ? Number(value(flags, names.memoryFraction)) : null,
     cpuOffload: true,
   };
   const fit = engine.fit(deployment);
-  const contextLine = names ? flags.get(names.context)?.token.line ?? launch.line : flags.get('--ctx-size')?.token.line ?? launch.line;
-  if (!fit.fits && fit.reason) {
-    const log = fit.logLines[0]?.startsWith('ValueError') ? ` — ${engine.name} will fail with: ${fit.logLines[0]}` : '';
-    findings.add('error', contextLine, 'memory', `${quant.id} on ${count} × ${gpu.id} at ${contextTokens} tokens: ${fit.reason}${log}`, `gpuplan plan --model ${match.model.id} --budget ${count}x${gpu.id} --context ${contextTokens}`);
+  const contextLine = flags.get(names.context)?.token.line ?? launch.line;
+  if (!fits(fit.verdict) && fit.verdict.status !== 'reduced-concurrency') {
+    const log = fit.verdict.engineMessage?.startsWith('ValueError') ? ` — ${engine.name} will fail with: ${fit.verdict.engineMessage}` : '';
+    findings.add('error', contextLine, 'memory', `${quant.id} on ${count} × ${gpu.id} at ${contextTokens} tokens: ${fit.verdict.message}${log}`, `gpuplan plan --model ${match.model.id} --budget ${count}x${gpu.id} --context ${contextTokens}`);
     return;
   }
-  if (llama) {
-    const ngl = integer(flags, '--gpu-layers');
+  if (slots && names.gpuLayers) {
+    const ngl = integer(flags, names.gpuLayers);
     const placed = fit.gpuLayers ?? 0;
     const layers = arch.layers + 1;
     if ((ngl === null || ngl > placed) && placed < layers) {
-      findings.add('error', flags.get('--gpu-layers')?.token.line ?? launch.line, 'memory', `only ${placed} of ${layers} layers fit on ${count} × ${gpu.id} with ${contextTokens * llama.slots} tokens of KV cache; ${ngl === null ? 'the default offloads all of them' : `--n-gpu-layers ${ngl}`} runs out of memory`, `--n-gpu-layers ${placed}`);
+      findings.add('error', flags.get(names.gpuLayers)?.token.line ?? launch.line, 'memory', `only ${placed} of ${layers} layers fit on ${count} × ${gpu.id} with ${contextTokens * slots.count} tokens of KV cache; ${ngl === null ? 'the default offloads all of them' : `--n-gpu-layers ${ngl}`} runs out of memory`, `--n-gpu-layers ${placed}`);
     }
   }
 }

@@ -1,5 +1,6 @@
 /** A launch's arguments against the engine's real argument parser (catalogs/engine-flags/). */
 import { findFlag, flagIndex, type FlagSet } from '../engines/flags.js';
+import type { CliSyntax } from '../engines/types.js';
 import { closest } from '../util/closest.js';
 import type { Findings } from './finding.js';
 import type { ServerLaunch, Token } from './launch.js';
@@ -16,7 +17,7 @@ const dynamic = (value: string) => value.includes('$');
  */
 const VLLM_INT = /^(-?\d+|\d+(\.\d+)?[kmgt]|\d+[KMGT])$/;
 
-function checkValue(launch: ServerLaunch, name: string, type: string | null, choices: readonly string[] | undefined, token: Token, findings: Findings): void {
+function checkValue(syntax: CliSyntax, name: string, type: string | null, choices: readonly string[] | undefined, token: Token, findings: Findings): void {
   const value = token.text;
   if (dynamic(value)) return;
   if (choices && !choices.includes(value)) {
@@ -24,21 +25,21 @@ function checkValue(launch: ServerLaunch, name: string, type: string | null, cho
     findings.add('error', token.line, 'invalid-choice', `${name} ${value}: not one of ${choices.join(', ')}`, near ? `${name} ${near}` : null);
     return;
   }
-  if (type === 'int' && !(launch.engine === 'vllm' ? VLLM_INT : /^-?\d+$/).test(value)) {
+  if (type === 'int' && !(syntax.humanReadableInts ? VLLM_INT : /^-?\d+$/).test(value)) {
     findings.add('error', token.line, 'invalid-value', `${name} ${value}: expected an integer`);
   } else if (type === 'float' && !Number.isFinite(Number(value))) {
     findings.add('error', token.line, 'invalid-value', `${name} ${value}: expected a number`);
   }
 }
 
-export function parseFlags(launch: ServerLaunch, set: FlagSet, findings: Findings): ParsedFlags {
+export function parseFlags(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax, findings: Findings): ParsedFlags {
   const parsed: ParsedFlags = new Map();
   const args = launch.args;
   for (let i = 0; i < args.length; i++) {
     const token = args[i] as Token;
     if (!token.text.startsWith('-') || /^-\d/.test(token.text)) {
       if (!dynamic(token.text)) {
-        const hint = launch.engine === 'vllm' && !launch.acceptsPositionalModel ? ' (this entrypoint takes the model as --model)' : '';
+        const hint = !launch.acceptsPositionalModel && findFlag(set, '--model', syntax)?.name === '--model' ? ' (this entrypoint takes the model as --model)' : '';
         findings.add('error', token.line, 'unexpected-argument', `unexpected argument "${token.text}"${hint}`, hint ? `--model ${token.text}` : null);
       }
       continue;
@@ -46,25 +47,25 @@ export function parseFlags(launch: ServerLaunch, set: FlagSet, findings: Finding
     let spelling = token.text;
     let inline: string | null = null;
     // vLLM: `-O3` is `-O 3` (the compilation level), `--hf-overrides.key v` sets one key of a JSON option.
-    const level = launch.engine === 'vllm' ? /^-O(\d)$/.exec(spelling) : null;
+    const level = syntax.attachedOptimizationLevel ? /^-O(\d)$/.exec(spelling) : null;
     if (level) {
       spelling = '-O';
       inline = level[1] as string;
     }
-    const dotted = launch.engine === 'vllm' && spelling.startsWith('--') ? /^(--[\w-]+)\.[\w.-]+/.exec(spelling.split('=')[0] ?? '') : null;
-    if (dotted && findFlag(set, dotted[1] as string)?.flag.type === 'json') {
+    const dotted = syntax.dottedJsonKeys && spelling.startsWith('--') ? /^(--[\w-]+)\.[\w.-]+/.exec(spelling.split('=')[0] ?? '') : null;
+    if (dotted && findFlag(set, dotted[1] as string, syntax)?.flag.type === 'json') {
       if (!spelling.includes('=')) i++;
       continue;
     }
     const eq = spelling.indexOf('=');
     if (eq > 0) {
-      if (launch.engine === 'llamacpp') {
+      if (!syntax.equalsValue) {
         findings.add('error', token.line, 'invalid-syntax', `llama-server does not accept ${spelling}: options take their value as the next word`, `${spelling.slice(0, eq)} ${spelling.slice(eq + 1)}`);
       }
       inline = spelling.slice(eq + 1);
       spelling = spelling.slice(0, eq);
     }
-    const found = findFlag(set, spelling);
+    const found = findFlag(set, spelling, syntax);
     if (!found) {
       const near = closest(spelling, [...flagIndex(set).keys()], 1)[0];
       findings.add('error', token.line, 'unknown-flag', `${set.command.split(' ')[0]} ${set.version} has no option ${spelling}`, near ? `did you mean ${near}?` : null);
@@ -85,7 +86,7 @@ export function parseFlags(launch: ServerLaunch, set: FlagSet, findings: Finding
         findings.add('error', token.line, 'missing-value', `${spelling} needs a value`);
         continue;
       }
-      checkValue(launch, found.name, found.flag.type, found.flag.choices, valueToken, findings);
+      checkValue(syntax, found.name, found.flag.type, found.flag.choices, valueToken, findings);
     }
     parsed.set(found.name, { value, token: valueToken });
   }

@@ -3,14 +3,17 @@
  * what the surrounding container says (GPUs, shared memory, ports). Every extractor
  * (compose, Kubernetes, shell) produces these; checks.ts judges them (pure).
  */
-import type { EngineId } from '../catalog/schema.js';
+import { DESCRIPTORS } from '../engines/registry.js';
+import type { EngineId } from '../engines/ids.js';
+import type { ImageRun } from '../engines/types.js';
 
 export interface Token {
   text: string;
   line: number;
 }
 
-export type ServerEngine = Exclude<EngineId, 'ollama'>;
+/** An engine with a server command line (Ollama's settings live in Modelfiles and environment instead). */
+export type ServerEngine = EngineId;
 
 /** What the container or pod around a launch provides; null where the file does not say (a plain script). */
 export interface LaunchContext {
@@ -32,6 +35,8 @@ export interface LaunchContext {
 
 export interface ServerLaunch {
   engine: ServerEngine;
+  /** The release whose flags apply: the one the image tag names, else the default. */
+  version: string;
   /** Arguments after the program, with their lines. */
   args: Token[];
   /** The model given positionally (`vllm serve MODEL`), if any. */
@@ -42,45 +47,39 @@ export interface ServerLaunch {
   context: LaunchContext;
 }
 
-const PYTHON = /(^|\/)python[0-9.]*$/;
-
 /** Where the server's own arguments start in an argv, and which engine it is; null when it runs no known server. */
 export function findServer(argv: readonly Token[]): { engine: ServerEngine; start: number; positional: boolean } | null {
-  for (let i = 0; i < argv.length; i++) {
-    const word = (argv[i] as Token).text;
-    const next = argv[i + 1]?.text;
-    if ((word === 'vllm' || word.endsWith('/vllm')) && next === 'serve') return { engine: 'vllm', start: i + 2, positional: true };
-    if (PYTHON.test(word) && next === '-m') {
-      const module = argv[i + 2]?.text;
-      if (module === 'vllm.entrypoints.openai.api_server') return { engine: 'vllm', start: i + 3, positional: false };
-      if (module === 'sglang.launch_server') return { engine: 'sglang', start: i + 3, positional: false };
+  const words = argv.map((t) => t.text);
+  for (let i = 0; i < words.length; i++) {
+    for (const descriptor of DESCRIPTORS) {
+      const found = descriptor.recognise(words, i);
+      if (found) return { engine: descriptor.id, start: found.start, positional: found.positionalModel };
     }
-    if (word === 'llama-server' || word.endsWith('/llama-server')) return { engine: 'llamacpp', start: i + 1, positional: false };
   }
   return null;
 }
 
-/** The image's own server program, for containers that give only arguments. */
-export function engineOfImage(image: string): { engine: ServerEngine | 'ollama'; positional: boolean } | null {
-  const name = image.split('@')[0]?.split(':')[0]?.toLowerCase() ?? '';
-  // vllm/vllm-openai's ENTRYPOINT is `python3 -m vllm.entrypoints.openai.api_server` (docker/Dockerfile).
-  if (/(^|\/)vllm\/vllm-openai(-rocm)?$/.test(name) || /(^|\/)rocm\/vllm$/.test(name)) return { engine: 'vllm', positional: false };
-  if (/(^|\/)lmsysorg\/sglang$/.test(name)) return { engine: 'sglang', positional: false };
-  if (/(^|\/)ggml-org\/llama\.cpp$/.test(name) || /(^|\/)ggerganov\/llama\.cpp$/.test(name)) return { engine: 'llamacpp', positional: false };
-  if (/(^|\/)ollama\/ollama$/.test(name)) return { engine: 'ollama', positional: false };
+/** The engine an image belongs to and what its entrypoint runs; null for an image gpuplan does not know. */
+export function engineOfImage(image: string): { engine: ServerEngine; run: ImageRun } | null {
+  for (const descriptor of DESCRIPTORS) {
+    const run = descriptor.image(image);
+    if (run) return { engine: descriptor.id, run };
+  }
   return null;
 }
 
 /** Splits argv into the server launch it runs, if any. */
-export function launchFromArgv(argv: readonly Token[], context: LaunchContext): ServerLaunch | null {
+export function launchFromArgv(argv: readonly Token[], context: LaunchContext, version: string | null = null): ServerLaunch | null {
   const server = findServer(argv);
   if (!server) return null;
-  return launchOfArgs(server.engine, argv.slice(server.start), server.positional, argv[0]?.line ?? 0, context);
+  return launchOfArgs(server.engine, argv.slice(server.start), server.positional, argv[0]?.line ?? 0, context, version);
 }
 
-export function launchOfArgs(engine: ServerEngine, args: readonly Token[], positional: boolean, line: number, context: LaunchContext): ServerLaunch {
+/** `version`: the release an image tag names, or null for the default release. */
+export function launchOfArgs(engine: ServerEngine, args: readonly Token[], positional: boolean, line: number, context: LaunchContext, version: string | null = null): ServerLaunch {
   const rest = [...args];
   let positionalModel: Token | null = null;
   if (positional && rest[0] && !rest[0].text.startsWith('-')) positionalModel = rest.shift() as Token;
-  return { engine, args: rest, positionalModel, acceptsPositionalModel: positional, line, context };
+  const descriptor = DESCRIPTORS.find((d) => d.id === engine);
+  return { engine, version: version ?? descriptor?.defaultVersion ?? '', args: rest, positionalModel, acceptsPositionalModel: positional, line, context };
 }

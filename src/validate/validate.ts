@@ -4,15 +4,16 @@
  */
 import { basename, extname } from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
-import { ENGINES } from '../engines/registry.js';
-import { loadFlagSet, loadOllamaSpec, type FlagSet, type OllamaSpec } from '../engines/flags.js';
+import type { EngineId } from '../engines/ids.js';
+import { descriptorOf, engineRelease } from '../engines/registry.js';
+import type { OllamaSpec } from '../engines/flags.js';
 import { composeSchemaError } from '../formats/compose.js';
 import { composeRun } from './compose.js';
 import { checkDeployment, type HardwareHint } from './deployment-check.js';
 import { Findings, type Finding } from './finding.js';
 import { parseFlags } from './flags-check.js';
 import { kubernetesLaunches } from './kubernetes.js';
-import type { ServerEngine, ServerLaunch } from './launch.js';
+import type { ServerLaunch } from './launch.js';
 import { checkModelfile, checkOllamaEnvironment } from './ollama-check.js';
 import { scriptLaunches } from './script.js';
 import { readYaml, toData } from './yaml-source.js';
@@ -29,22 +30,22 @@ export interface FileReport {
   findings: Finding[];
 }
 
-/** What every file is checked against: the catalog and the pinned engines' argument sets. */
+/** What every file is checked against: the catalog, the hardware, and which engine releases to read launches as. */
 export interface Validator {
   catalog: Catalog;
-  flags: Record<ServerEngine, FlagSet>;
+  /** Releases the user named (`--engine-version vllm=0.11.0`); they win over the image tag and the default. */
+  versions: Partial<Record<EngineId, string>>;
   ollama: OllamaSpec;
   hint: HardwareHint | null;
 }
 
-export function createValidator(catalog: Catalog, hint: HardwareHint | null): Validator {
-  const version = (id: string) => ENGINES.find((e) => e.id === id)?.version ?? '';
-  return {
-    catalog,
-    flags: { vllm: loadFlagSet('vllm', version('vllm')), sglang: loadFlagSet('sglang', version('sglang')), llamacpp: loadFlagSet('llamacpp', version('llamacpp')) },
-    ollama: loadOllamaSpec(version('ollama')),
-    hint,
-  };
+/** Throws UserError for a release an engine does not have. */
+export function createValidator(catalog: Catalog, hint: HardwareHint | null, versions: Partial<Record<EngineId, string>> = {}): Validator {
+  for (const [id, version] of Object.entries(versions)) engineRelease(id as EngineId, version);
+  const ollama = descriptorOf('ollama');
+  const spec = ollama.ollamaSpec(versions.ollama ?? ollama.defaultVersion);
+  if (!spec) throw new Error('Ollama has no Modelfile spec');
+  return { catalog, versions, ollama: spec, hint };
 }
 
 export function isModelfileName(file: string): boolean {
@@ -52,8 +53,12 @@ export function isModelfileName(file: string): boolean {
 }
 
 function checkLaunches(launches: readonly ServerLaunch[], v: Validator, findings: Findings): void {
-  for (const launch of launches) {
-    const flags = parseFlags(launch, v.flags[launch.engine], findings);
+  for (const raw of launches) {
+    const launch = { ...raw, version: v.versions[raw.engine] ?? raw.version };
+    const descriptor = descriptorOf(launch.engine);
+    const set = descriptor.flagSet(launch.version);
+    if (!set || !descriptor.commandLine) continue;
+    const flags = parseFlags(launch, set, descriptor.commandLine.syntax, findings);
     checkDeployment(launch, flags, v.catalog, v.hint, findings);
   }
 }

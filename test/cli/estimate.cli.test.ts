@@ -17,13 +17,13 @@ describe('gpuplan estimate (built CLI)', () => {
     expect(r.stdout).toMatch(/MTP module, not served/);
   });
 
-  it('explains the seed-000 1,543 GB figure at BF16 next to the 1.34 TB of weights', () => {
+  it('shows the flat 1.15 rule (1,543 GB) at BF16 next to the 1.34 TB of weights', () => {
     const r = gpuplan(['estimate', '--model', 'deepseek-r1', '--quant', 'bf16']);
     expect(r.stdout).toMatch(/Weights +1,342\.1 GB/);
-    expect(r.stdout).toMatch(/1,543\.\d GB .*how 1,543 GB is quoted/);
+    expect(r.stdout).toMatch(/× 1\.15 = 1,543\.\d GB/);
   });
 
-  it('--json is valid JSON on stdout and nothing else, with the DESIGN.md fields', () => {
+  it('--json is valid JSON on stdout and nothing else, with the contract fields', () => {
     const r = gpuplan(['estimate', '--model', 'llama-3.1-70b', '--context', '2048', '--json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
@@ -54,7 +54,7 @@ describe('gpuplan estimate (built CLI)', () => {
     [['estimate', '--model', 'llama-3.1-8b', '--quant', 'q5'], /unknown quantization "q5"; closest: /],
     [['estimate', '--model', 'llama-3.1-8b', '--context', 'abc'], /option '-c, --context <tokens>' argument 'abc' is invalid\. must be a whole number/],
     [['estimate', '--model', 'llama-3.1-8b', '--context', '999999'], /at most 131072 tokens/],
-    [['estimate', '--model', 'llama-3.1-8b', '--tp', '3'], /--tp "3": must divide the 32 attention heads/],
+    [['estimate', '--model', 'llama-3.1-8b', '--tp', '3'], /--tp "3": TP 3 does not divide the 32 attention heads/],
     [['estimate', '--model', 'llama-3.1-8b', '--mode', 'train'], /option '--mode <mode>' argument 'train' is invalid\. valid choices: inference, full, lora, qlora/],
     [['estimate', '--model', fixture('configs/malformed.config.json')], /field hidden_size/],
     [['estimate', '--model', fixture('configs/truncated.config.json')], /not a readable JSON config/],

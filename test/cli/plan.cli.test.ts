@@ -26,7 +26,7 @@ describe('gpuplan plan (built CLI)', () => {
     expect(json.suggestions[0].command).toMatch(/^gpuplan plan --model deepseek-r1-671b/);
   });
 
-  it('--json carries the DESIGN.md fields', () => {
+  it('--json carries the contract fields', () => {
     const r = gpuplan(['plan', '--model', 'deepseek-r1-distill-qwen-7b', '--budget', '4090', '--json']);
     expect(r.code).toBe(0);
     const { request, plan } = JSON.parse(r.stdout);

@@ -5,20 +5,20 @@ import { countParams } from '../../src/memory/params.js';
 import { weightLayout } from '../../src/memory/weights.js';
 
 describe('estimate', () => {
-  it('seed 000: DeepSeek-R1 at FP16/BF16 is ≈ 1.34 TB of weights; 1,543 GB = that + 15% overhead', () => {
+  it('DeepSeek-R1 at FP16/BF16 is ≈ 1.34 TB of weights; 1,543 GB = that + 15% overhead', () => {
     const e = estimateFor('deepseek-r1-671b', { quant: 'bf16' });
     expect(e.weightsBytes / 1e12).toBeCloseTo(1.342, 3);
     expect(e.weightsBytes * 1.15 / 1e9).toBeCloseTo(1543, -1);
-    expect(e.notes.join('\n')).toMatch(/1,543 GB/);
+    expect(e.notes.join("\n")).toMatch(/× 1\.15 = 1,543\.\d GB/);
   });
 
-  it('seed 001: FP8 weights of 671B are ≈ 671 GB, not 386 GB', () => {
+  it('FP8 weights of 671B are ≈ 671 GB, not 386 GB', () => {
     const e = estimateFor('deepseek-r1-671b', { quant: 'fp8' });
     expect(e.weightsBytes / 1e9).toBeGreaterThan(660);
     expect(e.weightsBytes / 1e9).toBeLessThan(700);
   });
 
-  it('seed 004: Llama-70B inference at 2048 tokens shows each term, and GQA corrects the 5.24 GB KV', () => {
+  it('Llama-70B inference at 2048 tokens shows each term, and GQA corrects the 5.24 GB KV', () => {
     const e = estimateFor('llama-3.1-70b', { context: 2048 });
     expect(e.terms.map((t) => t.name)).toEqual(['weights', 'kv cache', 'activations', 'overhead']);
     expect(e.perGpu.kvCache).toBe(327_680 * 2048);

@@ -5,7 +5,7 @@
  * the hub's safetensors parameter counts 20,914,757,184 and 116,829,156,672.
  */
 import { describe, expect, it } from 'vitest';
-import { fitVllm } from '../../src/engines/vllm.js';
+import { engineRelease } from '../../src/engines/registry.js';
 import { modelVariant } from '../../src/engines/variant.js';
 import { findGpu, findQuantization } from '../../src/catalog/lookup.js';
 import { kvBytesForSequence, kvLayout } from '../../src/memory/kvcache.js';
@@ -34,8 +34,8 @@ describe('gpt-oss', () => {
     const arch = spec.architecture!;
     const quant = findQuantization(catalog, 'mxfp4');
     const variant = modelVariant(spec, arch, countParams(arch), quant, spec.artifacts[0]!, 'artifact');
-    const fit = fitVllm({ variant, gpu: findGpu(catalog, 'h100-sxm'), gpuCount: 1, nodes: 1, tp: 1, pp: 1, context: 131_072, concurrency: 1, kvDtype: 'auto', memoryFraction: null, cpuOffload: false });
-    expect(fit.fits).toBe(true);
+    const fit = engineRelease('vllm', '0.11.0').fit({ variant, gpu: findGpu(catalog, 'h100-sxm'), gpuCount: 1, nodes: 1, tp: 1, pp: 1, context: 131_072, concurrency: 1, kvDtype: 'auto', memoryFraction: null, cpuOffload: false });
+    expect(fit.verdict.status).toBe('fits');
     // Counting every layer at full context would need 2× the KV bytes.
     expect(fit.perGpu.kvCache).toBeLessThan(kvLayout(arch, 'auto').perTokenPerGpu * 131_072 * 0.51);
   });

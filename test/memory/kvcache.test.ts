@@ -24,13 +24,13 @@ describe('KV cache per token', () => {
     expect(kvLayout(arch('llama-3.1-70b'), 'auto').perToken).toBe(327_680);
   });
 
-  it('seed 004: the 70B example at 2048 tokens is 0.67 GB with 8 KV heads, not 5.24 GB', () => {
+  it('the 70B example at 2048 tokens is 0.67 GB with 8 KV heads, not 5.24 GB', () => {
     const a = arch('llama-3.1-70b');
     const bytes = kvBytesForSequence(a, kvLayout(a, 'auto'), 2048);
     expect(bytes / 1e9).toBeCloseTo(0.671, 3);
   });
 
-  it('Qwen2.5-14B at 131,072 tokens needs 24.00 GiB of KV (vLLM log quoted in PEERS.md lesson 10)', () => {
+  it('Qwen2.5-14B at 131,072 tokens needs 24.00 GiB of KV (the vLLM start-up log of that configuration)', () => {
     const a = arch('qwen2.5-14b');
     expect(kvBytesForSequence(a, kvLayout(a, 'auto'), 131072) / GiB).toBe(24);
   });

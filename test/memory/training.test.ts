@@ -8,7 +8,7 @@ import { estimateFor, fixture } from '../helpers.js';
 const sum = (terms: { bytes: number }[]) => terms.reduce((s, t) => s + t.bytes, 0);
 
 describe('training memory', () => {
-  it('seed 002: 20B with FP16 mixed-precision Adam is 320 GB of model states, not 200 GB', () => {
+  it('20B with FP16 mixed-precision Adam is 320 GB of model states, not 200 GB', () => {
     const terms = fullFineTuneStates(20e9, 0, 1);
     const byName = Object.fromEntries(terms.map((t) => [t.name, t.bytes / 1e9]));
     expect(byName).toEqual({ weights: 40, gradients: 40, 'master weights': 80, optimizer: 160 });

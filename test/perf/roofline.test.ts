@@ -45,7 +45,7 @@ describe('decode roofline against measurements', () => {
     expect(decode('llama-3.1-8b', 'q4_0', 'rtx-4090', 512) / deep).toBeGreaterThan(1.7);
   });
 
-  it('seed 002 table, DeepSeek-7B: estimates bound the measured 8 / 24 / 50+ tok/s from above, within 10×', () => {
+  it('table, DeepSeek-7B: estimates bound the measured 8 / 24 / 50+ tok/s from above, within 10×', () => {
     // The seed's figures (RTX 3060 quantized 8 tok/s, RTX 4090 native 24, A100 50+) come from an
     // unnamed stack; a bandwidth roofline is an upper bound for any engine, so it may not fall below them.
     // The seed's 2K / 8K / 32K are the contexts each setup allows, not the depth the speed was

@@ -28,7 +28,7 @@ describe('budget grammar', () => {
       { kind: 'gpus', gpu: 'H200', count: 4, nodes: null, atMost: false },
     ]],
     ['8X a100', [{ kind: 'gpus', gpu: 'a100', count: 8, nodes: null, atMost: false }]],
-  ])('parses %s (DESIGN.md examples)', (text, expected) => {
+  ])('parses %s (README examples)', (text, expected) => {
     expect(parseBudget(text)).toEqual(expected);
   });
 

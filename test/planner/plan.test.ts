@@ -39,21 +39,22 @@ describe('plan deepseek-r1-671b --budget 8xA100 (issue must-show)', async () => 
   });
 
   it('rejects the FP8 checkpoint on the same GPUs: the 688.6 GB checkpoint leaves > 72 GiB per GPU', () => {
-    const fp8 = result.rejected.find((r) => r.candidate.startsWith('8xa100-80g fp8'));
-    expect(fp8?.reason).toMatch(/weights 7\d\.\d\d GiB .* exceed 0\.9 × 80\.00 GiB = 72\.00 GiB/);
+    const fp8 = result.rejected.find((r) => r.gpu === 'a100-80g' && r.gpuCount === 8 && r.quantization === 'fp8');
+    expect(fp8?.verdict.status).toBe('wont-start');
+    expect(fp8?.verdict.message).toMatch(/weights 7\d\.\d\d GiB .* exceed 0\.9 × 80\.00 GiB = 72\.00 GiB/);
   });
 
   it('rejects 8 × A100-40G at ≥ 4 bits, with the reason', () => {
-    const cheaper = result.rejected.filter((r) => r.candidate.startsWith('8xa100-40g'));
-    expect(cheaper.map((r) => r.candidate.split(' ')[1])).toEqual(expect.arrayContaining(['awq-int4', 'q4_k_m']));
-    for (const r of cheaper) expect(r.reason).toMatch(/exceed|layers fit|weights alone are/);
+    const cheaper = result.rejected.filter((r) => r.gpu === 'a100-40g' && r.gpuCount === 8);
+    expect(cheaper.map((r) => r.quantization)).toEqual(expect.arrayContaining(['awq-int4', 'q4_k_m']));
+    for (const r of cheaper) expect(r.verdict.message).toMatch(/exceed|layers fit|weights alone are/);
   });
 
   it('lists runners-up no better ranked than the plan', () => {
     for (const alt of result.alternatives) expect(alt.costPerHour).toBeGreaterThanOrEqual(plan.costPerHour);
   });
 
-  it('is the DESIGN.md JSON contract (zod schema)', () => {
+  it('is the JSON contract of docs/ARCHITECTURE.md (zod schema)', () => {
     expect(() => PlanResultSchema.parse(JSON.parse(JSON.stringify(result)))).not.toThrow();
   });
 });
@@ -190,20 +191,24 @@ describe('every engine reports a per-GPU table that adds up and fits', () => {
 
 describe('SGLang 0.5.3 defaults (python/sglang/srt/server_args.py _handle_gpu_memory_settings)', () => {
   it('mem_fraction_static: the worked examples of the 0.5.3 formula (H100 80GB TP1 → 0.835, 24 GB → 0.848, 48 GB → 0.861)', async () => {
-    const { defaultMemFractionStatic } = await import('../../src/engines/sglang.js');
+    const { defaultMemFractionStatic } = await import('../../src/engines/sglang/memory.js');
+    const { SGLANG_RELEASES } = await import('../../src/engines/sglang/releases.js');
+    const r053 = SGLANG_RELEASES.find((r) => r.version === '0.5.3')!;
     const { findGpu } = await import('../../src/catalog/lookup.js');
     // H100: reserve max(512 + 8192×1.5 + 256×2 + 1/8×1024, 10240) = 13,440 MiB of 81,559.
-    expect(defaultMemFractionStatic(findGpu(catalog, 'h100-sxm'), 1, 1)).toBe(0.835);
+    expect(defaultMemFractionStatic(r053, findGpu(catalog, 'h100-sxm'), 1, 1)).toBe(0.835);
     // RTX 4090 (24,564 MiB): 512 + 3072 + 32 + 128 = 3,744 → 0.848.
-    expect(defaultMemFractionStatic(findGpu(catalog, 'rtx-4090'), 1, 1)).toBe(0.848);
+    expect(defaultMemFractionStatic(r053, findGpu(catalog, 'rtx-4090'), 1, 1)).toBe(0.848);
     // RTX A6000 (49,140 MiB): 512 + 6144 + 64 + 128 = 6,848 → 0.861.
-    expect(defaultMemFractionStatic(findGpu(catalog, 'rtx-a6000'), 1, 1)).toBe(0.861);
+    expect(defaultMemFractionStatic(r053, findGpu(catalog, 'rtx-a6000'), 1, 1)).toBe(0.861);
     // TP8 on H100: 512 + 12288 + 1024 + 1024 = 14,848 → 0.818.
-    expect(defaultMemFractionStatic(findGpu(catalog, 'h100-sxm'), 8, 1)).toBe(0.818);
+    expect(defaultMemFractionStatic(r053, findGpu(catalog, 'h100-sxm'), 8, 1)).toBe(0.818);
   });
   it('chunked_prefill_size by memory tier: 2048 < 35 GiB ≤ 4096 < 60 GiB ≤ 8192 < 160 GiB ≤ 16384', async () => {
-    const { defaultChunkedPrefill } = await import('../../src/engines/sglang.js');
+    const { defaultChunkedPrefill } = await import('../../src/engines/sglang/memory.js');
+    const { SGLANG_RELEASES } = await import('../../src/engines/sglang/releases.js');
+    const r053 = SGLANG_RELEASES.find((r) => r.version === '0.5.3')!;
     const { findGpu } = await import('../../src/catalog/lookup.js');
-    expect(['rtx-4090', 'l40s', 'h100-sxm', 'h200', 'mi300x'].map((id) => defaultChunkedPrefill(findGpu(catalog, id)))).toEqual([2048, 4096, 8192, 8192, 16384]);
+    expect(['rtx-4090', 'l40s', 'h100-sxm', 'h200', 'mi300x'].map((id) => defaultChunkedPrefill(r053, findGpu(catalog, id)))).toEqual([2048, 4096, 8192, 8192, 16384]);
   });
 });

@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findFlag, loadFlagSet, loadOllamaSpec } from '../../src/engines/flags.js';
-import { engineById } from '../../src/engines/registry.js';
+import { descriptorOf, engineRelease } from '../../src/engines/registry.js';
 import { parseModelfile } from '../../src/formats/modelfile.js';
-import { launchOf } from '../../src/render/launch.js';
-import { deployView, renderPlan } from '../../src/render/render.js';
+import { deployView, launchOf, renderPlan } from '../../src/render/render.js';
 import { renderTemplate } from '../../src/render/templates.js';
 import { RenderError, verifyRendered } from '../../src/render/verify.js';
 import { writeRendered } from '../../src/render/write.js';
@@ -28,14 +27,16 @@ describe.each(examplePlans)('example %s', (_name, result) => {
   it("every flag it passes exists in the engine's recorded argument set, with a valid value", () => {
     const launch = launchOf(plan);
     if (plan.engine === 'ollama') return;
-    const flags = loadFlagSet(plan.engine, engineById(plan.engine).version);
+    const descriptor = descriptorOf(plan.engine);
+    const flags = descriptor.flagSet(plan.engineVersion)!;
+    const syntax = descriptor.commandLine!.syntax;
     // After the program (`vllm serve`, `python3 -m sglang.launch_server`, `llama-server`).
     const argv = launch.scriptCommand.slice(launch.entrypoint.length);
     const start = argv.findIndex((a) => a.startsWith('-'));
     expect(start).toBeGreaterThanOrEqual(0);
     for (let i = start; i < argv.length; i++) {
       const word = argv[i] as string;
-      const found = findFlag(flags, word);
+      const found = findFlag(flags, word, syntax);
       expect(found, `${plan.engine} ${flags.version} has no ${word}`).not.toBeNull();
       if (found?.flag.takesValue) {
         const value = argv[++i] as string;
@@ -49,28 +50,33 @@ describe.each(examplePlans)('example %s', (_name, result) => {
 
 describe('flag sets (recorded from the engines\' sources)', () => {
   it('name the commit and files they come from', () => {
-    for (const [engine, version] of [['vllm', '0.11.0'], ['sglang', '0.5.3'], ['llamacpp', 'b6550']] as const) {
-      const set = loadFlagSet(engine, version);
-      expect(set.commit).toMatch(/^[0-9a-f]{40}$/);
-      expect(set.sources.length).toBeGreaterThan(0);
-      expect(engineById(engine).version).toBe(version);
+    for (const descriptor of [descriptorOf('vllm'), descriptorOf('sglang'), descriptorOf('llamacpp')]) {
+      for (const version of descriptor.versions) {
+        const set = descriptor.flagSet(version)!;
+        expect(set.commit).toMatch(/^[0-9a-f]{40}$/);
+        expect(set.sources.length).toBeGreaterThan(0);
+        expect(set.version).toBe(version);
+        expect(set.engine).toBe(descriptor.id);
+        // The release records the same commit its flag set was read at.
+        expect(engineRelease(descriptor.id, version).release.source.commit).toBe(set.commit);
+      }
     }
   });
 
   it('resolve aliases and spellings the way the parsers do, and reject what they reject', () => {
-    const vllm = loadFlagSet('vllm', '0.11.0');
-    expect(findFlag(vllm, '-tp')?.name).toBe('--tensor-parallel-size');
-    expect(findFlag(vllm, '--max_model_len')?.name).toBe('--max-model-len');
-    expect(findFlag(vllm, '--tensor-paralel-size')).toBeNull();
-    const llamacpp = loadFlagSet('llamacpp', 'b6550');
-    expect(findFlag(llamacpp, '-ngl')?.name).toBe('--gpu-layers');
+    const vllm = loadFlagSet('vllm-0.11.0');
+    expect(findFlag(vllm, '-tp', descriptorOf('vllm').commandLine!.syntax)?.name).toBe('--tensor-parallel-size');
+    expect(findFlag(vllm, '--max_model_len', descriptorOf('vllm').commandLine!.syntax)?.name).toBe('--max-model-len');
+    expect(findFlag(vllm, '--tensor-paralel-size', descriptorOf('vllm').commandLine!.syntax)).toBeNull();
+    const llamacpp = loadFlagSet('llamacpp-b6550');
+    expect(findFlag(llamacpp, '-ngl', descriptorOf('llamacpp').commandLine!.syntax)?.name).toBe('--gpu-layers');
     // b6550's -fa takes on|off|auto (a bare -fa is an error there).
-    expect(findFlag(llamacpp, '-fa')?.flag.choices).toEqual(['on', 'off', 'auto']);
-    expect(findFlag(llamacpp, '--fit')).toBeNull();
+    expect(findFlag(llamacpp, '-fa', descriptorOf('llamacpp').commandLine!.syntax)?.flag.choices).toEqual(['on', 'off', 'auto']);
+    expect(findFlag(llamacpp, '--fit', descriptorOf('llamacpp').commandLine!.syntax)).toBeNull();
   });
 
   it('Ollama: the Modelfile parameters and server variables gpuplan writes exist in v0.12.6', () => {
-    const spec = loadOllamaSpec('0.12.6');
+    const spec = loadOllamaSpec('ollama-0.12.6');
     const launch = launchOf(examplePlan('ollama').plan!);
     for (const p of launch.modelfile!.parameters) expect(Object.keys(spec.parameters)).toContain(p.name);
     for (const e of [...launch.env, ...launch.containerEnv]) expect(Object.keys(spec.environment)).toContain(e.name);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { interpolate } from '../../src/formats/compose.js';
-import { launchOf } from '../../src/render/launch.js';
+import { launchOf } from '../../src/render/render.js';
 import { renderPlan } from '../../src/render/render.js';
 import { writeRendered } from '../../src/render/write.js';
 import { EXAMPLES_DIR, examplePlan, HOSTILE, hostilePlan } from './fixtures.js';

@@ -1,0 +1,59 @@
+/**
+ * What the engines that serve Hugging Face safetensors checkpoints (vLLM, SGLang) share:
+ * kernels by GPU architecture, loading from the hub or disk, tensor × pipeline layouts,
+ * and how their Python argument parsers read a command line.
+ */
+import type { Gpu, Quantization } from '../catalog/schema.js';
+import { ccAtLeast, safetensorsLoadUnsupported, safetensorsQuantUnsupported, tensorParallelLayouts } from './common.js';
+import type { KvDtype } from './ids.js';
+import type { Launch, LaunchInput } from './launch.js';
+import type { EngineRelease } from './release.js';
+import type { CliSyntax, Deployment, Engine, EngineFit, ModelVariant } from './types.js';
+import type { EngineId } from './ids.js';
+
+/** argparse with vLLM's FlexibleArgumentParser / SGLang's parser: `_` spellings, unique prefixes, `--opt=value`. */
+export const PYTHON_SYNTAX: CliSyntax = {
+  underscores: true,
+  prefixes: true,
+  equalsValue: true,
+  humanReadableInts: false,
+  attachedOptimizationLevel: false,
+  dottedJsonKeys: false,
+};
+
+export interface SafetensorsEngineSpec<R extends EngineRelease> {
+  id: EngineId;
+  name: string;
+  release: R;
+  kvDtypes: readonly KvDtype[];
+  /** The oldest NVIDIA GPUs the engine's kernels are built for, and why. */
+  minComputeCapability: { cc: string; why: string };
+  onlineQuantizations: readonly string[];
+  fit(release: R, d: Deployment): EngineFit;
+  deployFiles(nodes: number): string[];
+  launch(input: LaunchInput): Launch;
+}
+
+export function safetensorsEngine<R extends EngineRelease>(spec: SafetensorsEngineSpec<R>): Engine {
+  const engine: Engine = {
+    id: spec.id,
+    name: spec.name,
+    version: spec.release.version,
+    release: spec.release,
+    parallelism: 'tensor',
+    images: spec.release.images,
+    kvDtypes: spec.kvDtypes,
+    onlineQuantizations: spec.onlineQuantizations,
+    unsupported(quant: Quantization, gpu: Gpu) {
+      if (quant.format !== 'safetensors' || !quant.engines.includes(spec.id)) return `${spec.name} does not serve ${quant.id}`;
+      if (gpu.vendor === 'nvidia' && !ccAtLeast(gpu, spec.minComputeCapability.cc)) return `${spec.name} needs compute capability ≥ ${spec.minComputeCapability.cc} (${spec.minComputeCapability.why})`;
+      return safetensorsQuantUnsupported(quant, gpu, spec.name);
+    },
+    loadUnsupported: (variant: ModelVariant) => safetensorsLoadUnsupported(variant, engine),
+    layouts: (arch, _gpu, gpuCount, nodes) => tensorParallelLayouts(arch, gpuCount, nodes),
+    fit: (d) => spec.fit(spec.release, d),
+    deployFiles: spec.deployFiles,
+    launch: spec.launch,
+  };
+  return engine;
+}

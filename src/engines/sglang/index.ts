@@ -1,0 +1,70 @@
+/**
+ * SGLang: everything gpuplan knows about it, per release (releases.ts), in one
+ * descriptor: memory accounting (memory.ts), the launch it renders (launch.ts), how
+ * validate recognises and reads its command lines and images, and its KV cache dtypes.
+ */
+import { PLAN_FILES } from '../common.js';
+import { releaseLookup, splitImage } from '../descriptor.js';
+import { loadFlagSet } from '../flags.js';
+import { PYTHON_SYNTAX, safetensorsEngine } from '../safetensors-engine.js';
+import type { EngineDescriptor } from '../types.js';
+import { SGLANG_KV_DTYPES } from './kv-dtypes.js';
+import { sglangLaunch } from './launch.js';
+import { fitSglang } from './memory.js';
+import { SGLANG_RELEASES } from './releases.js';
+
+const PYTHON = /(^|\/)python[0-9.]*$/;
+
+const lookup = releaseLookup(SGLANG_RELEASES, (release) =>
+  safetensorsEngine({
+    id: 'sglang',
+    name: 'SGLang',
+    release,
+    kvDtypes: (loadFlagSet(release.flagSet).flags['--kv-cache-dtype']?.choices ?? ['auto']) as (typeof SGLANG_KV_DTYPES)[number][],
+    // sgl-kernel and FlashInfer are built for sm75 and newer.
+    minComputeCapability: { cc: '7.5', why: 'sgl-kernel and FlashInfer are built for sm75 and newer' },
+    onlineQuantizations: ['fp16', 'fp8'],
+    fit: fitSglang,
+    deployFiles: () => ['docker-compose.yml', ...PLAN_FILES],
+    launch: sglangLaunch,
+  }),
+);
+
+export const sglangDescriptor: EngineDescriptor = {
+  id: 'sglang',
+  name: 'SGLang',
+  ...lookup,
+  kvDtypes: SGLANG_KV_DTYPES,
+  defaultPort: 30000,
+  commandLine: {
+    syntax: PYTHON_SYNTAX,
+    settings: {
+      tp: '--tensor-parallel-size',
+      pp: '--pipeline-parallel-size',
+      context: '--context-length',
+      slots: null,
+      memoryFraction: '--mem-fraction-static',
+      quantization: '--quantization',
+      dtype: '--dtype',
+      // --model is argparse's prefix of --model-path, which users write too.
+      model: ['--model-path', '--model'],
+      kvDtype: '--kv-cache-dtype',
+      port: '--port',
+      gpuLayers: null,
+      executorBackend: null,
+    },
+  },
+  recognise(words, at) {
+    const word = words[at] ?? '';
+    return PYTHON.test(word) && words[at + 1] === '-m' && words[at + 2] === 'sglang.launch_server' ? { start: at + 3, positionalModel: false } : null;
+  },
+  image(reference) {
+    const { name, tag } = splitImage(reference);
+    if (!/(^|\/)lmsysorg\/sglang$/.test(name)) return null;
+    const version = tag?.match(/^v(\d+\.\d+\.\d+)/)?.[1] ?? null;
+    // The image's default command is a shell, not the server: a container must name the launch itself.
+    return { server: null, ollamaDaemon: false, version: version && lookup.versions.includes(version) ? version : null };
+  },
+  flagSet: (version) => loadFlagSet(lookup.at(version).release.flagSet),
+  ollamaSpec: () => null,
+};

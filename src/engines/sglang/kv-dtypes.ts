@@ -1,0 +1,2 @@
+/** `--kv-cache-dtype` choices of every SGLang release gpuplan knows (the union of their flag sets; a test checks it). */
+export const SGLANG_KV_DTYPES = ['auto', 'fp8_e5m2', 'fp8_e4m3'] as const;

@@ -1,0 +1,51 @@
+/**
+ * The SGLang releases gpuplan has facts for, newest first. Flag sets are recorded in
+ * catalogs/engine-flags/sglang-<version>.json by scripts/engine-facts/sglang.py; the
+ * memory defaults below are read from python/sglang/srt/server_args.py
+ * (_handle_gpu_memory_settings) at each release's commit.
+ */
+import type { EngineRelease } from '../release.js';
+
+/** One memory tier of SGLang's defaults: GPUs with less than `belowGiB` (null: any size) get these values. */
+export interface SglangTier {
+  belowGiB: number | null;
+  chunkedPrefillSize: number;
+  /** cuda_graph_max_bs below TP 4, and at TP ≥ 4. */
+  cudaGraphMaxBs: { narrow: number; wide: number };
+}
+
+export interface SglangRelease extends EngineRelease {
+  /** By GPU memory (nvidia-smi's memory.total, get_device_memory_capacity), smallest tier first. */
+  tiers: readonly SglangTier[];
+  /**
+   * The reserve kept out of mem_fraction_static, in MiB:
+   *   base + perChunkToken × max(chunked_prefill_size, minChunkTokens) + perGraphBatch × cuda_graph_max_bs + perRank × TP × PP,
+   * at least `largeGpuMinMiB` on GPUs over `largeGpuAboveGiB`.
+   */
+  reserve: { baseMiB: number; perChunkTokenMiB: number; minChunkTokens: number; perGraphBatchMiB: number; perRankMiB: number; largeGpuAboveGiB: number; largeGpuMinMiB: number };
+}
+
+export const SGLANG_RELEASES: readonly SglangRelease[] = [
+  {
+    version: '0.5.3',
+    date: '2025-10-06',
+    source: {
+      tag: 'v0.5.3',
+      commit: 'a4a3d8239365d2fc16e2dc707605373ea3f35ded',
+      how: 'the commit that bumped python/sglang/version.py to 0.5.3',
+      files: ['python/sglang/srt/server_args.py', 'python/sglang/srt/model_executor/model_runner.py', '.github/workflows/release-docker.yml', '.github/workflows/release-docker-amd.yml'],
+    },
+    flagSet: 'sglang-0.5.3',
+    // CUDA 12.9 is the release's only x86 CUDA build, ROCm 6.3 its MI300 one.
+    images: { nvidia: 'lmsysorg/sglang:v0.5.3-cu129', amd: 'lmsysorg/sglang:v0.5.3-rocm630-mi30x' },
+    changes: ['mem_fraction_static defaults to a reserve sized from chunked prefill, CUDA graph batch and TP × PP (_handle_gpu_memory_settings).'],
+    tiers: [
+      { belowGiB: 20, chunkedPrefillSize: 2048, cudaGraphMaxBs: { narrow: 8, wide: 8 } },
+      { belowGiB: 35, chunkedPrefillSize: 2048, cudaGraphMaxBs: { narrow: 16, wide: 80 } },
+      { belowGiB: 60, chunkedPrefillSize: 4096, cudaGraphMaxBs: { narrow: 32, wide: 160 } },
+      { belowGiB: 160, chunkedPrefillSize: 8192, cudaGraphMaxBs: { narrow: 256, wide: 512 } },
+      { belowGiB: null, chunkedPrefillSize: 16384, cudaGraphMaxBs: { narrow: 512, wide: 512 } },
+    ],
+    reserve: { baseMiB: 512, perChunkTokenMiB: 1.5, minChunkTokens: 2048, perGraphBatchMiB: 2, perRankMiB: 128, largeGpuAboveGiB: 60, largeGpuMinMiB: 10 * 1024 },
+  },
+];

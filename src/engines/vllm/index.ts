@@ -1,0 +1,78 @@
+/**
+ * vLLM: everything gpuplan knows about it, per release (releases.ts), in one descriptor:
+ * memory accounting (memory.ts), the launch it renders (launch.ts), how validate
+ * recognises and reads its command lines and images, and its KV cache dtypes.
+ */
+import { PLAN_FILES } from '../common.js';
+import { releaseLookup, splitImage } from '../descriptor.js';
+import { loadFlagSet } from '../flags.js';
+import { PYTHON_SYNTAX, safetensorsEngine } from '../safetensors-engine.js';
+import type { EngineDescriptor } from '../types.js';
+import { VLLM_KV_DTYPES } from './kv-dtypes.js';
+import { vllmLaunch } from './launch.js';
+import { fitVllm } from './memory.js';
+import { VLLM_RELEASES, type VllmRelease } from './releases.js';
+
+const PYTHON = /(^|\/)python[0-9.]*$/;
+const IMAGES = [/(^|\/)vllm\/vllm-openai(-rocm)?$/, /(^|\/)rocm\/vllm$/];
+
+function releaseOfTag(tag: string | null): VllmRelease | null {
+  const version = tag?.match(/^v?(\d+\.\d+\.\d+)/)?.[1];
+  return VLLM_RELEASES.find((r) => r.version === version) ?? null;
+}
+
+const lookup = releaseLookup(VLLM_RELEASES, (release) =>
+  safetensorsEngine({
+    id: 'vllm',
+    name: 'vLLM',
+    release,
+    kvDtypes: (loadFlagSet(release.flagSet).flags['--kv-cache-dtype']?.choices ?? ['auto']) as typeof VLLM_KV_DTYPES[number][],
+    minComputeCapability: { cc: '7.0', why: "vLLM's CUDA kernels" },
+    onlineQuantizations: ['fp16', 'fp8', 'bnb-nf4'],
+    fit: fitVllm,
+    // Multi-node: a Ray cluster (head + workers) in compose, and vLLM's documented LeaderWorkerSet for Kubernetes.
+    deployFiles: (nodes) => (nodes > 1 ? ['docker-compose.yml', 'lws.yaml', 'serve.sh'] : ['docker-compose.yml', 'serve.sh']).concat(PLAN_FILES),
+    launch: vllmLaunch,
+  }),
+);
+
+export const vllmDescriptor: EngineDescriptor = {
+  id: 'vllm',
+  name: 'vLLM',
+  ...lookup,
+  kvDtypes: VLLM_KV_DTYPES,
+  defaultPort: 8000,
+  commandLine: {
+    syntax: { ...PYTHON_SYNTAX, humanReadableInts: true, attachedOptimizationLevel: true, dottedJsonKeys: true },
+    settings: {
+      tp: '--tensor-parallel-size',
+      pp: '--pipeline-parallel-size',
+      context: '--max-model-len',
+      slots: null,
+      memoryFraction: '--gpu-memory-utilization',
+      quantization: '--quantization',
+      dtype: '--dtype',
+      model: ['--model'],
+      kvDtype: '--kv-cache-dtype',
+      port: '--port',
+      gpuLayers: null,
+      executorBackend: '--distributed-executor-backend',
+    },
+  },
+  recognise(words, at) {
+    const word = words[at] ?? '';
+    if ((word === 'vllm' || word.endsWith('/vllm')) && words[at + 1] === 'serve') return { start: at + 2, positionalModel: true };
+    if (PYTHON.test(word) && words[at + 1] === '-m' && words[at + 2] === 'vllm.entrypoints.openai.api_server') return { start: at + 3, positionalModel: false };
+    return null;
+  },
+  image(reference) {
+    const { name, tag } = splitImage(reference);
+    if (!IMAGES.some((pattern) => pattern.test(name))) return null;
+    const release = releaseOfTag(tag);
+    // An unknown tag (latest, nightly, a digest) runs what the newest release runs.
+    const runs = (release ?? (VLLM_RELEASES[0] as VllmRelease)).imageEntrypoint;
+    return { server: { positionalModel: runs === 'vllm serve' }, ollamaDaemon: false, version: release?.version ?? null };
+  },
+  flagSet: (version) => loadFlagSet(lookup.at(version).release.flagSet),
+  ollamaSpec: () => null,
+};
