@@ -49,24 +49,52 @@ const everyGpu = [...new Set((await lib.loadCatalog()).gpus.map((g) => g.family)
 const planCli = timeCommand([BIN, 'plan', '--model', 'deepseek-r1-671b', '--budget', everyGpu]);
 rows.push([`gpuplan plan --model deepseek-r1-671b --budget <all ${everyGpu.split(',').length} GPU families>`, planCli]);
 
-const loadMs = median(await Promise.all(Array.from({ length: 20 }, async () => { const t = performance.now(); await lib.loadCatalog(); return performance.now() - t; })));
+const loadMs = median(
+  await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      const t = performance.now();
+      await lib.loadCatalog();
+      return performance.now() - t;
+    }),
+  ),
+);
 rows.push(['loadCatalog() in-process', loadMs]);
 const catalog = await lib.loadCatalog();
 const model = await lib.resolveModel(catalog, 'deepseek-r1-671b');
 const quantization = catalog.quantizations.find((q) => q.id === 'fp8');
 const input = {
-  model, quantization, artifact: null, kvDtype: 'auto', context: 32768, concurrency: 1, tp: 8, pp: 1, gpu: null, mode: 'inference',
+  model,
+  quantization,
+  artifact: null,
+  kvDtype: 'auto',
+  context: 32768,
+  concurrency: 1,
+  tp: 8,
+  pp: 1,
+  gpu: null,
+  mode: 'inference',
   training: { zero: 0, dataParallel: 1, checkpointing: true, eagerAttention: false, microBatch: 1, loraRank: 16, qloraBase: quantization },
 };
 rows.push(['estimate() in-process', timeInProcess(() => lib.estimate(input))]);
 
 const budget = lib.parseBudget(everyGpu);
 const request = {
-  model: 'deepseek-r1-671b', budget: everyGpu, context: 32768, concurrency: 1, engine: 'auto', quantizations: null,
-  minBits: 4, gpuMemoryUtilization: null, kvCacheDtype: 'auto', cpuOffload: false,
+  model: 'deepseek-r1-671b',
+  budget: everyGpu,
+  context: 32768,
+  concurrency: 1,
+  engine: 'auto',
+  quantizations: null,
+  minBits: 4,
+  gpuMemoryUtilization: null,
+  kvCacheDtype: 'auto',
+  cpuOffload: false,
 };
 const planInput = { catalog, model: { ...model, architecture: model.architecture }, budget, request, price: (g) => g.pricePerHour, alternatives: 3 };
-const hardware = lib.hardwareOptions(lib.resolveBudget(budget, catalog, (g) => g.pricePerHour), (g) => g.pricePerHour);
+const hardware = lib.hardwareOptions(
+  lib.resolveBudget(budget, catalog, (g) => g.pricePerHour),
+  (g) => g.pricePerHour,
+);
 const scenario = { model: planInput.model, hardware, minBits: 4, context: 32768, cpuOffload: false };
 const searched = lib.runScenario(planInput, scenario).evaluated;
 rows.push([`search alone in-process (${searched} configurations)`, timeInProcess(() => lib.runScenario(planInput, scenario), 50)]);
@@ -80,11 +108,13 @@ let outRun = 0;
 const renderArgs = [BIN, 'plan', '--model', 'deepseek-r1-671b', '--budget', '8xA100'];
 const planOnly = timeCommand(renderArgs);
 rows.push(['gpuplan plan --model deepseek-r1-671b --budget 8xA100', planOnly]);
-const withOut = median(Array.from({ length: RUNS }, () => {
-  const t = performance.now();
-  spawnSync(process.execPath, [...renderArgs, '--out', `${outRoot}/${outRun++}`]);
-  return performance.now() - t;
-}));
+const withOut = median(
+  Array.from({ length: RUNS }, () => {
+    const t = performance.now();
+    spawnSync(process.execPath, [...renderArgs, '--out', `${outRoot}/${outRun++}`]);
+    return performance.now() - t;
+  }),
+);
 rows.push(['  … with --out DIR (render, verify, write)', withOut]);
 const rendered = lib.plan({ ...planInput, budget: lib.parseBudget('8xA100'), request: { ...request, budget: '8xA100' } });
 lib.renderPlan(rendered);
@@ -105,12 +135,14 @@ for (let i = 0; i < 1000; i++) {
   mkdirSync(`${validateDir}/${i}`);
   writeFile(`${validateDir}/${i}/${name}`, readFile(source));
 }
-const validateMs = median(Array.from({ length: Math.max(3, Math.floor(RUNS / 3)) }, () => {
-  const t = performance.now();
-  const r = spawnSync(process.execPath, [BIN, 'validate', validateDir, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`validate failed: ${r.stderr}${r.stdout.slice(0, 500)}`);
-  return performance.now() - t;
-}));
+const validateMs = median(
+  Array.from({ length: Math.max(3, Math.floor(RUNS / 3)) }, () => {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, [BIN, 'validate', validateDir, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    if (r.status !== 0) throw new Error(`validate failed: ${r.stderr}${r.stdout.slice(0, 500)}`);
+    return performance.now() - t;
+  }),
+);
 rows.push(['gpuplan validate <1,000 files>', validateMs]);
 rmSync(validateDir, { recursive: true, force: true });
 

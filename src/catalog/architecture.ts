@@ -72,19 +72,7 @@ export type MlaAttention = z.infer<typeof MlaAttentionSchema>;
 export type Moe = z.infer<typeof MoeSchema>;
 
 /** transformers model_type values gpuplan knows how to count. */
-export const SUPPORTED_MODEL_TYPES = [
-  'llama',
-  'mistral',
-  'qwen2',
-  'qwen3',
-  'mixtral',
-  'qwen2_moe',
-  'qwen3_moe',
-  'deepseek_v2',
-  'deepseek_v3',
-  'gpt_oss',
-  'gemma3_text',
-] as const;
+export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'mixtral', 'qwen2_moe', 'qwen3_moe', 'deepseek_v2', 'deepseek_v3', 'gpt_oss', 'gemma3_text'] as const;
 
 const DTYPE_BITS: Record<string, number> = { bfloat16: 16, float16: 16, float32: 32 };
 
@@ -266,13 +254,10 @@ export function architectureFromConfig(original: HfConfig, where: string): Archi
   const alias = MODEL_TYPE_ALIASES[original.model_type];
   const config = alias ? { ...original, model_type: alias } : original;
   if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(config.model_type)) {
-    throw new UserError(
-      `${where}: model_type "${config.model_type}" is not supported; supported: ${[...SUPPORTED_MODEL_TYPES, ...Object.keys(MODEL_TYPE_ALIASES)].join(', ')}`,
-    );
+    throw new UserError(`${where}: model_type "${config.model_type}" is not supported; supported: ${[...SUPPORTED_MODEL_TYPES, ...Object.keys(MODEL_TYPE_ALIASES)].join(', ')}`);
   }
   const moe = moeFromConfig(config, where);
-  const denseIntermediateSize =
-    config.intermediate_size ?? requireField(config.moe_intermediate_size, 'intermediate_size', where);
+  const denseIntermediateSize = config.intermediate_size ?? requireField(config.moe_intermediate_size, 'intermediate_size', where);
   const dtype = config.torch_dtype ?? config.dtype ?? 'bfloat16';
   return ArchitectureSchema.parse({
     modelType: config.model_type,

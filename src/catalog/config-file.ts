@@ -32,7 +32,7 @@ export function modelFromConfig(catalog: Catalog, config: HfConfig, origin: Conf
   const twins = byRepo && isDeepStrictEqual(byRepo.architecture, architecture) ? [byRepo] : catalog.models.filter((m) => isDeepStrictEqual(m.architecture, architecture));
   const twin = twins.length === 1 ? twins[0] : undefined;
   const nativeQuantization = nativeQuantizationOf(config);
-  const name = typeof config._name_or_path === 'string' ? config._name_or_path : origin.hfRepo ?? origin.where;
+  const name = typeof config._name_or_path === 'string' ? config._name_or_path : (origin.hfRepo ?? origin.where);
   // The repo's own checkpoint, with the size the hub reports, ahead of the catalog's.
   const own: Artifact | null = origin.hfRepo
     ? {

@@ -49,8 +49,16 @@ export function configFromGguf(metadata: Metadata, tensors: readonly TensorInfo[
   }
   const tokens = metadata['tokenizer.ggml.tokens'];
   const vocab = get('vocab_size') ?? (Array.isArray(tokens) ? tokens.length : undefined);
-  const required = { block_count: get('block_count'), embedding_length: get('embedding_length'), 'attention.head_count': get('attention.head_count'), context_length: get('context_length'), vocab_size: vocab };
-  const missing = Object.entries(required).filter(([, v]) => v === undefined).map(([k]) => `${arch}.${k}`);
+  const required = {
+    block_count: get('block_count'),
+    embedding_length: get('embedding_length'),
+    'attention.head_count': get('attention.head_count'),
+    context_length: get('context_length'),
+    vocab_size: vocab,
+  };
+  const missing = Object.entries(required)
+    .filter(([, v]) => v === undefined)
+    .map(([k]) => `${arch}.${k}`);
   if (missing.length > 0) throw new UserError(`${file}: GGUF metadata lacks ${missing.join(', ')}`);
   const config: Record<string, unknown> = {
     model_type: modelType,
@@ -68,7 +76,12 @@ export function configFromGguf(metadata: Metadata, tensors: readonly TensorInfo[
   };
   if (modelType === 'mixtral') Object.assign(config, { num_local_experts: experts, num_experts_per_tok: get('expert_used_count') });
   if (modelType.endsWith('_moe')) {
-    Object.assign(config, { num_experts: experts, num_experts_per_tok: get('expert_used_count'), moe_intermediate_size: get('expert_feed_forward_length'), shared_expert_intermediate_size: get('expert_shared_feed_forward_length') });
+    Object.assign(config, {
+      num_experts: experts,
+      num_experts_per_tok: get('expert_used_count'),
+      moe_intermediate_size: get('expert_feed_forward_length'),
+      shared_expert_intermediate_size: get('expert_shared_feed_forward_length'),
+    });
   }
   if (modelType === 'gpt_oss') {
     // llama.cpp's gpt-oss: experts of expert_feed_forward_length; even layers use the sliding window.

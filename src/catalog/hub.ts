@@ -92,7 +92,9 @@ function writeCacheFile(path: string, text: string): void {
 function hubError(repo: string, revision: string, error: unknown, o: HubOptions): UserError {
   const status = (error as ApiError).statusCode;
   if (status === 401 || status === 403) {
-    return new UserError(`hf:${repo}: access denied (${status}): the repo is gated or private; accept its terms on huggingface.co and set HF_TOKEN to a token with access${o.token ? ' (the HF_TOKEN set has none)' : ''}`);
+    return new UserError(
+      `hf:${repo}: access denied (${status}): the repo is gated or private; accept its terms on huggingface.co and set HF_TOKEN to a token with access${o.token ? ' (the HF_TOKEN set has none)' : ''}`,
+    );
   }
   if (status === 404) return new UserError(`hf:${repo}@${revision}: no such model, file or revision on the hub (404); check the name`);
   const reason = (error as Error).message.split('\n')[0];
@@ -190,6 +192,8 @@ export async function modelFromHub(catalog: Catalog, ref: string, o: HubOptions)
     totalSize !== null ? `hf:${repo}@${revision} model.safetensors.index.json metadata.total_size` : summary ? `hf:${repo}@${revision} safetensors headers (sum of tensor data)` : null;
   const spec = modelFromConfig(catalog, config, { where: `hf:${repo}`, hfRepo: repo, localDir: null, checkpointBytes: bytes, checkpointSizeSource: sizeSource });
   if (!summary) return spec;
-  const stored = Object.entries(summary.parameters).map(([dtype, n]) => `${dtype} ${n}`).join(', ');
+  const stored = Object.entries(summary.parameters)
+    .map(([dtype, n]) => `${dtype} ${n}`)
+    .join(', ');
   return { ...spec, publishedParams: spec.publishedParams ?? Object.values(summary.parameters).reduce((a, b) => a + b, 0), origin: `${spec.origin}; safetensors headers: ${stored}` };
 }

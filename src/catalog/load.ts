@@ -3,11 +3,7 @@ import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '../util/errors.js';
 import { architectureFromConfig } from './architecture.js';
-import {
-  GpuFileSchema,
-  ModelFileSchema,
-  QuantizationFileSchema,
-} from './schema.js';
+import { GpuFileSchema, ModelFileSchema, QuantizationFileSchema } from './schema.js';
 
 import type { Catalog, CatalogModel } from './catalog.js';
 import { parseWith } from './validate.js';
@@ -56,7 +52,9 @@ export function loadCatalogFromYaml(dir: string): Catalog {
   const models: CatalogModel[] = [];
   let modelFiles: string[];
   try {
-    modelFiles = readdirSync(modelDir).filter((f) => f.endsWith('.yaml')).sort();
+    modelFiles = readdirSync(modelDir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
   } catch (error) {
     throw new UserError(`${display(modelDir)}: cannot read the models directory (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
@@ -66,9 +64,7 @@ export function loadCatalogFromYaml(dir: string): Catalog {
     for (const entry of parsed.models) {
       for (const artifact of entry.artifacts) {
         if (!quantIds.has(artifact.quantization)) {
-          throw new UserError(
-            `${file}: entry "${entry.id}", field artifacts.quantization: unknown quantization "${artifact.quantization}"`,
-          );
+          throw new UserError(`${file}: entry "${entry.id}", field artifacts.quantization: unknown quantization "${artifact.quantization}"`);
         }
       }
       models.push({ ...entry, architecture: architectureFromConfig(entry.config, `${file}: entry "${entry.id}"`), file });

@@ -66,7 +66,11 @@ export const QuantizationSchema = z.strictObject({
   /** Lowest NVIDIA compute capability the engines run it on. */
   minComputeCapability: z.string().regex(/^\d+\.\d+$/),
   /** Compute capability from which it runs natively (FP8 tensor cores); below it a weight-only kernel is used. */
-  nativeComputeCapability: z.string().regex(/^\d+\.\d+$/).nullable().default(null),
+  nativeComputeCapability: z
+    .string()
+    .regex(/^\d+\.\d+$/)
+    .nullable()
+    .default(null),
   /** Value for `vllm serve --quantization`, or null when vLLM reads it from the checkpoint. */
   vllmQuantizationFlag: z.string().nullable().default(null),
   qualityRank: z.number().min(0).max(100),
@@ -149,7 +153,15 @@ export function liftTextConfig(raw: unknown): unknown {
   if (!text || config.num_hidden_layers !== undefined) return raw;
   // Gemma3TextConfig defaults (transformers configuration_gemma3.py) for fields the file may omit.
   const defaults = text.model_type === 'gemma3_text' ? { vocab_size: 262208, max_position_embeddings: 131072, tie_word_embeddings: true, sliding_window: 4096 } : {};
-  return { ...defaults, ...text, architectures: config.architectures, vision_config: config.vision_config, spatial_merge_size: config.spatial_merge_size, quantization_config: config.quantization_config ?? text.quantization_config, torch_dtype: config.torch_dtype ?? text.torch_dtype };
+  return {
+    ...defaults,
+    ...text,
+    architectures: config.architectures,
+    vision_config: config.vision_config,
+    spatial_merge_size: config.spatial_merge_size,
+    quantization_config: config.quantization_config ?? text.quantization_config,
+    torch_dtype: config.torch_dtype ?? text.torch_dtype,
+  };
 }
 
 export const ArtifactSchema = z.strictObject({

@@ -9,7 +9,16 @@ const KINDS = ['models', 'gpus', 'quants', 'engines'] as const;
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 export async function runCatalog(what: string, options: { json?: boolean; catalog?: string }, io: Io): Promise<number> {
@@ -21,7 +30,14 @@ export async function runCatalog(what: string, options: { json?: boolean; catalo
     // Engines are code (src/engines/), not the YAML catalog: no catalog to load.
     const { engineCatalog } = await import('../engines/registry.js');
     const engines = engineCatalog();
-    if (options.json) io.out(`${JSON.stringify(engines.map(({ engine, versions, default: d }) => ({ engine, versions, default: d })), null, 2)}\n`);
+    if (options.json)
+      io.out(
+        `${JSON.stringify(
+          engines.map(({ engine, versions, default: d }) => ({ engine, versions, default: d })),
+          null,
+          2,
+        )}\n`,
+      );
     else io.out(table([['engine', 'name', 'default', 'releases'], ...engines.map((e) => [e.engine, e.name, e.default, e.versions.join(', ')])]));
     return EXIT.ok;
   }
@@ -46,14 +62,7 @@ export async function runCatalog(what: string, options: { json?: boolean; catalo
       io.out(
         table([
           ['id', 'params', 'active', 'context', 'attention', 'artifacts'],
-          ...models.map((m) => [
-            m.id,
-            formatCount(m.params),
-            formatCount(m.activeParams),
-            String(m.maxContext),
-            m.attention,
-            m.artifacts.map((a) => a.quantization).join(','),
-          ]),
+          ...models.map((m) => [m.id, formatCount(m.params), formatCount(m.activeParams), String(m.maxContext), m.attention, m.artifacts.map((a) => a.quantization).join(',')]),
         ]),
       );
   } else if (kind === 'gpus') {
@@ -79,15 +88,7 @@ export async function runCatalog(what: string, options: { json?: boolean; catalo
       io.out(
         table([
           ['id', 'name', 'format', 'bits/weight', 'engines', 'min CC', 'quality'],
-          ...catalog.quantizations.map((q) => [
-            q.id,
-            q.name,
-            q.format,
-            String(q.bitsPerWeight),
-            q.engines.join(','),
-            q.minComputeCapability,
-            String(q.qualityRank),
-          ]),
+          ...catalog.quantizations.map((q) => [q.id, q.name, q.format, String(q.bitsPerWeight), q.engines.join(','), q.minComputeCapability, String(q.qualityRank)]),
         ]),
       );
   }

@@ -46,7 +46,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('-n, --concurrency <n>', 'requests served at once at that context', wholeNumber(), 1)
     .option('-q, --quant <list>', 'only these quantizations, comma-separated (e.g. awq-int4,q4_k_m)')
     .option('--min-bits <bits>', 'quality floor in bits per weight (1.58-bit dynamic GGUFs need 1.5)', fraction(0, 32), 4)
-    .option('--gpu-mem-util <f>', "fraction of GPU memory the engine may take (vLLM gpu_memory_utilization, SGLang mem_fraction_static)", fraction(0.05, 1))
+    .option('--gpu-mem-util <f>', 'fraction of GPU memory the engine may take (vLLM gpu_memory_utilization, SGLang mem_fraction_static)', fraction(0.05, 1))
     .option('--engine-version <version>', `with --engine: ${ENGINE_VERSION_HELP}`)
     .option('--kv-dtype <dtype>', `KV cache dtype, one the engine takes: ${KV_DTYPES.join(', ')}`, choice(KV_DTYPES), 'auto')
     .option('--cpu-offload', 'let llama.cpp/Ollama keep layers that do not fit in host RAM (slow)')

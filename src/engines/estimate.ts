@@ -32,9 +32,7 @@ export function engineEstimate(i: EngineEstimateInput): Estimate {
   const arch = i.model.architecture;
   const params = countParams(arch);
   const online = !i.artifact && i.engine.onlineQuantizations.includes(i.quant.id);
-  const variant = online
-    ? modelVariant(i.model, arch, params, i.quant, sixteenBitCheckpoint(i.model), 'online')
-    : modelVariant(i.model, arch, params, i.quant, i.artifact, 'artifact');
+  const variant = online ? modelVariant(i.model, arch, params, i.quant, sixteenBitCheckpoint(i.model), 'online') : modelVariant(i.model, arch, params, i.quant, i.artifact, 'artifact');
   const gpuCount = i.tp * i.pp;
   const nodes = Math.ceil(gpuCount / i.gpu.maxPerNode);
   const quantProblem = i.engine.unsupported(i.quant, i.gpu, variant);

@@ -115,9 +115,9 @@ export function placeGguf(input: GgufPlacementInput): GgufPlacement {
     hostWeightBytes: layout.total - gpuWeightBytes,
     get computeFormula() {
       return (
-      `ubatch ${N_UBATCH} × (4×${arch.hiddenSize} + 2×FFN) × 4 B` +
-      (input.flashAttention ? '' : ` + KQ ${N_UBATCH}×${input.kvTokens}×${arch.attention.heads}×4 B`) +
-      ` + logits ${N_UBATCH}×${arch.vocabSize}×4 B on the output GPU`
+        `ubatch ${N_UBATCH} × (4×${arch.hiddenSize} + 2×FFN) × 4 B` +
+        (input.flashAttention ? '' : ` + KQ ${N_UBATCH}×${input.kvTokens}×${arch.attention.heads}×4 B`) +
+        ` + logits ${N_UBATCH}×${arch.vocabSize}×4 B on the output GPU`
       );
     },
   };

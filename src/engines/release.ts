@@ -23,7 +23,13 @@ export const EngineReleaseSchema = z.strictObject({
   source: ReleaseSourceSchema,
   /** The recorded argument set: catalogs/engine-flags/<flagSet>.json. */
   flagSet: z.string(),
-  images: z.strictObject({ nvidia: z.string(), amd: z.string() }),
+  /**
+   * False when that set is not this release's complete argument set (read at another
+   * tag, or only in part): validate then reports a flag it lacks as a warning, not an error.
+   */
+  flagSetExact: z.boolean(),
+  /** The release's images; null for a vendor the release publishes no image for that gpuplan could establish. */
+  images: z.strictObject({ nvidia: z.string(), amd: z.string().nullable() }),
   /** What this release changed that gpuplan models, in a sentence each. */
   changes: z.array(z.string()),
 });

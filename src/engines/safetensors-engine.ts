@@ -46,6 +46,7 @@ export function safetensorsEngine<R extends EngineRelease>(spec: SafetensorsEngi
     onlineQuantizations: spec.onlineQuantizations,
     unsupported(quant: Quantization, gpu: Gpu) {
       if (quant.format !== 'safetensors' || !quant.engines.includes(spec.id)) return `${spec.name} does not serve ${quant.id}`;
+      if (spec.release.images[gpu.vendor] === null) return `no ${gpu.vendor.toUpperCase()} image of ${spec.name} ${spec.release.version} is recorded (pick another --engine-version)`;
       if (gpu.vendor === 'nvidia' && !ccAtLeast(gpu, spec.minComputeCapability.cc)) return `${spec.name} needs compute capability ≥ ${spec.minComputeCapability.cc} (${spec.minComputeCapability.why})`;
       return safetensorsQuantUnsupported(quant, gpu, spec.name);
     },

@@ -93,7 +93,7 @@ export interface Engine {
   release: EngineRelease;
   parallelism: Parallelism;
   /** The container image of this release for each GPU vendor, as rendered into compose files. */
-  images: Readonly<Record<Gpu['vendor'], string>>;
+  images: Readonly<Record<Gpu['vendor'], string | null>>;
   /** KV cache dtypes this release accepts (`auto` for its default). */
   kvDtypes: readonly KvDtype[];
   /** Null when the engine runs the quantization on the GPU, else why not. */

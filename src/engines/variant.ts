@@ -8,14 +8,7 @@ import type { ModelVariant } from './types.js';
 
 const SIXTEEN_BIT = new Set(['bf16', 'fp16']);
 
-export function modelVariant(
-  model: ModelSpec,
-  arch: Architecture,
-  params: ParamCount,
-  quant: Quantization,
-  artifact: Artifact | null,
-  origin: ModelVariant['origin'],
-): ModelVariant {
+export function modelVariant(model: ModelSpec, arch: Architecture, params: ParamCount, quant: Quantization, artifact: Artifact | null, origin: ModelVariant['origin']): ModelVariant {
   // An online quantization loads the 16-bit checkpoint: its size is not the served size.
   const exact = origin === 'artifact' && artifact && model.exactLayout?.source === artifact.source ? model.exactLayout.layout : null;
   const layout = exact ?? weightLayout(arch, params, quant, origin === 'artifact' ? artifact : null);

@@ -23,21 +23,14 @@ export interface ActivationPeak {
  * MLP/MoE intermediates, logits) is allocated. This is what vLLM's profile_run
  * measures as the torch activation peak at max_num_batched_tokens / max_num_seqs.
  */
-export function inferenceActivationPeak(
-  arch: Architecture,
-  tokens: number,
-  sequences: number,
-  tp = 1,
-): ActivationPeak {
+export function inferenceActivationPeak(arch: Architecture, tokens: number, sequences: number, tp = 1): ActivationPeak {
   const h = arch.hiddenSize;
   const b = ACTIVATION_BYTES;
   const residual = 2 * tokens * h * b;
   const a = arch.attention;
   const attentionWidth =
     a.kind === 'mla'
-      ? (a.heads / tp) * (a.qkNopeHeadDim + a.qkRopeHeadDim + a.qkNopeHeadDim + a.vHeadDim) +
-        a.kvLoraRank +
-        a.qkRopeHeadDim
+      ? (a.heads / tp) * (a.qkNopeHeadDim + a.qkRopeHeadDim + a.qkNopeHeadDim + a.vHeadDim) + a.kvLoraRank + a.qkRopeHeadDim
       : (a.heads / tp + 2 * Math.max(1, a.kvHeads / tp)) * a.headDim;
   const attention = tokens * attentionWidth * b;
   // gate_up output (2·I) and the activated half (I) are live together.
@@ -69,21 +62,13 @@ export function inferenceActivationPeak(
  * checkpointing only each layer's input (2·s·b·h bytes) is kept, plus one layer's
  * worth while it is recomputed.
  */
-export function trainingActivations(
-  arch: Architecture,
-  sequenceLength: number,
-  batch: number,
-  checkpointing: boolean,
-  storesAttentionScores = false,
-): ActivationPeak {
+export function trainingActivations(arch: Architecture, sequenceLength: number, batch: number, checkpointing: boolean, storesAttentionScores = false): ActivationPeak {
   const s = sequenceLength;
   const h = arch.hiddenSize;
   const heads = arch.attention.heads;
   const scores = storesAttentionScores ? (5 * heads * s) / h : 0;
   const perLayerFull = s * batch * h * (34 + scores);
-  const shape = storesAttentionScores
-    ? `s·b·h·(34 + 5·a·s/h), s=${s}, b=${batch}, h=${h}, a=${heads}`
-    : `34·s·b·h (flash attention: no score matrix), s=${s}, b=${batch}, h=${h}`;
+  const shape = storesAttentionScores ? `s·b·h·(34 + 5·a·s/h), s=${s}, b=${batch}, h=${h}, a=${heads}` : `34·s·b·h (flash attention: no score matrix), s=${s}, b=${batch}, h=${h}`;
   if (!checkpointing) {
     return { bytes: Math.ceil(arch.layers * perLayerFull), formula: `${arch.layers} layers × ${shape}` };
   }

@@ -11,7 +11,6 @@ import { FITS, wontStart, type Verdict } from '../engines/verdict.js';
 import type { Mode } from './modes.js';
 import { weightLayout, weightsPerGpu, type WeightLayout } from './weights.js';
 
-
 /** Tokens one prefill step processes when the engine is not given: vLLM's default chunked-prefill budget for online serving on large GPUs (vllm/engine/arg_utils.py). */
 export const DEFAULT_BATCHED_TOKENS = 8192;
 
@@ -127,8 +126,7 @@ function notesFor(input: EstimateInput, arch: Architecture | null, params: Param
   }
   if (params.mtp > 0) {
     notes.push(
-      `The checkpoint also stores a multi-token-prediction module of ${(params.mtp / 1e9).toFixed(2)}B parameters; ` +
-        `engines skip it when serving unless MTP speculative decoding is turned on.`,
+      `The checkpoint also stores a multi-token-prediction module of ${(params.mtp / 1e9).toFixed(2)}B parameters; ` + `engines skip it when serving unless MTP speculative decoding is turned on.`,
     );
   }
   if (input.mode === 'inference' && arch) {
@@ -162,7 +160,8 @@ function inferenceTerms(input: EstimateInput, arch: Architecture | null, layout:
     terms.push({
       name: 'kv cache',
       bytes: kvCache,
-      formula: `${thousands(kv.perTokenPerGpu)} B/token/GPU × ${context} tokens × ${concurrency} sequences` +
+      formula:
+        `${thousands(kv.perTokenPerGpu)} B/token/GPU × ${context} tokens × ${concurrency} sequences` +
         (arch.slidingWindow ? ` (${arch.slidingWindow.layers} sliding-window layers capped at ${arch.slidingWindow.window})` : ''),
     });
     terms.push({ name: 'activations', bytes: act.bytes, formula: act.formula });
@@ -248,4 +247,3 @@ export function estimate(input: EstimateInput): Estimate {
     notes: notesFor(input, arch, params, layout.total, kv),
   };
 }
-

@@ -22,6 +22,13 @@ export const KV_DTYPE_BYTES: Readonly<Record<KvDtype, number>> = {
   fp8_e4m3: 1,
   fp8_e5m2: 1,
   fp8_inc: 1,
+  // DeepSeek MLA in fp8 (vLLM FlashMLA sparse): 512 fp8 latent + 4 fp32 scales + 64 bf16 rope = 656 B per 576-element token.
+  fp8_ds_mla: 656 / 576,
+  // Block-scaled formats (SGLang 0.5.21): MX blocks of 32 share an 8-bit scale (OCP MX spec); NVFP4 blocks of 16 an fp8 scale.
+  mxfp8: 1 + 1 / 32,
+  nvfp4: 0.5 + 1 / 16,
+  fp4_mx_block16: 0.5 + 1 / 16,
+  fp4_e2m1: 0.5 + 1 / 32,
   q8_0: 34 / 32,
   q5_1: 24 / 32,
   q5_0: 22 / 32,

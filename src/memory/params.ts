@@ -36,10 +36,7 @@ export function gqaAttentionParams(hidden: number, a: GqaAttention): number {
  */
 export function mlaAttentionParams(hidden: number, a: MlaAttention): number {
   const qHeadDim = a.qkNopeHeadDim + a.qkRopeHeadDim;
-  const q =
-    a.qLoraRank === null
-      ? hidden * a.heads * qHeadDim
-      : hidden * a.qLoraRank + a.qLoraRank + a.qLoraRank * a.heads * qHeadDim;
+  const q = a.qLoraRank === null ? hidden * a.heads * qHeadDim : hidden * a.qLoraRank + a.qLoraRank + a.qLoraRank * a.heads * qHeadDim;
   const kvA = hidden * (a.kvLoraRank + a.qkRopeHeadDim) + a.kvLoraRank;
   const kvB = a.kvLoraRank * a.heads * (a.qkNopeHeadDim + a.vHeadDim);
   const o = a.heads * a.vHeadDim * hidden;
@@ -52,9 +49,7 @@ export function gatedMlpParams(hidden: number, intermediate: number): number {
 }
 
 export function attentionParams(arch: Architecture): number {
-  return arch.attention.kind === 'mla'
-    ? mlaAttentionParams(arch.hiddenSize, arch.attention)
-    : gqaAttentionParams(arch.hiddenSize, arch.attention);
+  return arch.attention.kind === 'mla' ? mlaAttentionParams(arch.hiddenSize, arch.attention) : gqaAttentionParams(arch.hiddenSize, arch.attention);
 }
 
 interface MoeLayerParams {
@@ -66,10 +61,8 @@ interface MoeLayerParams {
 function moeLayerParams(hidden: number, moe: Moe): MoeLayerParams {
   const expertBias = moe.expertBias ? 2 * moe.expertIntermediateSize + hidden : 0;
   const routed = moe.routedExperts * (gatedMlpParams(hidden, moe.expertIntermediateSize) + expertBias);
-  const shared =
-    moe.sharedExpertIntermediateSize > 0 ? gatedMlpParams(hidden, moe.sharedExpertIntermediateSize) : 0;
-  const router =
-    moe.routedExperts * hidden + (moe.routerBias ? moe.routedExperts : 0) + (moe.sharedExpertGate ? hidden : 0);
+  const shared = moe.sharedExpertIntermediateSize > 0 ? gatedMlpParams(hidden, moe.sharedExpertIntermediateSize) : 0;
+  const router = moe.routedExperts * hidden + (moe.routerBias ? moe.routedExperts : 0) + (moe.sharedExpertGate ? hidden : 0);
   return { routed, shared, router };
 }
 
@@ -101,8 +94,7 @@ export function countParams(arch: Architecture): ParamCount {
   // modeling_deepseek.py / DeepSeek's inference code: each MTP module is one MoE decoder layer
   // plus enorm, hnorm, eh_proj (2h → h) and shared_head.norm; the checkpoint also stores
   // its own copies of embed_tokens and shared_head.head.
-  const mtpLayer =
-    attention + layerNorms + moeLayer.routed + moeLayer.shared + moeLayer.router + 3 * h + 2 * h * h + 2 * arch.vocabSize * h;
+  const mtpLayer = attention + layerNorms + moeLayer.routed + moeLayer.shared + moeLayer.router + 3 * h + 2 * h * h + 2 * arch.vocabSize * h;
   const mtp = arch.mtpLayers * mtpLayer;
 
   const parts = [

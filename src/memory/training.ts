@@ -51,9 +51,7 @@ export function loraParams(arch: Architecture, rank: number): number {
   const a = arch.attention;
   const attention =
     a.kind === 'mla'
-      ? (a.qLoraRank === null
-          ? adapter(h, a.heads * (a.qkNopeHeadDim + a.qkRopeHeadDim))
-          : adapter(h, a.qLoraRank) + adapter(a.qLoraRank, a.heads * (a.qkNopeHeadDim + a.qkRopeHeadDim))) +
+      ? (a.qLoraRank === null ? adapter(h, a.heads * (a.qkNopeHeadDim + a.qkRopeHeadDim)) : adapter(h, a.qLoraRank) + adapter(a.qLoraRank, a.heads * (a.qkNopeHeadDim + a.qkRopeHeadDim))) +
         adapter(h, a.kvLoraRank + a.qkRopeHeadDim) +
         adapter(a.kvLoraRank, a.heads * (a.qkNopeHeadDim + a.vHeadDim)) +
         adapter(a.heads * a.vHeadDim, h)
@@ -61,10 +59,7 @@ export function loraParams(arch: Architecture, rank: number): number {
   const mlp = (intermediate: number) => 3 * adapter(h, intermediate);
   const moe = arch.moe;
   const moeLayers = moe?.moeLayers ?? 0;
-  const moeMlp = moe
-    ? moe.routedExperts * mlp(moe.expertIntermediateSize) +
-      (moe.sharedExpertIntermediateSize > 0 ? mlp(moe.sharedExpertIntermediateSize) : 0)
-    : 0;
+  const moeMlp = moe ? moe.routedExperts * mlp(moe.expertIntermediateSize) + (moe.sharedExpertIntermediateSize > 0 ? mlp(moe.sharedExpertIntermediateSize) : 0) : 0;
   return arch.layers * attention + (arch.layers - moeLayers) * mlp(arch.denseIntermediateSize) + moeLayers * moeMlp;
 }
 

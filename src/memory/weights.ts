@@ -36,10 +36,7 @@ function groupBytes(count: number, group: ParamGroup, quant: Quantization, store
 function mtpBytes(arch: Architecture, params: ParamCount, quant: Quantization): number {
   if (params.mtp === 0) return 0;
   const embedAndHead = 2 * arch.vocabSize * arch.hiddenSize * arch.mtpLayers;
-  return (
-    groupBytes(params.mtp - embedAndHead, 'routedExperts', quant, arch.storedBits) +
-    groupBytes(embedAndHead, 'embeddings', quant, arch.storedBits)
-  );
+  return groupBytes(params.mtp - embedAndHead, 'routedExperts', quant, arch.storedBits) + groupBytes(embedAndHead, 'embeddings', quant, arch.storedBits);
 }
 
 /**
@@ -47,12 +44,7 @@ function mtpBytes(arch: Architecture, params: ParamCount, quant: Quantization): 
  * published artifact size when known (scaled over the layout the formula gives),
  * else from params × bits with the groups the quantization keeps at 16-bit.
  */
-export function weightLayout(
-  arch: Architecture,
-  params: ParamCount,
-  quant: Quantization,
-  artifact?: Artifact | null,
-): WeightLayout {
+export function weightLayout(arch: Architecture, params: ParamCount, quant: Quantization, artifact?: Artifact | null): WeightLayout {
   const bits = arch.storedBits;
   const h = arch.hiddenSize;
   const moe = arch.moe;
@@ -66,9 +58,7 @@ export function weightLayout(
         groupBytes(params.groups.sharedExperts / moeLayers, 'sharedExperts', quant, bits) +
         groupBytes(params.groups.router / moeLayers, 'router', quant, bits)
       : 0;
-  const layers = Array.from({ length: arch.layers }, (_, i) =>
-    attention + norms + (i < arch.layers - moeLayers ? dense : moeMlp),
-  );
+  const layers = Array.from({ length: arch.layers }, (_, i) => attention + norms + (i < arch.layers - moeLayers ? dense : moeMlp));
   const embeddings = groupBytes(params.groups.embeddings, 'embeddings', quant, bits);
   const lmHead = groupBytes(params.groups.lmHead, 'lmHead', quant, bits);
   const other = groupBytes(h, 'norms', quant, bits) + groupBytes(arch.visionParams, 'vision', quant, bits);

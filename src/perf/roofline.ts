@@ -95,11 +95,11 @@ export function estimatePerf(input: DecodeInput): PerfEstimate {
     // Built on demand: the planner estimates hundreds of candidates and prints a few.
     get formula() {
       return (
-      `step = max((weights read ${(weightRead / 1e9).toFixed(2)} GB + KV ${(kvRead / 1e9).toFixed(2)} GB) / ` +
-      `(TP ${tp} × ${gpu.memoryBandwidthGBs} GB/s × ${BANDWIDTH_EFFICIENCY})` +
-      (hostSeconds > 0 ? ` + host ${((weightRead * hostShare) / 1e9).toFixed(1)} GB / (${HOST_RAM_BANDWIDTH_GBS} GB/s × ${BANDWIDTH_EFFICIENCY})` : '') +
-      (allReduce > 0 ? ` + all-reduce ${(allReduce * 1e3).toFixed(2)} ms` : '') +
-      `, 2 × active params × batch / compute)`
+        `step = max((weights read ${(weightRead / 1e9).toFixed(2)} GB + KV ${(kvRead / 1e9).toFixed(2)} GB) / ` +
+        `(TP ${tp} × ${gpu.memoryBandwidthGBs} GB/s × ${BANDWIDTH_EFFICIENCY})` +
+        (hostSeconds > 0 ? ` + host ${((weightRead * hostShare) / 1e9).toFixed(1)} GB / (${HOST_RAM_BANDWIDTH_GBS} GB/s × ${BANDWIDTH_EFFICIENCY})` : '') +
+        (allReduce > 0 ? ` + all-reduce ${(allReduce * 1e3).toFixed(2)} ms` : '') +
+        `, 2 × active params × batch / compute)`
       );
     },
   };

@@ -17,9 +17,7 @@ import type { Gpu } from '../catalog/schema.js';
 import { closest } from '../util/closest.js';
 import { UserError } from '../util/errors.js';
 
-export type BudgetTerm =
-  | { kind: 'price'; maxPerHour: number }
-  | { kind: 'gpus'; gpu: string; count: number | null; nodes: number | null; atMost: boolean };
+export type BudgetTerm = { kind: 'price'; maxPerHour: number } | { kind: 'gpus'; gpu: string; count: number | null; nodes: number | null; atMost: boolean };
 
 export type Budget = BudgetTerm[];
 
@@ -160,12 +158,7 @@ export function resolveBudget(budget: Budget, catalog: Catalog, prices: (gpu: Gp
       if (term.nodes !== null && (term.count ?? 0) > gpu.maxPerNode) {
         fail(text, `${gpu.id} nodes hold at most ${gpu.maxPerNode} GPUs, not ${term.count}`);
       }
-      const maxGpus =
-        term.count === null
-          ? gpu.maxPerNode * ANY_COUNT_MAX_NODES
-          : term.nodes !== null
-            ? term.nodes * term.count
-            : term.count;
+      const maxGpus = term.count === null ? gpu.maxPerNode * ANY_COUNT_MAX_NODES : term.nodes !== null ? term.nodes * term.count : term.count;
       allowances.push({
         gpu,
         maxGpus,

@@ -59,4 +59,3 @@ export function closestPerHardware(rejected: readonly Rejected[], winner: PlanCa
   }
   return [...byHardware.values(), ...better];
 }
-

@@ -15,9 +15,7 @@ const MAX_REJECTED = 60;
 
 /** Cheaper candidates that failed, and same-price ones of better quality: "why not cheaper". */
 function whyNotCheaper(rejected: readonly Rejected[], winner: PlanCandidate): Rejected[] {
-  return rejected.filter(
-    (r) => r.costPerHour < winner.costPerHour - 1e-9 || (Math.abs(r.costPerHour - winner.costPerHour) < 1e-9 && r.qualityRank > winner.qualityRank),
-  );
+  return rejected.filter((r) => r.costPerHour < winner.costPerHour - 1e-9 || (Math.abs(r.costPerHour - winner.costPerHour) < 1e-9 && r.qualityRank > winner.qualityRank));
 }
 
 function withBudgetNote(c: PlanCandidate, hw: Hardware | undefined): PlanCandidate {

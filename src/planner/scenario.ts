@@ -70,4 +70,3 @@ export function distillSpecs(catalog: Catalog, model: ModelSpec): Array<ModelSpe
     return { ...specFromCatalogEntry(entry), architecture: entry.architecture };
   });
 }
-

@@ -51,14 +51,7 @@ export function suggest(input: PlanInput, scenario: Scenario): Suggestion[] {
 
   const bigger = runScenario(input, { ...scenario, hardware: wholeCatalogHardware(catalog, input.price) }).feasible[0];
   if (bigger) {
-    out.push(
-      suggestion(
-        'more-gpus',
-        `More or larger GPUs at ≥ ${scenario.minBits} bits: ${summary(bigger)}.`,
-        planCommand(request, { budget: budgetFor(bigger) }),
-        bigger,
-      ),
-    );
+    out.push(suggestion('more-gpus', `More or larger GPUs at ≥ ${scenario.minBits} bits: ${summary(bigger)}.`, planCommand(request, { budget: budgetFor(bigger) }), bigger));
   }
 
   if (!scenario.cpuOffload) {
@@ -88,14 +81,7 @@ export function suggest(input: PlanInput, scenario: Scenario): Suggestion[] {
   for (const distill of distillSpecs(catalog, scenario.model)) {
     const fit = runScenario(input, { ...scenario, model: distill }).feasible[0];
     if (fit) {
-      out.push(
-        suggestion(
-          'distill',
-          `${distill.name}, distilled from ${scenario.model.name}, fits the budget: ${summary(fit)}.`,
-          planCommand(request, { model: distill.id }),
-          fit,
-        ),
-      );
+      out.push(suggestion('distill', `${distill.name}, distilled from ${scenario.model.name}, fits the budget: ${summary(fit)}.`, planCommand(request, { model: distill.id }), fit));
       break;
     }
   }

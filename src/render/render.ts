@@ -38,10 +38,7 @@ export function startPeriod(diskBytes: number): string {
 function checkCommands(launch: Launch): string[] {
   const base = `localhost:${launch.port}/v1`;
   const request = { model: launch.servedName, messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 32 };
-  return [
-    shellWords(['curl', `${base}/models`]),
-    shellWords(['curl', `${base}/chat/completions`, '-H', 'Content-Type: application/json', '-d', JSON.stringify(request)]),
-  ];
+  return [shellWords(['curl', `${base}/models`]), shellWords(['curl', `${base}/chat/completions`, '-H', 'Content-Type: application/json', '-d', JSON.stringify(request)])];
 }
 
 /** The server launch of a plan, as the release the plan was made for builds it. */
@@ -56,6 +53,10 @@ export function launchOf(plan: PlanCandidate): Launch {
   });
 }
 
+function unsupportedVendor(name: string, version: string, vendor: string): never {
+  throw new UserError(`${name} ${version} has no ${vendor} image recorded; render with another --engine-version`);
+}
+
 /** Everything the templates read. */
 export function deployView(result: PlanResult, plan: PlanCandidate) {
   // The release the plan was made for: its image and its launch.
@@ -67,7 +68,7 @@ export function deployView(result: PlanResult, plan: PlanCandidate) {
     request: result.request,
     plan,
     launch,
-    image: engine.images[plan.gpu.vendor],
+    image: engine.images[plan.gpu.vendor] ?? unsupportedVendor(engine.name, engine.version, plan.gpu.vendor),
     nvidia: plan.gpu.vendor === 'nvidia',
     multiNode,
     summary: describeCandidate(plan),

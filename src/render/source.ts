@@ -40,7 +40,11 @@ export function weightsSource(c: PlanCandidate): WeightsSource {
  */
 export function servedModelName(c: PlanCandidate): string {
   // A model given by the path of its config.json is named after its directory.
-  const base = c.model.id.split('/').filter((part) => part !== '' && part !== 'config.json').at(-1) ?? c.model.id;
+  const base =
+    c.model.id
+      .split('/')
+      .filter((part) => part !== '' && part !== 'config.json')
+      .at(-1) ?? c.model.id;
   const slug = base
     .toLowerCase()
     .replace(/[^a-z0-9._-]+/g, '-')

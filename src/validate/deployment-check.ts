@@ -77,17 +77,29 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
   const tpLine = (names.tp && flags.get(names.tp)?.token.line) || launch.line;
 
   if (launch.positionalModel && flags.has('--model')) {
-    findings.add('error', flags.get('--model')?.token.line ?? launch.line, 'model-twice', 'vllm serve takes the model once: as its first argument or --model=…, not both (vLLM raises ValueError)', 'drop --model');
+    findings.add(
+      'error',
+      flags.get('--model')?.token.line ?? launch.line,
+      'model-twice',
+      'vllm serve takes the model once: as its first argument or --model=…, not both (vLLM raises ValueError)',
+      'drop --model',
+    );
   }
 
   // GPUs: the container's reservation, the user's --gpus, or what gpuplan planned.
-  const planned = context.planned ? catalog.gpus.find((g) => g.id === context.planned?.gpu) ?? null : null;
+  const planned = context.planned ? (catalog.gpus.find((g) => g.id === context.planned?.gpu) ?? null) : null;
   const gpu = hint?.gpu ?? planned;
   const reserved = typeof context.gpus === 'number' ? context.gpus * context.nodes : null;
   const gpuCount = reserved ?? hint?.count ?? context.planned?.gpuCount ?? null;
 
   if (context.container && context.gpus === null) {
-    findings.add('error', launch.line, 'no-gpus', `${context.where} reserves no GPUs, so ${engine.name} starts without any`, 'add deploy.resources.reservations.devices: [{driver: nvidia, count: N, capabilities: [gpu]}] (Kubernetes: resources.limits nvidia.com/gpu)');
+    findings.add(
+      'error',
+      launch.line,
+      'no-gpus',
+      `${context.where} reserves no GPUs, so ${engine.name} starts without any`,
+      'add deploy.resources.reservations.devices: [{driver: nvidia, count: N, capabilities: [gpu]}] (Kubernetes: resources.limits nvidia.com/gpu)',
+    );
   }
   // With --config the parallel settings may live in a file gpuplan does not read.
   if (tensor && gpuCount !== null && reserved !== null && !flags.has('--config')) {
@@ -101,8 +113,19 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
     }
   }
   if (tensor && context.container && tp * pp > 1 && context.sharedMemory === false) {
-    const fix = context.where === 'docker run' ? 'add --ipc=host (or --shm-size=16g)' : context.where.startsWith('service ') ? 'add `ipc: host` (or shm_size: 16gb)' : 'mount an emptyDir {medium: Memory} at /dev/shm';
-    findings.add('error', launch.line, 'shared-memory', `${engine.name} with ${tp * pp} GPUs needs shared memory between workers; ${context.where} has the 64 MB container default, and NCCL fails`, fix);
+    const fix =
+      context.where === 'docker run'
+        ? 'add --ipc=host (or --shm-size=16g)'
+        : context.where.startsWith('service ')
+          ? 'add `ipc: host` (or shm_size: 16gb)'
+          : 'mount an emptyDir {medium: Memory} at /dev/shm';
+    findings.add(
+      'error',
+      launch.line,
+      'shared-memory',
+      `${engine.name} with ${tp * pp} GPUs needs shared memory between workers; ${context.where} has the 64 MB container default, and NCCL fails`,
+      fix,
+    );
   }
   if (context.portPublished === false) {
     const port = value(flags, names.port) ?? String(descriptor.defaultPort);
@@ -135,7 +158,7 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
     return name ? value(flags, name) : null;
   });
   const artifact = match.artifact ?? sixteenBitCheckpoint(spec) ?? match.model.artifacts[0] ?? null;
-  const quantId = onlineId && artifact && artifact.quantization !== onlineId ? onlineId : artifact?.quantization ?? spec.nativeQuantization;
+  const quantId = onlineId && artifact && artifact.quantization !== onlineId ? onlineId : (artifact?.quantization ?? spec.nativeQuantization);
   const quant = catalog.quantizations.find((q) => q.id === quantId);
   if (!quant) return;
   const variant = modelVariant(spec, arch, countParams(arch), quant, artifact, onlineId && quantId === onlineId ? 'online' : 'artifact');
@@ -167,7 +190,13 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
   const contextLine = flags.get(names.context)?.token.line ?? launch.line;
   if (!fits(fit.verdict) && fit.verdict.status !== 'reduced-concurrency') {
     const log = fit.verdict.engineMessage?.startsWith('ValueError') ? ` — ${engine.name} will fail with: ${fit.verdict.engineMessage}` : '';
-    findings.add('error', contextLine, 'memory', `${quant.id} on ${count} × ${gpu.id} at ${contextTokens} tokens: ${fit.verdict.message}${log}`, `gpuplan plan --model ${match.model.id} --budget ${count}x${gpu.id} --context ${contextTokens}`);
+    findings.add(
+      'error',
+      contextLine,
+      'memory',
+      `${quant.id} on ${count} × ${gpu.id} at ${contextTokens} tokens: ${fit.verdict.message}${log}`,
+      `gpuplan plan --model ${match.model.id} --budget ${count}x${gpu.id} --context ${contextTokens}`,
+    );
     return;
   }
   if (slots && names.gpuLayers) {
@@ -175,7 +204,13 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
     const placed = fit.gpuLayers ?? 0;
     const layers = arch.layers + 1;
     if ((ngl === null || ngl > placed) && placed < layers) {
-      findings.add('error', flags.get(names.gpuLayers)?.token.line ?? launch.line, 'memory', `only ${placed} of ${layers} layers fit on ${count} × ${gpu.id} with ${contextTokens * slots.count} tokens of KV cache; ${ngl === null ? 'the default offloads all of them' : `--n-gpu-layers ${ngl}`} runs out of memory`, `--n-gpu-layers ${placed}`);
+      findings.add(
+        'error',
+        flags.get(names.gpuLayers)?.token.line ?? launch.line,
+        'memory',
+        `only ${placed} of ${layers} layers fit on ${count} × ${gpu.id} with ${contextTokens * slots.count} tokens of KV cache; ${ngl === null ? 'the default offloads all of them' : `--n-gpu-layers ${ngl}`} runs out of memory`,
+        `--n-gpu-layers ${placed}`,
+      );
     }
   }
 }

@@ -9,9 +9,28 @@ import type { LaunchContext, ServerLaunch, Token } from './launch.js';
 
 /** docker run options that take no value (the rest take one, as the next word or after `=`). */
 const FLAGS_WITHOUT_VALUE = new Set([
-  '-d', '--detach', '-i', '--interactive', '-t', '--tty', '-it', '-ti', '-dit', '--rm', '--privileged', '--init',
-  '-P', '--publish-all', '--read-only', '--sig-proxy', '--no-healthcheck', '-q', '--quiet', '--oom-kill-disable',
-  '--disable-content-trust', '--use-api-socket',
+  '-d',
+  '--detach',
+  '-i',
+  '--interactive',
+  '-t',
+  '--tty',
+  '-it',
+  '-ti',
+  '-dit',
+  '--rm',
+  '--privileged',
+  '--init',
+  '-P',
+  '--publish-all',
+  '--read-only',
+  '--sig-proxy',
+  '--no-healthcheck',
+  '-q',
+  '--quiet',
+  '--oom-kill-disable',
+  '--disable-content-trust',
+  '--use-api-socket',
 ]);
 
 function gpusOf(value: string): number | 'all' {
@@ -33,11 +52,12 @@ export function dockerRunLaunches(argv: readonly Token[], findings: Findings): S
     if (!token.text.startsWith('-')) break;
     const [name = '', inline] = token.text.split(/=(.*)/s);
     const takesValue = !FLAGS_WITHOUT_VALUE.has(name) && !/^-[a-zA-Z]{2,}$/.test(name);
-    const value = inline ?? (takesValue ? argv[++i]?.text ?? '' : '');
+    const value = inline ?? (takesValue ? (argv[++i]?.text ?? '') : '');
     if (name === '--gpus') context.gpus = gpusOf(value);
     else if (name === '--runtime' && value === 'nvidia' && context.gpus === null) context.gpus = 'all';
     else if ((name === '--ipc' && value === 'host') || name === '--shm-size') context.sharedMemory = true;
-    else if (name === '-p' || name === '--publish' || name === '-P' || name === '--publish-all' || (name === '--network' && value === 'host') || (name === '--net' && value === 'host')) context.portPublished = true;
+    else if (name === '-p' || name === '--publish' || name === '-P' || name === '--publish-all' || (name === '--network' && value === 'host') || (name === '--net' && value === 'host'))
+      context.portPublished = true;
     else if (name === '--device' && value.startsWith('/dev/kfd')) context.gpus = 'all';
     else if (name === '--entrypoint') entrypoint = [{ text: value, line: token.line }];
   }

@@ -32,7 +32,8 @@ function checkValue(syntax: CliSyntax, name: string, type: string | null, choice
   }
 }
 
-export function parseFlags(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax, findings: Findings): ParsedFlags {
+/** `exact`: the set is the release's complete argument set; when it is not, a flag it lacks is a warning, not an error. */
+export function parseFlags(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax, findings: Findings, exact = true): ParsedFlags {
   const parsed: ParsedFlags = new Map();
   const args = launch.args;
   for (let i = 0; i < args.length; i++) {
@@ -49,7 +50,8 @@ export function parseFlags(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax
     // vLLM: `-O3` is `-O 3` (the compilation level), `--hf-overrides.key v` sets one key of a JSON option.
     const level = syntax.attachedOptimizationLevel ? /^-O(\d)$/.exec(spelling) : null;
     if (level) {
-      spelling = '-O';
+      // Up to 0.11 `-O` aliases --compilation-config; later releases rewrite `-O3` to --optimization-level 3.
+      spelling = set.flags['--optimization-level'] ? '--optimization-level' : '-O';
       inline = level[1] as string;
     }
     const dotted = syntax.dottedJsonKeys && spelling.startsWith('--') ? /^(--[\w-]+)\.[\w.-]+/.exec(spelling.split('=')[0] ?? '') : null;
@@ -60,7 +62,13 @@ export function parseFlags(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax
     const eq = spelling.indexOf('=');
     if (eq > 0) {
       if (!syntax.equalsValue) {
-        findings.add('error', token.line, 'invalid-syntax', `llama-server does not accept ${spelling}: options take their value as the next word`, `${spelling.slice(0, eq)} ${spelling.slice(eq + 1)}`);
+        findings.add(
+          'error',
+          token.line,
+          'invalid-syntax',
+          `llama-server does not accept ${spelling}: options take their value as the next word`,
+          `${spelling.slice(0, eq)} ${spelling.slice(eq + 1)}`,
+        );
       }
       inline = spelling.slice(eq + 1);
       spelling = spelling.slice(0, eq);
@@ -68,7 +76,10 @@ export function parseFlags(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax
     const found = findFlag(set, spelling, syntax);
     if (!found) {
       const near = closest(spelling, [...flagIndex(set).keys()], 1)[0];
-      findings.add('error', token.line, 'unknown-flag', `${set.command.split(' ')[0]} ${set.version} has no option ${spelling}`, near ? `did you mean ${near}?` : null);
+      const message = exact
+        ? `${set.command.split(' ')[0]} ${set.version} has no option ${spelling}`
+        : `${spelling} is not among the options gpuplan recorded for ${set.command.split(' ')[0]} ${launch.version} (read from ${set.version}, not complete)`;
+      findings.add(exact ? 'error' : 'warning', token.line, 'unknown-flag', message, near ? `did you mean ${near}?` : null);
       // Skip what is probably its value.
       if (inline === null && args[i + 1] && !args[i + 1]?.text.startsWith('-')) i++;
       continue;
@@ -88,7 +99,8 @@ export function parseFlags(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax
       }
       checkValue(syntax, found.name, found.flag.type, found.flag.choices, valueToken, findings);
     }
-    parsed.set(found.name, { value, token: valueToken });
+    // Under every spelling the parser accepts, so a check may ask by any of them (releases rename flags and keep aliases).
+    for (const name of [found.name, ...found.flag.aliases]) parsed.set(name, { value, token: valueToken });
   }
   return parsed;
 }

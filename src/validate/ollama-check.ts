@@ -30,13 +30,25 @@ export function checkModelfile(text: string, spec: OllamaSpec, findings: Finding
         findings.add('warning', command.line, 'modelfile-parameter', `PARAMETER ${command.name} is deprecated in Ollama ${spec.version} and ignored`, 'remove it');
       } else {
         const near = closest(command.name, Object.keys(spec.parameters), 1)[0];
-        findings.add('error', command.line, 'modelfile-parameter', `Ollama ${spec.version} has no PARAMETER ${command.name} (ollama create fails: unknown parameter)`, near ? `PARAMETER ${near} …` : null);
+        findings.add(
+          'error',
+          command.line,
+          'modelfile-parameter',
+          `Ollama ${spec.version} has no PARAMETER ${command.name} (ollama create fails: unknown parameter)`,
+          near ? `PARAMETER ${near} …` : null,
+        );
       }
       continue;
     }
     const check = TYPE_CHECK[type];
     if (check && !check.test(command.args)) {
-      findings.add('error', command.line, 'modelfile-value', `PARAMETER ${command.name} ${command.args}: expected ${check.expected}${command.args.includes('#') ? ' (Modelfiles have no inline comments)' : ''}`, null);
+      findings.add(
+        'error',
+        command.line,
+        'modelfile-value',
+        `PARAMETER ${command.name} ${command.args}: expected ${check.expected}${command.args.includes('#') ? ' (Modelfiles have no inline comments)' : ''}`,
+        null,
+      );
     }
   }
   return 1;
@@ -55,7 +67,13 @@ export function checkOllamaEnvironment(service: OllamaService, spec: OllamaSpec,
     if (!allowed.includes(kv.value.toLowerCase())) {
       findings.add('error', kv.line, 'ollama-env', `OLLAMA_KV_CACHE_TYPE=${kv.value}: Ollama takes ${allowed.join(', ')}`, 'OLLAMA_KV_CACHE_TYPE=q8_0');
     } else if (!service.environment.OLLAMA_FLASH_ATTENTION) {
-      findings.add('warning', kv.line, 'ollama-env', 'OLLAMA_KV_CACHE_TYPE is ignored unless flash attention is on (envconfig: on by default only for some model families)', 'OLLAMA_FLASH_ATTENTION=1');
+      findings.add(
+        'warning',
+        kv.line,
+        'ollama-env',
+        'OLLAMA_KV_CACHE_TYPE is ignored unless flash attention is on (envconfig: on by default only for some model families)',
+        'OLLAMA_FLASH_ATTENTION=1',
+      );
     }
   }
 }

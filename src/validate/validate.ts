@@ -58,7 +58,7 @@ function checkLaunches(launches: readonly ServerLaunch[], v: Validator, findings
     const descriptor = descriptorOf(launch.engine);
     const set = descriptor.flagSet(launch.version);
     if (!set || !descriptor.commandLine) continue;
-    const flags = parseFlags(launch, set, descriptor.commandLine.syntax, findings);
+    const flags = parseFlags(launch, set, descriptor.commandLine.syntax, findings, engineRelease(launch.engine, launch.version).release.flagSetExact);
     checkDeployment(launch, flags, v.catalog, v.hint, findings);
   }
 }

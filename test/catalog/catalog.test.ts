@@ -30,7 +30,11 @@ describe('catalogs', () => {
 
   it('GPU names: `4090`, `rtx4090`, `RTX-4090` all find the RTX 4090; `A100` is a family of two', () => {
     for (const name of ['4090', 'rtx4090', 'RTX-4090', 'rtx 4090']) expect(findGpu(catalog, name).id).toBe('rtx-4090');
-    expect(gpusNamed(catalog, 'A100').map((g) => g.id).sort()).toEqual(['a100-40g', 'a100-80g']);
+    expect(
+      gpusNamed(catalog, 'A100')
+        .map((g) => g.id)
+        .sort(),
+    ).toEqual(['a100-40g', 'a100-80g']);
     expect(gpusNamed(catalog, 'a100-80g').map((g) => g.id)).toEqual(['a100-80g']);
   });
 

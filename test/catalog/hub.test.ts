@@ -118,11 +118,27 @@ describe('safetensors headers: stored dtype per tensor and, without an index, th
   const repoDir = join(root, 'someone/Tiny-Llama');
   mkdirSync(repoDir, { recursive: true });
   const [V, H, I, L, heads, kvHeads] = [256, 64, 128, 2, 4, 2];
-  const config = { architectures: ['LlamaForCausalLM'], model_type: 'llama', vocab_size: V, hidden_size: H, intermediate_size: I, num_hidden_layers: L, num_attention_heads: heads, num_key_value_heads: kvHeads, max_position_embeddings: 2048, tie_word_embeddings: false, torch_dtype: 'bfloat16' };
+  const config = {
+    architectures: ['LlamaForCausalLM'],
+    model_type: 'llama',
+    vocab_size: V,
+    hidden_size: H,
+    intermediate_size: I,
+    num_hidden_layers: L,
+    num_attention_heads: heads,
+    num_key_value_heads: kvHeads,
+    max_position_embeddings: 2048,
+    tie_word_embeddings: false,
+    torch_dtype: 'bfloat16',
+  };
   writeFileSync(join(repoDir, 'config.json'), JSON.stringify(config));
   // A single-file checkpoint with the tensors transformers' LlamaForCausalLM saves, in BF16.
   const kvDim = (H / heads) * kvHeads;
-  const shapes: [string, number[]][] = [['model.embed_tokens.weight', [V, H]], ['model.norm.weight', [H]], ['lm_head.weight', [V, H]]];
+  const shapes: [string, number[]][] = [
+    ['model.embed_tokens.weight', [V, H]],
+    ['model.norm.weight', [H]],
+    ['lm_head.weight', [V, H]],
+  ];
   for (let l = 0; l < L; l++) {
     const p = `model.layers.${l}`;
     shapes.push([`${p}.self_attn.q_proj.weight`, [H, H]], [`${p}.self_attn.k_proj.weight`, [kvDim, H]], [`${p}.self_attn.v_proj.weight`, [kvDim, H]], [`${p}.self_attn.o_proj.weight`, [H, H]]);

@@ -98,15 +98,26 @@ describe('gpuplan catalog', () => {
   });
 });
 
-describe('gpuplan estimate --engine (the engine\'s own accounting)', () => {
-  it('Llama-3.1-70B BF16 on 2 × H100 at 32k: vLLM refuses to start and says the max length it could serve', () => {
-    const r = gpuplan(['estimate', '--model', 'llama-3.1-70b', '--gpu', 'h100-sxm', '--tp', '2', '--engine', 'vllm', '--json']);
+describe("gpuplan estimate --engine (the engine's own accounting)", () => {
+  it('Llama-3.1-70B BF16 on 2 × H100 at 32k, vLLM 0.11.0: refuses to start and says the max length it could serve', () => {
+    const r = gpuplan(['estimate', '--model', 'llama-3.1-70b', '--gpu', 'h100-sxm', '--tp', '2', '--engine', 'vllm', '--engine-version', '0.11.0', '--json']);
     expect(r.code).toBe(1);
     const json = JSON.parse(r.stdout);
     expect(json.fits).toBe(false);
-    // capacity is gpu_memory_utilization 0.9 × the H100's 81,559 MiB (nvidia-smi)
+    expect(json.verdict).toMatchObject({ status: 'wont-start', reason: 'kv-below-one-sequence' });
+    // capacity is 0.11.0's gpu_memory_utilization 0.9 × the H100's 81,559 MiB (nvidia-smi)
     expect(json.perGpu.capacity).toBe(Math.floor(0.9 * 81559 * 2 ** 20));
+    // 0.11.0's own wording, typo included (vllm/v1/core/kv_cache_utils.py at v0.11.0).
+    expect(json.verdict.engineMessage).toMatch(/^ValueError: To serve at least one request with the models's max seq len \(32768\)/);
     expect(json.notes.join('\n')).toMatch(/the estimated maximum model length is \d{5}/);
+  });
+
+  it('the same on vLLM 0.31.0 (the default): gpu_memory_utilization 0.92, CUDA graphs inside the budget, the fixed wording', () => {
+    const r = gpuplan(['estimate', '--model', 'llama-3.1-70b', '--gpu', 'h100-sxm', '--tp', '2', '--engine', 'vllm', '--json']);
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.stdout);
+    expect(json.perGpu.capacity).toBe(Math.floor(0.92 * 81559 * 2 ** 20));
+    expect(json.verdict.engineMessage).toMatch(/^ValueError: To serve at least one request with the model's max seq len \(32768\).*\(which also controls CPU memory on the CPU backend\)/);
   });
 
   it('with a shorter context it fits, and kvCacheTokens is the pool vLLM logs', () => {

@@ -8,8 +8,8 @@ describe('estimate', () => {
   it('DeepSeek-R1 at FP16/BF16 is ≈ 1.34 TB of weights; 1,543 GB = that + 15% overhead', () => {
     const e = estimateFor('deepseek-r1-671b', { quant: 'bf16' });
     expect(e.weightsBytes / 1e12).toBeCloseTo(1.342, 3);
-    expect(e.weightsBytes * 1.15 / 1e9).toBeCloseTo(1543, -1);
-    expect(e.notes.join("\n")).toMatch(/× 1\.15 = 1,543\.\d GB/);
+    expect((e.weightsBytes * 1.15) / 1e9).toBeCloseTo(1543, -1);
+    expect(e.notes.join('\n')).toMatch(/× 1\.15 = 1,543\.\d GB/);
   });
 
   it('FP8 weights of 671B are ≈ 671 GB, not 386 GB', () => {
@@ -68,9 +68,7 @@ describe('weights formula against published artifact sizes', () => {
   // DeepSeek-R1's (unsloth blog). Elsewhere only the published size counts, and the layout must use it.
   const DYNAMIC = (key: string) => /\/ud-/.test(key) && !key.startsWith('deepseek-r1-671b/');
 
-  const cases = catalog.models.flatMap((m) =>
-    m.artifacts.filter((a) => a.bytes !== null).map((a) => [`${m.id}/${a.quantization}`, m, a] as const),
-  );
+  const cases = catalog.models.flatMap((m) => m.artifacts.filter((a) => a.bytes !== null).map((a) => [`${m.id}/${a.quantization}`, m, a] as const));
 
   it.each(cases)('%s: params × bits/weight is within 3%% of the published size', (key, m, artifact) => {
     const quant = findQuantization(catalog, artifact.quantization);

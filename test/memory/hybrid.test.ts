@@ -34,7 +34,19 @@ describe('gpt-oss', () => {
     const arch = spec.architecture!;
     const quant = findQuantization(catalog, 'mxfp4');
     const variant = modelVariant(spec, arch, countParams(arch), quant, spec.artifacts[0]!, 'artifact');
-    const fit = engineRelease('vllm', '0.11.0').fit({ variant, gpu: findGpu(catalog, 'h100-sxm'), gpuCount: 1, nodes: 1, tp: 1, pp: 1, context: 131_072, concurrency: 1, kvDtype: 'auto', memoryFraction: null, cpuOffload: false });
+    const fit = engineRelease('vllm', '0.11.0').fit({
+      variant,
+      gpu: findGpu(catalog, 'h100-sxm'),
+      gpuCount: 1,
+      nodes: 1,
+      tp: 1,
+      pp: 1,
+      context: 131_072,
+      concurrency: 1,
+      kvDtype: 'auto',
+      memoryFraction: null,
+      cpuOffload: false,
+    });
     expect(fit.verdict.status).toBe('fits');
     // Counting every layer at full context would need 2× the KV bytes.
     expect(fit.perGpu.kvCache).toBeLessThan(kvLayout(arch, 'auto').perTokenPerGpu * 131_072 * 0.51);
@@ -78,8 +90,28 @@ describe('Gemma 3 27B (google/gemma-3-27b-it)', () => {
       architectures: ['Gemma3ForConditionalGeneration'],
       model_type: 'gemma3',
       torch_dtype: 'bfloat16',
-      text_config: { head_dim: 128, hidden_size: 5376, intermediate_size: 21504, model_type: 'gemma3_text', num_attention_heads: 32, num_hidden_layers: 62, num_key_value_heads: 16, query_pre_attn_scalar: 168, rope_scaling: { factor: 8.0, rope_type: 'linear' }, sliding_window: 1024 },
-      vision_config: { hidden_size: 1152, image_size: 896, intermediate_size: 4304, model_type: 'siglip_vision_model', num_attention_heads: 16, num_hidden_layers: 27, patch_size: 14, vision_use_head: false },
+      text_config: {
+        head_dim: 128,
+        hidden_size: 5376,
+        intermediate_size: 21504,
+        model_type: 'gemma3_text',
+        num_attention_heads: 32,
+        num_hidden_layers: 62,
+        num_key_value_heads: 16,
+        query_pre_attn_scalar: 168,
+        rope_scaling: { factor: 8.0, rope_type: 'linear' },
+        sliding_window: 1024,
+      },
+      vision_config: {
+        hidden_size: 1152,
+        image_size: 896,
+        intermediate_size: 4304,
+        model_type: 'siglip_vision_model',
+        num_attention_heads: 16,
+        num_hidden_layers: 27,
+        patch_size: 14,
+        vision_use_head: false,
+      },
     };
     const arch = architectureFromConfig(HfConfigSchema.parse(liftTextConfig(nested)), 'gemma-3-27b-it config.json');
     expect(countParams(arch).total).toBe(27_432_406_640);

@@ -53,7 +53,11 @@ describe('decode roofline against measurements', () => {
     const rtx3060 = decode('deepseek-llm-7b', 'q4_0', 'rtx-3060-12g', 2048);
     const rtx4090 = decode('deepseek-llm-7b', 'bf16', 'rtx-4090', 2048);
     const a100 = decode('deepseek-llm-7b', 'bf16', 'a100-80g', 2048);
-    for (const [estimate, measured] of [[rtx3060, 8], [rtx4090, 24], [a100, 50]] as const) {
+    for (const [estimate, measured] of [
+      [rtx3060, 8],
+      [rtx4090, 24],
+      [a100, 50],
+    ] as const) {
       expect(estimate).toBeGreaterThanOrEqual(measured);
       expect(estimate).toBeLessThan(measured * 10);
     }

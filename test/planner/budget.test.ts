@@ -23,10 +23,13 @@ describe('budget grammar', () => {
     ['H100', [{ kind: 'gpus', gpu: 'H100', count: null, nodes: null, atMost: false }]],
     ['<=16xH100', [{ kind: 'gpus', gpu: 'H100', count: 16, nodes: null, atMost: true }]],
     ['$25/h', [{ kind: 'price', maxPerHour: 25 }]],
-    ['8xA100, 4xH200', [
-      { kind: 'gpus', gpu: 'A100', count: 8, nodes: null, atMost: false },
-      { kind: 'gpus', gpu: 'H200', count: 4, nodes: null, atMost: false },
-    ]],
+    [
+      '8xA100, 4xH200',
+      [
+        { kind: 'gpus', gpu: 'A100', count: 8, nodes: null, atMost: false },
+        { kind: 'gpus', gpu: 'H200', count: 4, nodes: null, atMost: false },
+      ],
+    ],
     ['8X a100', [{ kind: 'gpus', gpu: 'a100', count: 8, nodes: null, atMost: false }]],
   ])('parses %s (README examples)', (text, expected) => {
     expect(parseBudget(text)).toEqual(expected);

@@ -14,7 +14,10 @@ type Example = { dir: string; args: string[] };
 
 describe('examples/ is up to date (run `npm run examples` when this fails)', () => {
   it('holds exactly the examples scripts/examples.mjs lists', () => {
-    const committed = readdirSync(EXAMPLES_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    const committed = readdirSync(EXAMPLES_DIR, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
     expect(committed).toEqual((EXAMPLES as Example[]).map((e) => e.dir).sort());
   });
 

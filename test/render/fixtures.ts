@@ -10,7 +10,7 @@ export const examplePlans: [string, PlanResult][] = readdirSync(EXAMPLES_DIR, { 
   .map((d) => [d.name, PlanResultSchema.parse(JSON.parse(readFileSync(`${EXAMPLES_DIR}${d.name}/plan.json`, 'utf8')))]);
 
 export function examplePlan(engine: string, multiNode = false): PlanResult {
-  const found = examplePlans.find(([, r]) => r.plan?.engine === engine && (r.plan.nodes > 1) === multiNode);
+  const found = examplePlans.find(([, r]) => r.plan?.engine === engine && r.plan.nodes > 1 === multiNode);
   if (!found) throw new Error(`no example for ${engine}${multiNode ? ' multi-node' : ''}`);
   return found[1];
 }

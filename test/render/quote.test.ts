@@ -33,18 +33,30 @@ function bashArgv(commandLine: string): string[] {
 describe('shellWord', () => {
   it('bash reads every quoted word back unchanged and runs nothing (fast-check, 200 runs)', () => {
     fc.assert(
-      fc.property(fc.array(hostile.filter((s) => s !== '' && !s.includes('\0')), { minLength: 1, maxLength: 5 }), (words) => {
-        expect(bashArgv(shellWords(words))).toEqual(words);
-      }),
+      fc.property(
+        fc.array(
+          hostile.filter((s) => s !== '' && !s.includes('\0')),
+          { minLength: 1, maxLength: 5 },
+        ),
+        (words) => {
+          expect(bashArgv(shellWords(words))).toEqual(words);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('shell-quote (what verify uses) agrees with bash', () => {
     fc.assert(
-      fc.property(fc.array(hostile.filter((s) => s !== ''), { minLength: 1, maxLength: 5 }), (words) => {
-        expect(shellArgv(shellWords(words))).toEqual(words);
-      }),
+      fc.property(
+        fc.array(
+          hostile.filter((s) => s !== ''),
+          { minLength: 1, maxLength: 5 },
+        ),
+        (words) => {
+          expect(shellArgv(shellWords(words))).toEqual(words);
+        },
+      ),
     );
   });
 

@@ -41,7 +41,7 @@ function deployDirs(): string[] {
 const dirs = deployDirs();
 
 describe.skipIf(!hasCompose)('docker-compose config', () => {
-  it.each(dirs)('%s loads, and Compose passes the plan\'s argv through unchanged', (dir) => {
+  it.each(dirs)("%s loads, and Compose passes the plan's argv through unchanged", (dir) => {
     const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')).plan;
     const run = spawnSync('docker-compose', ['--project-directory', dir, '-f', join(dir, 'docker-compose.yml'), 'config'], {
       encoding: 'utf8',
@@ -64,7 +64,11 @@ describe.skipIf(!hasCompose)('docker-compose config', () => {
 });
 
 describe.skipIf(!hasShellcheck)('shellcheck', () => {
-  const scripts = dirs.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.sh')).map((f) => join(dir, f)));
+  const scripts = dirs.flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.sh'))
+      .map((f) => join(dir, f)),
+  );
 
   it('finds scripts to check', () => {
     expect(scripts.length).toBeGreaterThanOrEqual(5);

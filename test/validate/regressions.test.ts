@@ -28,7 +28,8 @@ describe('validate', () => {
   });
 
   it('an empty YAML document does not shift which manifest is checked', () => {
-    const pod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: vllm/vllm-openai:v0.11.0\n      args: ["--model", "Qwen/Qwen2.5-7B-Instruct", "--bogus-flag", "1"]\n      resources: {limits: {nvidia.com/gpu: 1}}\n';
+    const pod =
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: vllm/vllm-openai:v0.11.0\n      args: ["--model", "Qwen/Qwen2.5-7B-Instruct", "--bogus-flag", "1"]\n      resources: {limits: {nvidia.com/gpu: 1}}\n';
     const found = problems('k8s.yaml', `---\n# empty\n---\n${pod}`);
     expect(found.map((f) => [f.rule, f.line])).toEqual([['unknown-flag', 11]]);
   });
@@ -39,7 +40,11 @@ describe('validate', () => {
   });
 
   it('docker run boolean options do not swallow the image', () => {
-    const report = validateFile('run.sh', Buffer.from('#!/bin/sh\ndocker run --gpus all --oom-kill-disable -p 8000:8000 --ipc=host vllm/vllm-openai:v0.11.0 --model Qwen/Qwen2.5-7B-Instruct --bogus 1\n'), v);
+    const report = validateFile(
+      'run.sh',
+      Buffer.from('#!/bin/sh\ndocker run --gpus all --oom-kill-disable -p 8000:8000 --ipc=host vllm/vllm-openai:v0.11.0 --model Qwen/Qwen2.5-7B-Instruct --bogus 1\n'),
+      v,
+    );
     expect(report.launches).toBe(1);
     expect(report.findings.map((f) => f.rule)).toContain('unknown-flag');
   });

@@ -22,7 +22,7 @@ function validate(path: string, gpus?: string) {
 
 const problems = (path: string, gpus?: string) => validate(path, gpus).findings.filter((f) => f.severity !== 'info');
 
-describe('valid files (engines\' documentation examples)', () => {
+describe("valid files (engines' documentation examples)", () => {
   it.each(readdirSync(fixture('validate/valid')))('%s: no errors or warnings, and its server launch is found', (file) => {
     const report = validate(`valid/${file}`);
     expect(report.findings.filter((f) => f.severity !== 'info')).toEqual([]);

@@ -16,6 +16,7 @@ export const LLAMACPP_RELEASES: readonly LlamacppRelease[] = [
       files: ['common/arg.cpp', 'common/common.h', 'tools/server/server.cpp', '.devops/cuda.Dockerfile', '.github/workflows/docker.yml'],
     },
     flagSet: 'llamacpp-b6550',
+    flagSetExact: true,
     // Server images are built once a day, not per build: b6553 is the first daily build after b6550 (three commits later, no server flag changed).
     images: { nvidia: 'ghcr.io/ggml-org/llama.cpp:server-cuda-b6553', amd: 'ghcr.io/ggml-org/llama.cpp:server-rocm-b6553' },
     changes: ['One KV cache of --ctx-size tokens shared by the --parallel slots (n_ctx_slot = n_ctx / n_parallel).'],

@@ -24,6 +24,7 @@ export const OLLAMA_RELEASES: readonly OllamaRelease[] = [
       files: ['parser/parser.go', 'api/types.go', 'envconfig/config.go', 'llm/server.go', 'discover/types.go', 'Dockerfile'],
     },
     flagSet: 'ollama-0.32.15',
+    flagSetExact: true,
     images: { nvidia: 'ollama/ollama:0.32.15', amd: 'ollama/ollama:0.32.15-rocm' },
     changes: [
       '0.15.5: OLLAMA_CONTEXT_LENGTH defaults to 0, a context chosen from total VRAM (4,096 / 32,768 / 262,144 tokens).',
@@ -39,6 +40,7 @@ export const OLLAMA_RELEASES: readonly OllamaRelease[] = [
     date: '2025-10-16',
     source: { tag: 'v0.12.6', commit: '1813ff85a027d7d4d76761a2bf12c2198dfaa0cf', files: ['parser/parser.go', 'api/types.go', 'envconfig/config.go', 'discover/types.go', 'Dockerfile'] },
     flagSet: 'ollama-0.12.6',
+    flagSetExact: true,
     images: { nvidia: 'ollama/ollama:0.12.6', amd: 'ollama/ollama:0.12.6-rocm' },
     changes: ['The llama.cpp runner inside Ollama; flash attention on by default only for some model families.'],
     minimumMemoryMiB: 457,

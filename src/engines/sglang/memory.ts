@@ -54,7 +54,8 @@ export function defaultCudaGraphMaxBs(release: SglangRelease, gpu: Gpu, tp: numb
 export function defaultMemFractionStatic(release: SglangRelease, gpu: Gpu, tp: number, pp: number): number {
   const r = release.reserve;
   const mib = gpuMiB(gpu);
-  let reserved = r.baseMiB + Math.max(defaultChunkedPrefill(release, gpu), r.minChunkTokens) * r.perChunkTokenMiB + defaultCudaGraphMaxBs(release, gpu, tp) * r.perGraphBatchMiB + tp * pp * r.perRankMiB;
+  let reserved =
+    r.baseMiB + Math.max(defaultChunkedPrefill(release, gpu), r.minChunkTokens) * r.perChunkTokenMiB + defaultCudaGraphMaxBs(release, gpu, tp) * r.perGraphBatchMiB + tp * pp * r.perRankMiB;
   if (mib > r.largeGpuAboveGiB * 1024) reserved = Math.max(reserved, r.largeGpuMinMiB);
   return Math.round(((mib - reserved) / mib) * 1000) / 1000;
 }
@@ -82,7 +83,11 @@ export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
 
   let verdict: Verdict = FITS;
   if (pool <= 0) {
-    verdict = wontStart('no-memory-for-kv', `weights ${gib(weights)} leave no KV pool inside mem_fraction_static ${fraction} × ${gib(gpu.memoryBytes)}`, 'RuntimeError: Not enough memory. Please try to increase --mem-fraction-static.');
+    verdict = wontStart(
+      'no-memory-for-kv',
+      `weights ${gib(weights)} leave no KV pool inside mem_fraction_static ${fraction} × ${gib(gpu.memoryBytes)}`,
+      'RuntimeError: Not enough memory. Please try to increase --mem-fraction-static.',
+    );
   } else if (reserve < transient) {
     verdict = wontStart('reserve-too-small', `the ${gib(reserve)} outside mem_fraction_static cannot hold activations and CUDA graphs (${gib(transient)}); lower --gpu-mem-util`);
   } else if (maxConcurrency < concurrency) {
@@ -115,7 +120,9 @@ export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
       ...onlineQuantizationSettings(variant),
     },
     get logLines() {
-      return pool > 0 ? [`KV Cache is allocated. #tokens: ${kvCacheTokens}, K size/V size: ${(pool / GiB).toFixed(2)} GB total`, `max_total_num_tokens=${kvCacheTokens}`] : ['RuntimeError: Not enough memory. Please try to increase --mem-fraction-static.'];
+      return pool > 0
+        ? [`KV Cache is allocated. #tokens: ${kvCacheTokens}, K size/V size: ${(pool / GiB).toFixed(2)} GB total`, `max_total_num_tokens=${kvCacheTokens}`]
+        : ['RuntimeError: Not enough memory. Please try to increase --mem-fraction-static.'];
     },
     get terms() {
       return [

@@ -27,6 +27,35 @@ export interface SglangRelease extends EngineRelease {
 
 export const SGLANG_RELEASES: readonly SglangRelease[] = [
   {
+    version: '0.5.21',
+    date: '2026-10-02',
+    source: {
+      tag: 'v0.5.21',
+      commit: 'e00930c5489053f26d86b179cee0d087f846acbb',
+      how: 'the peeled tag commit as several public projects pin it (one checks `git clone --branch v0.5.21` against it); SGLang takes its version from the tag (setuptools-scm)',
+      files: ['python/sglang/srt/arg_groups/fields/*.py', 'python/sglang/srt/arg_groups/memory_hook.py', 'python/sglang/launch_server.py'],
+    },
+    // Read in part, from the option declarations at nearby commits: flags it lacks are warnings in validate.
+    flagSet: 'sglang-0.5.21',
+    flagSetExact: false,
+    // The default tag is the multi-arch CUDA 13.0 build; no ROCm tag of 0.5.21 could be established.
+    images: { nvidia: 'lmsysorg/sglang:v0.5.21', amd: null },
+    changes: [
+      'Options are declared as fields (arg_groups/fields/); --tp-size and --pp-size are the names, --tensor-parallel-size and --pipeline-parallel-size aliases.',
+      'CUDA graphs per phase (--cuda-graph-max-bs-decode/-prefill); the 20–35 GiB tier prefills 4,096 tokens with decode graphs up to 48 (160 at TP ≥ 4).',
+      'mem_fraction_static: handle_gpu_memory_settings (arg_groups/memory_hook.py) adds separate graph reserves; gpuplan keeps the 0.5.3 reserve terms with the new tiers until start-up logs calibrate it.',
+      '`sglang serve` is the recommended entry point; `python -m sglang.launch_server` still works.',
+    ],
+    tiers: [
+      { belowGiB: 20, chunkedPrefillSize: 2048, cudaGraphMaxBs: { narrow: 8, wide: 8 } },
+      { belowGiB: 35, chunkedPrefillSize: 4096, cudaGraphMaxBs: { narrow: 48, wide: 160 } },
+      { belowGiB: 60, chunkedPrefillSize: 4096, cudaGraphMaxBs: { narrow: 32, wide: 160 } },
+      { belowGiB: 160, chunkedPrefillSize: 8192, cudaGraphMaxBs: { narrow: 256, wide: 512 } },
+      { belowGiB: null, chunkedPrefillSize: 16384, cudaGraphMaxBs: { narrow: 512, wide: 512 } },
+    ],
+    reserve: { baseMiB: 512, perChunkTokenMiB: 1.5, minChunkTokens: 2048, perGraphBatchMiB: 2, perRankMiB: 128, largeGpuAboveGiB: 60, largeGpuMinMiB: 10 * 1024 },
+  },
+  {
     version: '0.5.3',
     date: '2025-10-06',
     source: {
@@ -36,6 +65,7 @@ export const SGLANG_RELEASES: readonly SglangRelease[] = [
       files: ['python/sglang/srt/server_args.py', 'python/sglang/srt/model_executor/model_runner.py', '.github/workflows/release-docker.yml', '.github/workflows/release-docker-amd.yml'],
     },
     flagSet: 'sglang-0.5.3',
+    flagSetExact: true,
     // CUDA 12.9 is the release's only x86 CUDA build, ROCm 6.3 its MI300 one.
     images: { nvidia: 'lmsysorg/sglang:v0.5.3-cu129', amd: 'lmsysorg/sglang:v0.5.3-rocm630-mi30x' },
     changes: ['mem_fraction_static defaults to a reserve sized from chunked prefill, CUDA graph batch and TP × PP (_handle_gpu_memory_settings).'],

@@ -55,6 +55,26 @@ export function nonTorchBytes(tp: number, pp: number): number {
  */
 export const CUDA_GRAPH_BYTES = 1 * GiB;
 
+/** Python's round(x, 2) as vLLM's format_gib prints it: 1.0, 0.58. */
+function formatGib(bytes: number): string {
+  const n = Math.round((bytes / GiB) * 100) / 100;
+  return Number.isInteger(n) ? n.toFixed(1) : String(n);
+}
+
+/** check_enough_kv_cache_memory's ValueError in the release's own words (vllm/v1/core/kv_cache_utils.py at each release). */
+export function kvErrorMessage(release: VllmRelease, context: number, needed: number, available: number, estimatedMax: number): string {
+  const estimated = `Based on the available memory, the estimated maximum model length is ${estimatedMax}.`;
+  const docs = 'See https://docs.vllm.ai/en/latest/configuration/conserving_memory/ for more details.';
+  switch (release.kvErrorWording) {
+    case 'models-typo':
+      return `ValueError: To serve at least one request with the models's max seq len (${context}), (${(needed / GiB).toFixed(2)} GiB KV cache is needed, which is larger than the available KV cache memory (${(available / GiB).toFixed(2)} GiB). ${estimated} Try increasing \`gpu_memory_utilization\` or decreasing \`max_model_len\` when initializing the engine.`;
+    case 'models-typo-docs':
+      return `ValueError: To serve at least one request with the models's max seq len (${context}), (${formatGib(needed)} GiB KV cache is needed, which is larger than the available KV cache memory (${formatGib(available)} GiB). ${estimated} Try increasing \`gpu_memory_utilization\` or decreasing \`max_model_len\` when initializing the engine. ${docs}`;
+    case 'model-cpu-docs':
+      return `ValueError: To serve at least one request with the model's max seq len (${context}), (${formatGib(needed)} GiB KV cache is needed, which is larger than the available KV cache memory (${formatGib(available)} GiB). ${estimated} Try increasing \`gpu_memory_utilization\` (which also controls CPU memory on the CPU backend) or decreasing \`max_model_len\` when initializing the engine. ${docs}`;
+  }
+}
+
 export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
   const { variant, gpu, tp, pp, context, concurrency } = d;
   const { arch } = variant;
@@ -88,16 +108,16 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
     );
   } else if (perSequence > available) {
     const estimatedMax = Math.floor(available / kv.perTokenPerGpu / release.blockSize) * release.blockSize;
-    // vllm/v1/core/kv_cache_utils.py check_enough_kv_cache_memory, typo included.
     verdict = wontStart(
       'kv-below-one-sequence',
       `KV for one ${context}-token sequence ${gib(perSequence)} > ${gib(available)} left after weights`,
-      `ValueError: To serve at least one request with the models's max seq len (${context}), (${(perSequence / GiB).toFixed(2)} GiB KV cache is needed, ` +
-        `which is larger than the available KV cache memory (${(available / GiB).toFixed(2)} GiB). Based on the available memory, ` +
-        `the estimated maximum model length is ${estimatedMax}. Try increasing \`gpu_memory_utilization\` or decreasing \`max_model_len\` when initializing the engine.`,
+      kvErrorMessage(release, context, perSequence, available, estimatedMax),
     );
   } else if (reserve < outside) {
-    verdict = wontStart('reserve-too-small', `the ${((1 - util) * 100).toFixed(0)}% reserve (${gib(reserve)}) cannot hold the CUDA context${release.cudaGraphsInBudget ? '' : ' and graphs'} (${gib(outside)}); lower --gpu-mem-util`);
+    verdict = wontStart(
+      'reserve-too-small',
+      `the ${((1 - util) * 100).toFixed(0)}% reserve (${gib(reserve)}) cannot hold the CUDA context${release.cudaGraphsInBudget ? '' : ' and graphs'} (${gib(outside)}); lower --gpu-mem-util`,
+    );
   } else if (maxConcurrency < concurrency) {
     verdict = reducedConcurrency(`KV pool ${thousands(kvCacheTokens)} tokens holds ${Math.floor(maxConcurrency)} × ${context} tokens, not ${concurrency}`);
   }
@@ -140,9 +160,7 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
       ];
     },
     get notes() {
-      return [
-        `gpu_memory_utilization ${util} caps vLLM at ${gib(requested)} of ${gib(gpu.memoryBytes)}; the CUDA context and CUDA graphs (~${gib(outside)}) live in the remaining ${gib(reserve)}.`,
-      ];
+      return [`gpu_memory_utilization ${util} caps vLLM at ${gib(requested)} of ${gib(gpu.memoryBytes)}; the CUDA context and CUDA graphs (~${gib(outside)}) live in the remaining ${gib(reserve)}.`];
     },
   };
 }
