@@ -276,9 +276,9 @@ function kvCacheTypes(src) {
 function hintChoices(hint) {
   if (!hint) return null;
   let m = /^\{([^{}]+)\}$/.exec(hint);
-  if (m && m[1].includes(',')) return m[1].split(',').map((s) => s.trim());
+  if (m?.[1].includes(',')) return m[1].split(',').map((s) => s.trim());
   m = /^\[([^[\]]+)\]$/.exec(hint);
-  if (m && m[1].includes('|')) return m[1].split('|').map((s) => s.trim());
+  if (m?.[1].includes('|')) return m[1].split('|').map((s) => s.trim());
   return null;
 }
 

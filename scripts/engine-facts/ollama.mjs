@@ -289,13 +289,13 @@ function returnTypeOf(signature) {
 }
 
 function extractEnvironment(config, ggml) {
-  // Getters built by a constructor: Name = Bool("OLLAMA_X") / Uint("OLLAMA_X", 4096) …
+  // Getters built by a getterKind: Name = Bool("OLLAMA_X") / Uint("OLLAMA_X", 4096) …
   const byVar = new Map(); // getter name → { key, type }
   const byKey = new Map(); // env name → type
   const declared = []; // env names in declaration order
   for (const m of config.matchAll(/^\s*(?:var\s+)?(\w+)\s*=\s*(\w+)\("([A-Z0-9_]+)"/gm)) {
-    const [, getter, constructor, key] = m;
-    const type = CONSTRUCTOR_TYPE[constructor] ?? fail(`${ENVCONFIG}: ${getter} = ${constructor}(…): unknown getter constructor`);
+    const [, getter, getterKind, key] = m;
+    const type = CONSTRUCTOR_TYPE[getterKind] ?? fail(`${ENVCONFIG}: ${getter} = ${getterKind}(…): unknown getter getterKind`);
     byVar.set(getter, { key, type });
     if (!byKey.has(key)) {
       byKey.set(key, type);

@@ -43,7 +43,7 @@ async function modelFromHubGguf(catalog: Catalog, repo: string, revision: string
   const where = `hf:${repo}/${path}`;
   const cached = join(o.cacheDir, 'hub', repo, revision, `${path}.header.json`);
   const { readGgufHeader, ggufReadError, modelFromGgufHeader } = await import('./gguf-file.js');
-  let header;
+  let header: Awaited<ReturnType<typeof readGgufHeader>>;
   if (existsSync(cached)) {
     header = JSON.parse(readFileSync(cached, 'utf8'));
   } else if (o.offline) {
@@ -152,7 +152,7 @@ async function safetensorsSummary(repo: string, revision: string, o: HubOptions)
     writeCacheFile(cached, JSON.stringify(summary));
     return summary;
   };
-  let parsed;
+  let parsed: Awaited<ReturnType<typeof parseSafetensorsMetadata>>;
   try {
     parsed = await parseSafetensorsMetadata({ repo, revision, computeParametersCount: true, fetch: o.fetch, ...(o.token ? { accessToken: o.token } : {}) });
   } catch {

@@ -55,7 +55,7 @@ export function formatPlan(r: PlanResult): string {
   }
   if (r.alternatives.length > 0) {
     lines.push('', 'Runners-up');
-    r.alternatives.forEach((a, i) => lines.push(`  ${i + 2}. ${describeCandidate(a)}`));
+    for (const [i, a] of r.alternatives.entries()) lines.push(`  ${i + 2}. ${describeCandidate(a)}`);
   }
   if (r.suggestions.length > 0) {
     lines.push('', 'What would fit');

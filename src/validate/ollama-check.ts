@@ -13,7 +13,7 @@ const TYPE_CHECK: Record<string, { test: (v: string) => boolean; expected: strin
 };
 
 export function checkModelfile(text: string, spec: OllamaSpec, findings: Findings): number {
-  let commands;
+  let commands: ReturnType<typeof parseModelfile>['commands'];
   try {
     commands = parseModelfile(text).commands;
   } catch (error) {

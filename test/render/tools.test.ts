@@ -56,7 +56,7 @@ describe.skipIf(!hasCompose)('docker-compose config', () => {
       expect(services.length).toBeGreaterThanOrEqual(1);
       return;
     }
-    const [name] = services;
+    const name = services[0] as string;
     // docker-compose v1 prints the config with literal dollars still escaped as $$.
     expect(config.services[name].command.map(interpolate)).toEqual(launch.containerArgs);
     expect(config.services[name].environment.HF_TOKEN).toBe('hf_x');
