@@ -29,6 +29,17 @@ export interface VllmRelease extends EngineRelease {
   kvErrorWording: 'models-typo' | 'models-typo-docs' | 'model-cpu-docs';
 }
 
+/**
+ * `vllm serve` batch defaults, unchanged from 0.11.0 through vLLM main of 2026-05-19
+ * (EngineArgs._set_default_args: ≥ 70 GiB and not an A100 → 8192 tokens, 1024 sequences).
+ */
+const SERVE_DEFAULTS: VllmRelease['servingDefaults'] = {
+  largeGpuMinGiB: 70,
+  smallGpuIds: ['a100-40g', 'a100-80g'],
+  large: { maxNumBatchedTokens: 8192, maxNumSeqs: 1024 },
+  small: { maxNumBatchedTokens: 2048, maxNumSeqs: 256 },
+};
+
 export const VLLM_RELEASES: readonly VllmRelease[] = [
   {
     version: '0.31.0',
@@ -50,12 +61,7 @@ export const VLLM_RELEASES: readonly VllmRelease[] = [
     imageEntrypoint: 'vllm serve',
     gpuMemoryUtilization: 0.92,
     blockSize: 16,
-    servingDefaults: {
-      largeGpuMinGiB: 70,
-      smallGpuIds: ['a100-40g', 'a100-80g'],
-      large: { maxNumBatchedTokens: 8192, maxNumSeqs: 1024 },
-      small: { maxNumBatchedTokens: 2048, maxNumSeqs: 256 },
-    },
+    servingDefaults: SERVE_DEFAULTS,
     cudaGraphsInBudget: true,
     kvErrorWording: 'model-cpu-docs',
   },
@@ -78,12 +84,7 @@ export const VLLM_RELEASES: readonly VllmRelease[] = [
     imageEntrypoint: 'vllm serve',
     gpuMemoryUtilization: 0.9,
     blockSize: 16,
-    servingDefaults: {
-      largeGpuMinGiB: 70,
-      smallGpuIds: ['a100-40g', 'a100-80g'],
-      large: { maxNumBatchedTokens: 8192, maxNumSeqs: 1024 },
-      small: { maxNumBatchedTokens: 2048, maxNumSeqs: 256 },
-    },
+    servingDefaults: SERVE_DEFAULTS,
     cudaGraphsInBudget: false,
     kvErrorWording: 'models-typo-docs',
   },
@@ -102,12 +103,7 @@ export const VLLM_RELEASES: readonly VllmRelease[] = [
     imageEntrypoint: 'api_server',
     gpuMemoryUtilization: 0.9,
     blockSize: 16,
-    servingDefaults: {
-      largeGpuMinGiB: 70,
-      smallGpuIds: ['a100-40g', 'a100-80g'],
-      large: { maxNumBatchedTokens: 8192, maxNumSeqs: 1024 },
-      small: { maxNumBatchedTokens: 2048, maxNumSeqs: 256 },
-    },
+    servingDefaults: SERVE_DEFAULTS,
     cudaGraphsInBudget: false,
     kvErrorWording: 'models-typo',
   },
