@@ -1,7 +1,8 @@
 import type { Architecture } from '../catalog/architecture.js';
 import type { Gpu, Quantization } from '../catalog/schema.js';
 import { formatGiB } from '../memory/units.js';
-import type { EngineFit, ModelVariant, ParallelLayout } from './types.js';
+import type { Engine, EngineFit, ModelVariant, ParallelLayout } from './types.js';
+import { cannotRun, type Verdict } from './verdict.js';
 
 const ccValues = new Map<string, number>();
 
@@ -153,4 +154,17 @@ export function roundedPerGpu(fit: EngineFit, gpuMemory: number): { weights: num
     total: wholeBytes(p.total),
     capacity: wholeBytes(p.capacity ?? gpuMemory),
   };
+}
+
+/**
+ * The layouts an engine can run a variant in on these GPUs, or why it cannot run it at
+ * all: its kernels for the quantization, then loading the weights, then a layout.
+ */
+export function runnableLayouts(engine: Engine, variant: ModelVariant, gpu: Gpu, gpuCount: number, nodes: number): ParallelLayout[] | Verdict {
+  const quantProblem = engine.unsupported(variant.quant, gpu, variant);
+  if (quantProblem) return cannotRun('quantization-unsupported', quantProblem);
+  const loadProblem = engine.loadUnsupported(variant);
+  if (loadProblem) return cannotRun('weights-source-unsupported', loadProblem);
+  const layouts = engine.layouts(variant.arch, gpu, gpuCount, nodes);
+  return typeof layouts === 'string' ? cannotRun('layout-unsupported', layouts) : layouts;
 }

@@ -9,7 +9,7 @@ import type { ModelSpec } from '../catalog/model.js';
 import type { Artifact, Gpu, Quantization } from '../catalog/schema.js';
 import type { Estimate } from '../memory/estimate.js';
 import { countParams } from '../memory/params.js';
-import { roundedPerGpu, wholeBytes } from './common.js';
+import { roundedPerGpu, runnableLayouts, wholeBytes } from './common.js';
 import type { Engine, KvDtype } from './types.js';
 import { cannotRun, fits, type Verdict } from './verdict.js';
 import { modelVariant, sixteenBitCheckpoint } from './variant.js';
@@ -35,23 +35,13 @@ export function engineEstimate(i: EngineEstimateInput): Estimate {
   const variant = online ? modelVariant(i.model, arch, params, i.quant, sixteenBitCheckpoint(i.model), 'online') : modelVariant(i.model, arch, params, i.quant, i.artifact, 'artifact');
   const gpuCount = i.tp * i.pp;
   const nodes = Math.ceil(gpuCount / i.gpu.maxPerNode);
-  const quantProblem = i.engine.unsupported(i.quant, i.gpu, variant);
-  const loadProblem = quantProblem ? null : i.engine.loadUnsupported(variant);
-  const layouts = quantProblem || loadProblem ? null : i.engine.layouts(arch, i.gpu, gpuCount, nodes);
+  const layouts = runnableLayouts(i.engine, variant, i.gpu, gpuCount, nodes);
   // Engines that split whole layers run any count of GPUs; tensor engines must run this exact TP × PP.
-  const layoutProblem =
-    typeof layouts === 'string'
-      ? layouts
-      : layouts && i.engine.parallelism === 'tensor' && !layouts.some((l) => l.tp === i.tp && l.pp === i.pp)
-        ? `${i.engine.name} cannot run TP ${i.tp} × PP ${i.pp} on ${gpuCount} × ${i.gpu.id} over ${nodes} node(s)`
-        : null;
-  const refusal: Verdict | null = quantProblem
-    ? cannotRun('quantization-unsupported', quantProblem)
-    : loadProblem
-      ? cannotRun('weights-source-unsupported', loadProblem)
-      : layoutProblem
-        ? cannotRun('layout-unsupported', layoutProblem)
-        : null;
+  const refusal: Verdict | null = !Array.isArray(layouts)
+    ? layouts
+    : i.engine.parallelism === 'tensor' && !layouts.some((l) => l.tp === i.tp && l.pp === i.pp)
+      ? cannotRun('layout-unsupported', `${i.engine.name} cannot run TP ${i.tp} × PP ${i.pp} on ${gpuCount} × ${i.gpu.id} over ${nodes} node(s)`)
+      : null;
   if (refusal) {
     return { ...i.base, fits: false, verdict: refusal, notes: [`${i.engine.name} ${i.engine.version}: ${refusal.message}`, ...i.base.notes] };
   }

@@ -174,7 +174,8 @@ export interface GgufEngineSpec<R extends EngineRelease> {
   id: EngineId;
   name: string;
   release: R;
-  kvDtypes: readonly KvDtype[];
+  /** The release's KV dtypes, read from its flag set when first asked (plans with `auto` never ask). */
+  kvDtypes: () => readonly KvDtype[];
   sources: GgufSources;
   /** The engine's own files under `--out` (PLAN.md and plan.json are added). */
   files: readonly string[];
@@ -191,7 +192,9 @@ export function ggufEngine<R extends EngineRelease>(spec: GgufEngineSpec<R>): En
     release: spec.release,
     parallelism: 'layers',
     images: spec.release.images,
-    kvDtypes: spec.kvDtypes,
+    get kvDtypes() {
+      return spec.kvDtypes();
+    },
     onlineQuantizations: [],
     unsupported: (quant) => ggufUnsupported(spec.name, quant, spec.id),
     loadUnsupported: (variant) => ggufLoadUnsupported(variant, spec.sources, spec.name),

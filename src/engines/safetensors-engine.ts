@@ -25,7 +25,8 @@ export interface SafetensorsEngineSpec<R extends EngineRelease> {
   id: EngineId;
   name: string;
   release: R;
-  kvDtypes: readonly KvDtype[];
+  /** The release's KV dtypes, read from its flag set when first asked (plans with `auto` never ask). */
+  kvDtypes: () => readonly KvDtype[];
   /** The oldest NVIDIA GPUs the engine's kernels are built for, and why. */
   minComputeCapability: { cc: string; why: string };
   onlineQuantizations: readonly string[];
@@ -42,7 +43,9 @@ export function safetensorsEngine<R extends EngineRelease>(spec: SafetensorsEngi
     release: spec.release,
     parallelism: 'tensor',
     images: spec.release.images,
-    kvDtypes: spec.kvDtypes,
+    get kvDtypes() {
+      return spec.kvDtypes();
+    },
     onlineQuantizations: spec.onlineQuantizations,
     unsupported(quant: Quantization, gpu: Gpu) {
       if (quant.format !== 'safetensors' || !quant.engines.includes(spec.id)) return `${spec.name} does not serve ${quant.id}`;

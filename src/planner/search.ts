@@ -4,7 +4,7 @@
  * catalog, model and budget come in resolved.
  */
 import type { Architecture } from '../catalog/architecture.js';
-import { gib } from '../engines/common.js';
+import { gib, runnableLayouts } from '../engines/common.js';
 import type { Deployment, Engine, EngineFit, KvDtype, ModelVariant } from '../engines/types.js';
 import { cannotRun, fits, type Verdict } from '../engines/verdict.js';
 import type { PerfEstimate } from '../perf/roofline.js';
@@ -105,21 +105,15 @@ export function search(input: SearchInput): SearchResult {
       const attempts: Rejected[] = [];
       let fitted = false;
       input.engines.forEach((engine, engineRank) => {
-        if (!engine.kvDtypes.includes(input.kvDtype)) {
+        // Every release takes `auto`; asking for the list reads the release's flag set.
+        if (input.kvDtype !== 'auto' && !engine.kvDtypes.includes(input.kvDtype)) {
           const message = `${engine.name} ${engine.version} has no KV cache dtype ${input.kvDtype} (it takes ${engine.kvDtypes.join(', ')})`;
           attempts.push(rejection(hw, variant, engine, null, cannotRun('kv-dtype-unsupported', message)));
           return;
         }
-        const quantProblem = engine.unsupported(variant.quant, hw.gpu, variant);
-        const loadProblem = quantProblem ? null : engine.loadUnsupported(variant);
-        if (quantProblem || loadProblem) {
-          const verdict = quantProblem ? cannotRun('quantization-unsupported', quantProblem) : cannotRun('weights-source-unsupported', loadProblem as string);
-          attempts.push(rejection(hw, variant, engine, null, verdict));
-          return;
-        }
-        const layouts = engine.layouts(input.arch, hw.gpu, hw.count, hw.nodes);
-        if (typeof layouts === 'string') {
-          attempts.push(rejection(hw, variant, engine, null, cannotRun('layout-unsupported', layouts)));
+        const layouts = runnableLayouts(engine, variant, hw.gpu, hw.count, hw.nodes);
+        if (!Array.isArray(layouts)) {
+          attempts.push(rejection(hw, variant, engine, null, layouts));
           return;
         }
         let best: Scored | null = null;

@@ -3,7 +3,7 @@
  * what the surrounding container says (GPUs, shared memory, ports). Every extractor
  * (compose, Kubernetes, shell) produces these; checks.ts judges them (pure).
  */
-import { DESCRIPTORS } from '../engines/registry.js';
+import { DESCRIPTORS, descriptorOf } from '../engines/registry.js';
 import type { EngineId } from '../engines/ids.js';
 import type { ImageRun } from '../engines/types.js';
 
@@ -80,6 +80,5 @@ export function launchOfArgs(engine: ServerEngine, args: readonly Token[], posit
   const rest = [...args];
   let positionalModel: Token | null = null;
   if (positional && rest[0] && !rest[0].text.startsWith('-')) positionalModel = rest.shift() as Token;
-  const descriptor = DESCRIPTORS.find((d) => d.id === engine);
-  return { engine, version: version ?? descriptor?.defaultVersion ?? '', args: rest, positionalModel, acceptsPositionalModel: positional, line, context };
+  return { engine, version: version ?? descriptorOf(engine).defaultVersion, args: rest, positionalModel, acceptsPositionalModel: positional, line, context };
 }

@@ -19,7 +19,7 @@ const lookup = releaseLookup(LLAMACPP_RELEASES, (release) =>
     id: 'llamacpp',
     name: 'llama.cpp',
     release,
-    kvDtypes: ['auto', ...(loadFlagSet(release.flagSet).flags['--cache-type-k']?.choices ?? [])] as (typeof LLAMACPP_KV_DTYPES)[number][],
+    kvDtypes: () => ['auto', ...(loadFlagSet(release.flagSet).flags['--cache-type-k']?.choices ?? [])] as (typeof LLAMACPP_KV_DTYPES)[number][],
     sources: { hf: true, ollama: false, splitFiles: true },
     files: ['llama-server.sh', 'docker-compose.yml'],
     fit: fitLlamacpp,

@@ -17,7 +17,7 @@ const lookup = releaseLookup(OLLAMA_RELEASES, (release) =>
     id: 'ollama',
     name: 'Ollama',
     release,
-    kvDtypes: ['auto', ...(loadOllamaSpec(release.flagSet).environment.OLLAMA_KV_CACHE_TYPE ?? 'f16').split('|')] as (typeof OLLAMA_KV_DTYPES)[number][],
+    kvDtypes: () => ['auto', ...(loadOllamaSpec(release.flagSet).environment.OLLAMA_KV_CACHE_TYPE ?? 'f16').split('|')] as (typeof OLLAMA_KV_DTYPES)[number][],
     sources: { hf: true, ollama: true, splitFiles: false },
     files: ['Modelfile', 'docker-compose.yml'],
     fit: fitOllama,

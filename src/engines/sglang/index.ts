@@ -20,7 +20,7 @@ const lookup = releaseLookup(SGLANG_RELEASES, (release) =>
     id: 'sglang',
     name: 'SGLang',
     release,
-    kvDtypes: (loadFlagSet(release.flagSet).flags['--kv-cache-dtype']?.choices ?? ['auto']) as (typeof SGLANG_KV_DTYPES)[number][],
+    kvDtypes: () => (loadFlagSet(release.flagSet).flags['--kv-cache-dtype']?.choices ?? ['auto']) as (typeof SGLANG_KV_DTYPES)[number][],
     // sgl-kernel and FlashInfer are built for sm75 and newer.
     minComputeCapability: { cc: '7.5', why: 'sgl-kernel and FlashInfer are built for sm75 and newer' },
     onlineQuantizations: ['fp16', 'fp8'],

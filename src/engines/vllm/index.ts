@@ -26,7 +26,7 @@ const lookup = releaseLookup(VLLM_RELEASES, (release) =>
     id: 'vllm',
     name: 'vLLM',
     release,
-    kvDtypes: (loadFlagSet(release.flagSet).flags['--kv-cache-dtype']?.choices ?? ['auto']) as (typeof VLLM_KV_DTYPES)[number][],
+    kvDtypes: () => (loadFlagSet(release.flagSet).flags['--kv-cache-dtype']?.choices ?? ['auto']) as (typeof VLLM_KV_DTYPES)[number][],
     minComputeCapability: { cc: '7.0', why: "vLLM's CUDA kernels" },
     onlineQuantizations: ['fp16', 'fp8', 'bnb-nf4'],
     fit: fitVllm,
