@@ -22,6 +22,14 @@ export const GpuSchema = z.strictObject({
   computeCapability: z.string().regex(/^(\d+\.\d+|gfx\d+)$/),
   /** Usable memory as `nvidia-smi` / `rocm-smi` reports it, in bytes. */
   memoryBytes: positiveInt,
+  /**
+   * Total memory as CUDA/HIP reports it (torch.cuda.mem_get_info()[1]): what vLLM's
+   * gpu_memory_utilization multiplies. Smaller than `memoryBytes` by what the driver keeps;
+   * null when no published figure was found (engines then assume the largest gap seen).
+   */
+  cudaTotalBytes: positiveInt.nullable().default(null),
+  /** Where `cudaTotalBytes` was read: the published line and its link. */
+  cudaTotalSource: z.string().min(1).nullable().default(null),
   memoryBandwidthGBs: z.number().positive(),
   bf16Tflops: z.number().positive(),
   fp8Tflops: z.number().positive().nullable(),
@@ -175,6 +183,13 @@ export const ArtifactSchema = z.strictObject({
   includesMtp: z.boolean().default(false),
   /** Where `bytes` comes from. */
   sizeSource: z.string().optional(),
+  /**
+   * MLA models in GGUF: how the file lets llama.cpp cache attention. `latent`: converted after
+   * llama.cpp PR #12801 (April 2025; the file has attention.key_length_mla), the cache keeps the
+   * 576-element latent as K and 512 as V; `heads`: converted before, K and V of every head
+   * (about 5 MB/token at f16 for DeepSeek-V3). Unset: `heads`, the larger.
+   */
+  ggufMlaCache: z.enum(['latent', 'heads']).optional(),
 });
 export type Artifact = z.infer<typeof ArtifactSchema>;
 

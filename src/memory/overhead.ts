@@ -1,4 +1,19 @@
+import type { Gpu } from '../catalog/schema.js';
 import { MiB } from './units.js';
+
+/**
+ * The share of nvidia-smi's total that CUDA does not report as total memory, for GPUs
+ * without a published CUDA figure: the largest gap among the GPUs that have one
+ * (catalogs/gpus.yaml cudaTotalBytes; test/fixtures/engine-logs/cuda-total-memory.yaml),
+ * the T4's 15,360 MiB against 14.56 GiB, so an unmeasured GPU is never given more
+ * memory than a measured one would be.
+ */
+export const UNMEASURED_CUDA_GAP = 0.0293;
+
+/** Total memory as CUDA reports it: the measured figure, or nvidia-smi's total less the largest measured gap. */
+export function cudaTotalBytes(gpu: Gpu): number {
+  return gpu.cudaTotalBytes ?? Math.floor(gpu.memoryBytes * (1 - UNMEASURED_CUDA_GAP));
+}
 
 /**
  * CUDA context plus PyTorch/cuBLAS workspaces on each GPU before any tensor is
