@@ -3,6 +3,7 @@
 // written by the built CLI exactly as a user would run it. `npm run examples`
 // rewrites them; test/render/examples.test.ts fails when they are stale.
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const EXAMPLES = [
@@ -26,6 +27,8 @@ export function renderExample(example, out) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const root = fileURLToPath(new URL('../examples/', import.meta.url));
   for (const example of EXAMPLES) {
+    // A plan that changed engine writes other files: start from an empty folder.
+    rmSync(`${root}${example.dir}`, { recursive: true, force: true });
     const { code, stderr } = renderExample(example, `${root}${example.dir}`);
     if (code !== 0) {
       console.error(`examples: gpuplan plan ${example.args.join(' ')} exited ${code}\n${stderr}`);

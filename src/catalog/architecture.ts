@@ -61,8 +61,12 @@ export const ArchitectureSchema = z.object({
   normsPerLayer: z.number().int().positive().default(2),
   /** Vision encoder + projector parameters of a multimodal checkpoint (0 for text-only models). */
   visionParams: z.number().int().nonnegative().default(0),
-  /** Layers that attend over a sliding window only, and its size. */
-  slidingWindow: z.object({ window: positiveInt, layers: z.number().int().nonnegative() }).nullable(),
+  /**
+   * Layers that attend over a sliding window only: the window, how many, and which
+   * (0-based, in model order — pipeline stages take contiguous layers, so which stage
+   * holds the full-attention layers decides the fullest stage's KV).
+   */
+  slidingWindow: z.object({ window: positiveInt, layers: z.number().int().nonnegative(), indices: z.array(z.number().int().nonnegative()) }).nullable(),
   /** Bits of the stored (unquantized) weights: 16 for bf16/fp16, 32 for fp32. */
   storedBits: z.number().positive(),
 });
@@ -189,23 +193,22 @@ function attentionFromConfig(config: HfConfig, where: string): Architecture['att
 function slidingWindowFromConfig(config: HfConfig): Architecture['slidingWindow'] {
   const window = config.sliding_window;
   if (!window || window >= config.max_position_embeddings) return null;
+  const n = config.num_hidden_layers;
+  const of = (indices: number[]) => (indices.length > 0 ? { window, layers: indices.length, indices } : null);
+  const where = (test: (i: number) => boolean) => of(Array.from({ length: n }, (_, i) => i).filter(test));
   // Hybrid models (gpt-oss, Gemma 3) list each layer's attention: only sliding_attention layers are windowed.
-  if (config.layer_types) {
-    const sliding = config.layer_types.filter((t) => t === 'sliding_attention').length;
-    return sliding > 0 ? { window, layers: sliding } : null;
-  }
+  const types = config.layer_types;
+  if (types) return where((i) => types[i] === 'sliding_attention');
   if (config.model_type === 'gemma3_text') {
     // Gemma3TextConfig without layer_types: every sliding_window_pattern-th layer (default 6) is global.
     const pattern = Number((config as { sliding_window_pattern?: unknown }).sliding_window_pattern ?? 6);
-    return { window, layers: config.num_hidden_layers - Math.floor(config.num_hidden_layers / pattern) };
+    return where((i) => (i + 1) % pattern !== 0);
   }
-  if (config.model_type === 'mistral' || config.model_type === 'mixtral') {
-    return { window, layers: config.num_hidden_layers };
-  }
+  if (config.model_type === 'mistral' || config.model_type === 'mixtral') return where(() => true);
   if (config.model_type.startsWith('qwen') && config.use_sliding_window === true) {
     // Qwen2 applies the window to layers from max_window_layers upward.
-    const full = Math.min(config.max_window_layers ?? config.num_hidden_layers, config.num_hidden_layers);
-    return { window, layers: config.num_hidden_layers - full };
+    const full = Math.min(config.max_window_layers ?? n, n);
+    return where((i) => i >= full);
   }
   return null;
 }

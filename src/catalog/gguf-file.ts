@@ -211,7 +211,20 @@ export function modelFromGgufHeader(catalog: Catalog, header: GgufHeader, where:
       localDir: null,
       architecture,
       declaredParams: null,
-      artifacts: [{ quantization: quant.id, format: 'gguf', source, bytes: layout.total, includesMtp: false, sizeSource: 'sum of the tensors in the GGUF header' }],
+      artifacts: [
+        {
+          quantization: quant.id,
+          format: 'gguf',
+          source,
+          bytes: layout.total,
+          includesMtp: false,
+          sizeSource: 'sum of the tensors in the GGUF header',
+          // llama.cpp caches the MLA latent only for files converted with key_length_mla (PR #12801).
+          ...(architecture.attention.kind === 'mla'
+            ? { ggufMlaCache: metadata[`${String(metadata['general.architecture'])}.attention.key_length_mla`] === undefined ? ('heads' as const) : ('latent' as const) }
+            : {}),
+        },
+      ],
       distills: [],
       publishedParams: params,
       publishedActiveParams: null,

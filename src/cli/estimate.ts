@@ -135,6 +135,10 @@ export function formatEstimate(e: Estimate): string {
       lines.push(`  KV room left  ${thousands(e.kvCacheTokens)} tokens after weights, activations and overhead`);
     }
   }
+  if (e.engine && e.engine.logLines.length > 0) {
+    lines.push('', `${e.engine.name} ${e.engine.version} will log`);
+    for (const line of e.engine.logLines) lines.push(`  ${line}`);
+  }
   if (e.notes.length > 0) {
     lines.push('', 'Notes');
     for (const note of e.notes) lines.push(`  - ${note}`);

@@ -2,7 +2,8 @@ import type { Architecture } from '../catalog/architecture.js';
 import type { Gpu, Quantization } from '../catalog/schema.js';
 import { formatGiB } from '../memory/units.js';
 import type { Engine, EngineFit, ModelVariant, ParallelLayout } from './types.js';
-import { cannotRun, type Verdict } from './verdict.js';
+import { cannotRun, wontStart, type Verdict } from './verdict.js';
+import { weightsPerGpu } from '../memory/weights.js';
 
 const ccValues = new Map<string, number>();
 
@@ -163,8 +164,26 @@ export function roundedPerGpu(fit: EngineFit, gpuMemory: number): { weights: num
 export function runnableLayouts(engine: Engine, variant: ModelVariant, gpu: Gpu, gpuCount: number, nodes: number): ParallelLayout[] | Verdict {
   const quantProblem = engine.unsupported(variant.quant, gpu, variant);
   if (quantProblem) return cannotRun('quantization-unsupported', quantProblem);
+  const refused = engine.refusal(variant);
+  if (refused) return refused;
   const loadProblem = engine.loadUnsupported(variant);
   if (loadProblem) return cannotRun('weights-source-unsupported', loadProblem);
   const layouts = engine.layouts(variant.arch, gpu, gpuCount, nodes);
   return typeof layouts === 'string' ? cannotRun('layout-unsupported', layouts) : layouts;
+}
+
+/**
+ * Online FP8/INT8 load the 16-bit checkpoint whole before quantizing it (vLLM and SGLang
+ * Fp8LinearMethod: 16-bit parameters, process_weights_after_loading): the verdict when that
+ * share of the checkpoint does not fit one GPU beside the CUDA context, else null.
+ */
+export function loadPeakVerdict(variant: ModelVariant, tp: number, pp: number, gpuTotal: number, alsoResident: number): Verdict | null {
+  if (!variant.loadLayout) return null;
+  const load = weightsPerGpu(variant.loadLayout, tp, pp);
+  if (load + alsoResident <= gpuTotal) return null;
+  return wontStart(
+    'load-peak-exceeds-memory',
+    `${variant.quant.id} is made at load time from the 16-bit checkpoint, whose ${gib(load)} share per GPU does not fit ${gib(gpuTotal)}; use a published ${variant.quant.id} checkpoint or more GPUs`,
+    'torch.OutOfMemoryError: CUDA out of memory (while loading the 16-bit weights)',
+  );
 }

@@ -43,7 +43,14 @@ export function engineEstimate(i: EngineEstimateInput): Estimate {
       ? cannotRun('layout-unsupported', `${i.engine.name} cannot run TP ${i.tp} × PP ${i.pp} on ${gpuCount} × ${i.gpu.id} over ${nodes} node(s)`)
       : null;
   if (refusal) {
-    return { ...i.base, fits: false, verdict: refusal, notes: [`${i.engine.name} ${i.engine.version}: ${refusal.message}`, ...i.base.notes] };
+    const logLines = refusal.engineMessage ? [refusal.engineMessage] : [];
+    return {
+      ...i.base,
+      fits: false,
+      verdict: refusal,
+      engine: { engine: i.engine.id, name: i.engine.name, version: i.engine.version, availableKvBytes: 0, kvPoolTokens: 0, maxConcurrency: 0, logLines, verdict: refusal },
+      notes: [`${i.engine.name} ${i.engine.version}: ${refusal.message}`, ...i.base.notes],
+    };
   }
   const fit = i.engine.fit({
     variant,
@@ -64,10 +71,19 @@ export function engineEstimate(i: EngineEstimateInput): Estimate {
     kvCacheTokens: wholeBytes(fit.kvCacheTokens),
     fits: fits(fit.verdict),
     verdict: fit.verdict,
+    engine: {
+      engine: i.engine.id,
+      name: i.engine.name,
+      version: i.engine.version,
+      availableKvBytes: wholeBytes(fit.availableKvBytes),
+      kvPoolTokens: wholeBytes(fit.kvCacheTokens),
+      maxConcurrency: Math.round(fit.maxConcurrency * 100) / 100,
+      logLines: fit.logLines,
+      verdict: fit.verdict,
+    },
     terms: fit.terms.map((t) => ({ ...t, bytes: wholeBytes(t.bytes) })),
     notes: [
       ...(fits(fit.verdict) ? [] : [`${i.engine.name} ${fit.verdict.status === 'reduced-concurrency' ? 'starts with fewer requests at once' : 'will not start'}: ${fit.verdict.message}`]),
-      ...fit.logLines.map((l) => `${i.engine.name} ${i.engine.version} should log: ${l}`),
       ...fit.notes,
     ],
   };

@@ -6,7 +6,7 @@
  * parallel slot up front.
  */
 import type { Quantization } from '../catalog/schema.js';
-import { kvLayout } from '../memory/kvcache.js';
+import { ggufKvLayout } from '../memory/kvcache.js';
 import { GiB } from '../memory/units.js';
 import { gib, PLAN_FILES } from './common.js';
 import { ggufKvBytes, placeGguf } from './gguf.js';
@@ -58,7 +58,7 @@ export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
   const { variant, gpu, gpuCount, context, concurrency } = d;
   const { arch, layout } = variant;
   const cacheType = ggufCacheType(d.kvDtype);
-  const kv = kvLayout(arch, cacheType);
+  const kv = ggufKvLayout(arch, cacheType, variant.artifact?.ggufMlaCache ?? 'heads', d.overrides?.valueCacheType ?? cacheType);
   const kvTokens = context * concurrency;
   const placement = placeGguf({
     arch,
@@ -69,18 +69,27 @@ export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
     gpu,
     gpuCount,
     reservePerGpu: o.reservePerGpu,
-    flashAttention: true,
-    maxLayers: null,
+    flashAttention: d.overrides?.flashAttention ?? true,
+    maxLayers: d.overrides?.gpuLayers ?? null,
+    fixedLayers: d.overrides?.gpuLayers !== undefined,
+    ...(d.overrides?.ubatch ? { ubatch: d.overrides.ubatch } : {}),
   });
   const totalLayers = arch.layers + 1;
   const placed: GgufPlaced = { ngl: placement.ngl, layers: totalLayers, allOnGpu: placement.allOnGpu, kvTokens, cacheType };
   const kvTotal = ggufKvBytes(arch, kv, kvTokens, concurrency);
-  const kvOnGpu = (kvTotal * Math.max(0, placement.ngl - 1)) / arch.layers;
+  const kvOnGpu = (kvTotal * Math.min(placement.ngl, arch.layers)) / arch.layers;
   const offloadedLayerBytes = placement.hostWeightBytes - layout.embeddings;
   const hostRamBytes = Math.ceil(placement.hostWeightBytes + (kvTotal - kvOnGpu) + GGUF_HOST_PROCESS_BYTES);
 
   let verdict: Verdict = FITS;
-  if (placement.ngl === 0) {
+  const capacity = gpu.memoryBytes - o.reservePerGpu;
+  if (d.overrides?.gpuLayers !== undefined && placement.perGpu.total > capacity) {
+    verdict = wontStart(
+      'weights-exceed-memory',
+      `${placement.ngl} layers on GPU need ${gib(placement.perGpu.total)} on the fullest GPU, more than its ${gib(capacity)}`,
+      'ggml_backend_cuda_buffer_type_alloc_buffer: allocating buffer: cudaMalloc failed: out of memory',
+    );
+  } else if (placement.ngl === 0) {
     verdict = wontStart('no-layer-fits', `not even one layer fits in ${gib(gpu.memoryBytes - o.reservePerGpu)} per GPU`);
   } else if (!placement.allOnGpu && !d.cpuOffload) {
     verdict = wontStart(
@@ -98,6 +107,9 @@ export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
   };
   return {
     verdict,
+    availableKvBytes: perGpu.kvCache,
+    gpuBufferBytes: placement.gpuWeightBytes + kvOnGpu + placement.computeTotal,
+    gpuKvBytes: kvOnGpu,
     perGpu,
     kv,
     kvCacheTokens: kvTokens,
@@ -197,6 +209,7 @@ export function ggufEngine<R extends EngineRelease>(spec: GgufEngineSpec<R>): En
     },
     onlineQuantizations: [],
     unsupported: (quant) => ggufUnsupported(spec.name, quant, spec.id),
+    refusal: () => null,
     loadUnsupported: (variant) => ggufLoadUnsupported(variant, spec.sources, spec.name),
     layouts: (_arch, _gpu, gpuCount, nodes) => layerSplitLayouts(gpuCount, nodes),
     fit: (d) => spec.fit(spec.release, d),

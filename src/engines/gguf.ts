@@ -3,7 +3,9 @@
  * loader): repeating layers and the output layer go to the GPUs, the token
  * embeddings stay in host memory (llama.cpp keeps the input layer on the CPU,
  * src/llama-model.cpp: dev_input = cpu), and with -ngl N the *last* N layers are
- * offloaded, the output layer first: i_gpu_start = max(n_layer + 1 − ngl, 0).
+ * offloaded, and the output layer only when every repeating layer is: i_gpu_start =
+ * max(n_layer − ngl, 0), dev_output = the GPU when ngl > n_layer (llama-model.cpp
+ * load_tensors; a partial load logs "offloading 5 repeating layers to GPU").
  */
 import type { Architecture } from '../catalog/architecture.js';
 import type { Gpu } from '../catalog/schema.js';
@@ -14,6 +16,8 @@ import type { WeightLayout } from '../memory/weights.js';
 export const N_UBATCH = 512;
 /** llama.cpp computes the graph in f32. */
 const F32 = 4;
+/** Score-sized f32 matrices live at once without flash attention (see computeBuffer). */
+const SCORE_MATRICES = 4;
 
 export interface GgufPlacementInput {
   arch: Architecture;
@@ -31,6 +35,10 @@ export interface GgufPlacementInput {
   flashAttention: boolean;
   /** Offload at most this many layers (ngl); null: as many as fit. */
   maxLayers: number | null;
+  /** Offload exactly `maxLayers`, fitting or not (a user's -ngl: llama.cpp does not lower it). */
+  fixedLayers?: boolean;
+  /** Physical batch (-ub); llama.cpp's default when absent. */
+  ubatch?: number;
 }
 
 export interface GgufPlacement {
@@ -41,6 +49,8 @@ export interface GgufPlacement {
   perGpu: { weights: number; kvCache: number; compute: number; total: number };
   gpuWeightBytes: number;
   hostWeightBytes: number;
+  /** Compute buffers over all GPUs holding layers. */
+  computeTotal: number;
   /** Per-GPU compute buffer estimate and how it was reached. */
   computeFormula: string;
 }
@@ -65,12 +75,22 @@ export function ggufKvBytes(arch: Architecture, kv: KvLayout, kvTokens: number, 
   return perLayer * ((arch.layers - sw.layers) * kvTokens + sw.layers * swaTokens);
 }
 
-export function computeBuffer(arch: Architecture, kvTokens: number, flashAttention: boolean, holdsOutput: boolean): number {
+/**
+ * Compute buffer of one GPU, as llama.cpp reserves it for the worst-case graph of one
+ * ubatch (f32). On the GPU holding the output layer the logits and the last hidden state
+ * dominate: n_ubatch × (n_vocab + n_embd) × 4 B, which is what CUDA0 logs with flash
+ * attention (Qwen3-14B Q8_0: 306.75 MiB = 512 × (151,936 + 5,120) × 4 B, llamacpp-b5505-…;
+ * Qwen3-Coder-30B-A3B: 300.75 MiB = 512 × (151,936 + 2,048) × 4 B, llamacpp-b7342-…). Other
+ * GPUs hold the FFN intermediates (gate and up) of one ubatch. Without flash attention the
+ * KQ scores, their softmax and the permuted copies add about four f32 score matrices
+ * of n_ubatch × n_ctx × n_head: fitted to DeepSeek-V3 Q3_K_M without flash attention at
+ * n_ctx 4,096 (3,630 MiB on CUDA0 = 3.5 × the 1,024 MiB matrix, llamacpp-b4568-…), rounded up.
+ */
+export function computeBuffer(arch: Architecture, kvTokens: number, flashAttention: boolean, holdsOutput: boolean, ubatch = N_UBATCH): number {
   const ffn = arch.moe ? arch.moe.expertIntermediateSize * arch.moe.expertsPerToken : arch.denseIntermediateSize;
-  const layer = N_UBATCH * (4 * arch.hiddenSize + 2 * ffn) * F32;
-  const scores = flashAttention ? 0 : N_UBATCH * kvTokens * arch.attention.heads * F32;
-  const logits = holdsOutput ? N_UBATCH * arch.vocabSize * F32 : 0;
-  return layer + scores + logits;
+  const body = holdsOutput ? ubatch * (arch.vocabSize + arch.hiddenSize) * F32 : ubatch * (arch.hiddenSize + 2 * ffn) * F32;
+  const scores = flashAttention ? 0 : SCORE_MATRICES * ubatch * kvTokens * arch.attention.heads * F32;
+  return body + scores;
 }
 
 /**
@@ -86,8 +106,8 @@ export function placeGguf(input: GgufPlacementInput): GgufPlacement {
   const limit = Math.min(input.maxLayers ?? layers + 1, layers + 1);
 
   const evaluate = (ngl: number) => {
-    const outputOnGpu = ngl >= 1;
-    const repeating = Math.max(0, ngl - 1);
+    const outputOnGpu = ngl > layers;
+    const repeating = Math.min(ngl, layers);
     const first = layers - repeating;
     const layerBytes = layout.layers.slice(first).reduce((s, b) => s + b, 0);
     // The output layer sits on the last GPU; layers spread evenly.
@@ -95,29 +115,32 @@ export function placeGguf(input: GgufPlacementInput): GgufPlacement {
     const avgLayer = repeating > 0 ? layerBytes / repeating : 0;
     const weights = avgLayer * perGpuLayers + (outputOnGpu ? output : 0);
     const kvCache = kvPerLayer * perGpuLayers;
-    const compute = ngl > 0 ? computeBuffer(arch, input.kvTokens, input.flashAttention, outputOnGpu) : 0;
+    const ubatch = input.ubatch ?? N_UBATCH;
+    const compute = ngl > 0 ? computeBuffer(arch, input.kvTokens, input.flashAttention, outputOnGpu, ubatch) : 0;
+    const gpusUsed = Math.min(gpuCount, Math.max(1, repeating));
+    const computeTotal = ngl > 0 ? compute + (gpusUsed - 1) * computeBuffer(arch, input.kvTokens, input.flashAttention, false, ubatch) : 0;
     const gpuWeightBytes = layerBytes + (outputOnGpu ? output : 0);
-    return { weights, kvCache, compute, total: weights + kvCache + compute, gpuWeightBytes };
+    return { weights, kvCache, compute, total: weights + kvCache + compute, gpuWeightBytes, computeTotal };
   };
 
   let ngl = limit;
   let placed = evaluate(ngl);
-  while (ngl > 0 && placed.total > capacity) {
+  while (!input.fixedLayers && ngl > 0 && placed.total > capacity) {
     ngl -= 1;
     placed = evaluate(ngl);
   }
-  const { gpuWeightBytes, ...perGpu } = placed;
+  const { gpuWeightBytes, computeTotal, ...perGpu } = placed;
   return {
     ngl,
+    computeTotal,
     allOnGpu: ngl === layers + 1,
     perGpu: { ...perGpu, weights: Math.ceil(perGpu.weights), kvCache: Math.ceil(perGpu.kvCache), total: Math.ceil(perGpu.total) },
     gpuWeightBytes,
     hostWeightBytes: layout.total - gpuWeightBytes,
     get computeFormula() {
       return (
-        `ubatch ${N_UBATCH} × (4×${arch.hiddenSize} + 2×FFN) × 4 B` +
-        (input.flashAttention ? '' : ` + KQ ${N_UBATCH}×${input.kvTokens}×${arch.attention.heads}×4 B`) +
-        ` + logits ${N_UBATCH}×${arch.vocabSize}×4 B on the output GPU`
+        `logits and hidden state ${N_UBATCH} × (${arch.vocabSize} + ${arch.hiddenSize}) × 4 B on the output GPU, FFN intermediates ${N_UBATCH} × (${arch.hiddenSize} + 2 × FFN) × 4 B on the others` +
+        (input.flashAttention ? '' : ` + KQ ${N_UBATCH}×${input.kvTokens}×${arch.attention.heads}×4 B`)
       );
     },
   };

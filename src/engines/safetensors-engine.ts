@@ -10,6 +10,7 @@ import type { Launch, LaunchInput } from './launch.js';
 import type { EngineRelease } from './release.js';
 import type { CliSyntax, Deployment, Engine, EngineFit, ModelVariant } from './types.js';
 import type { EngineId } from './ids.js';
+import type { Verdict } from './verdict.js';
 
 /** argparse with vLLM's FlexibleArgumentParser / SGLang's parser: `_` spellings, unique prefixes, `--opt=value`. */
 export const PYTHON_SYNTAX: CliSyntax = {
@@ -31,6 +32,8 @@ export interface SafetensorsEngineSpec<R extends EngineRelease> {
   minComputeCapability: { cc: string; why: string };
   onlineQuantizations: readonly string[];
   fit(release: R, d: Deployment): EngineFit;
+  /** The release's refusal of a model in this form, if it has one. */
+  refusal?: (release: R, variant: ModelVariant) => Verdict | null;
   deployFiles(nodes: number): string[];
   launch(input: LaunchInput): Launch;
 }
@@ -53,6 +56,7 @@ export function safetensorsEngine<R extends EngineRelease>(spec: SafetensorsEngi
       if (gpu.vendor === 'nvidia' && !ccAtLeast(gpu, spec.minComputeCapability.cc)) return `${spec.name} needs compute capability ≥ ${spec.minComputeCapability.cc} (${spec.minComputeCapability.why})`;
       return safetensorsQuantUnsupported(quant, gpu, spec.name);
     },
+    refusal: (variant: ModelVariant) => spec.refusal?.(spec.release, variant) ?? null,
     loadUnsupported: (variant: ModelVariant) => safetensorsLoadUnsupported(variant, engine),
     layouts: (arch, _gpu, gpuCount, nodes) => tensorParallelLayouts(arch, gpuCount, nodes),
     fit: (d) => spec.fit(spec.release, d),

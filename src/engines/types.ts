@@ -27,6 +27,12 @@ export interface ModelVariant {
   quant: Quantization;
   artifact: Artifact | null;
   layout: WeightLayout;
+  /**
+   * What the engine loads before it quantizes at load time (the 16-bit checkpoint, which
+   * vLLM's and SGLang's online FP8 load whole and quantize after), or null when the
+   * weights load as they are served.
+   */
+  loadLayout: WeightLayout | null;
   /** How the weights reach this quantization: a published artifact, or the engine converting a 16-bit checkpoint. */
   origin: 'artifact' | 'online';
 }
@@ -47,10 +53,42 @@ export interface Deployment {
   memoryFraction: number | null;
   /** GGUF engines may keep layers that do not fit in host RAM (slow, but it runs). */
   cpuOffload: boolean;
+  /** Engine settings the user (or a replayed log) fixed; absent ones take the release's defaults. */
+  overrides?: EngineOverrides;
+}
+
+/** Engine settings that change memory, as a launch or a log gives them. */
+export interface EngineOverrides {
+  /** vLLM --max-num-batched-tokens, SGLang --chunked-prefill-size, llama.cpp --batch-size. */
+  batchedTokens?: number;
+  /** vLLM --max-num-seqs, SGLang --max-running-requests. */
+  maxSequences?: number;
+  /** vLLM --enforce-eager, SGLang --disable-cuda-graph: no CUDA graphs. */
+  eager?: boolean;
+  /** SGLang --cuda-graph-max-bs. */
+  cudaGraphMaxBatch?: number;
+  /** llama.cpp --cache-type-v when it differs from --cache-type-k. */
+  valueCacheType?: KvDtype;
+  /** llama.cpp --ubatch-size. */
+  ubatch?: number;
+  /** llama.cpp --flash-attn (false: off). */
+  flashAttention?: boolean;
+  /** llama.cpp -ngl / Ollama num_gpu: offload at most this many layers. */
+  gpuLayers?: number;
+  /** vLLM --enable-expert-parallel. */
+  expertParallel?: boolean;
 }
 
 export interface EngineFit {
   verdict: Verdict;
+  /** Ollama: the GPU memory it says the whole model needs (memory.required.full before 0.30). */
+  totalVramBytes?: number;
+  /** GGUF engines: the KV buffers over all GPUs. */
+  gpuKvBytes?: number;
+  /** GGUF engines: what the engine allocates over all GPUs (model, KV and compute buffers), as its buffer lines add up. */
+  gpuBufferBytes?: number;
+  /** Bytes the engine gives the KV cache on each GPU (vLLM "Available KV cache memory", SGLang's pool, llama.cpp's KV buffers). */
+  availableKvBytes: number;
   perGpu: PerGpu;
   kv: KvLayout;
   /** Tokens of KV cache the engine allocates on each GPU (vLLM "GPU KV cache size"). */
@@ -98,6 +136,8 @@ export interface Engine {
   kvDtypes: readonly KvDtype[];
   /** Null when the engine runs the quantization on the GPU, else why not. */
   unsupported(quant: Quantization, gpu: Gpu, variant: ModelVariant): string | null;
+  /** The engine's own refusal of this model in this form (e.g. vLLM refuses float16 for Gemma 2/3), or null. */
+  refusal(variant: ModelVariant): Verdict | null;
   /** Null when the engine can load the variant's weights (the artifact's format and where it lives), else why not. */
   loadUnsupported(variant: ModelVariant): string | null;
   /** Parallel layouts the engine can run on `gpuCount` GPUs over `nodes` nodes, or why none. */

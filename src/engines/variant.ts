@@ -7,12 +7,18 @@ import { weightLayout } from '../memory/weights.js';
 import type { ModelVariant } from './types.js';
 
 const SIXTEEN_BIT = new Set(['bf16', 'fp16']);
+/** Online quantizations whose weights are first loaded whole in 16-bit. */
+const LOADS_SIXTEEN_BIT = new Set(['fp8', 'int8']);
 
 export function modelVariant(model: ModelSpec, arch: Architecture, params: ParamCount, quant: Quantization, artifact: Artifact | null, origin: ModelVariant['origin']): ModelVariant {
   // An online quantization loads the 16-bit checkpoint: its size is not the served size.
   const exact = origin === 'artifact' && artifact && model.exactLayout?.source === artifact.source ? model.exactLayout.layout : null;
   const layout = exact ?? weightLayout(arch, params, quant, origin === 'artifact' ? artifact : null);
-  return { model, arch, params, quant, artifact, layout, origin };
+  // Online FP8/INT8 create 16-bit parameters, load the checkpoint into them, then quantize
+  // (vLLM Fp8LinearMethod.process_weights_after_loading): the load peak is the 16-bit size.
+  // bitsandbytes quantizes tensor by tensor as it loads; --dtype half only casts.
+  const loadLayout = origin === 'online' && LOADS_SIXTEEN_BIT.has(quant.id) ? weightLayout(arch, params, { ...quant, bitsPerWeight: arch.storedBits, keepsFullPrecision: [] }, artifact) : null;
+  return { model, arch, params, quant, artifact, layout, loadLayout, origin };
 }
 
 /**

@@ -37,6 +37,8 @@ export const VERDICT_REASONS = [
   'kv-dtype-unsupported',
   /** The engine refuses the model's dtype (e.g. float16 for Gemma 2/3 on vLLM). */
   'dtype-refused',
+  /** Quantizing at load time first loads the 16-bit checkpoint, which does not fit the GPUs. */
+  'load-peak-exceeds-memory',
 ] as const;
 export type VerdictReason = (typeof VERDICT_REASONS)[number];
 
@@ -56,8 +58,8 @@ export function wontStart(reason: VerdictReason, message: string, engineMessage:
   return { status: 'wont-start', reason, message, engineMessage };
 }
 
-export function cannotRun(reason: VerdictReason, message: string): Verdict {
-  return { status: 'cannot-run', reason, message, engineMessage: null };
+export function cannotRun(reason: VerdictReason, message: string, engineMessage: string | null = null): Verdict {
+  return { status: 'cannot-run', reason, message, engineMessage };
 }
 
 export function reducedConcurrency(message: string, engineMessage: string | null = null): Verdict {

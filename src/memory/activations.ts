@@ -9,7 +9,7 @@ const LOGIT_BYTES = 4;
  * (VLLM_FUSED_MOE_CHUNK_SIZE, default 32768 in vllm/envs.py), so its
  * intermediate caches stop growing there.
  */
-const FUSED_MOE_CHUNK_TOKENS = 32768;
+export const FUSED_MOE_CHUNK_TOKENS = 32768;
 
 export interface ActivationPeak {
   bytes: number;

@@ -54,6 +54,22 @@ export interface PerGpu {
   capacity: number | null;
 }
 
+/** The engine's own accounting of one configuration (docs/ARCHITECTURE.md, "JSON contract"). */
+export interface EngineAccounting {
+  engine: string;
+  name: string;
+  version: string;
+  /** Bytes the engine gives the KV cache per GPU (vLLM "Available KV cache memory"). */
+  availableKvBytes: number;
+  /** Tokens of KV cache per GPU (vLLM "GPU KV cache size", SGLang max_total_num_tokens, llama.cpp n_ctx). */
+  kvPoolTokens: number;
+  /** Requests of the context the pool holds at once (vLLM "Maximum concurrency"). */
+  maxConcurrency: number;
+  /** The lines the engine will print about memory at start-up, or the error it will raise. */
+  logLines: string[];
+  verdict: Verdict;
+}
+
 export interface Estimate {
   model: string;
   modelName: string;
@@ -78,6 +94,8 @@ export interface Estimate {
   fits: boolean | null;
   /** With --gpu: whether it fits, and with --engine the engine's own verdict (null without a GPU). */
   verdict: Verdict | null;
+  /** With --engine and --gpu: what the engine itself allocates and prints (null otherwise). */
+  engine: EngineAccounting | null;
   terms: Term[];
   notes: string[];
 }
@@ -243,6 +261,7 @@ export function estimate(input: EstimateInput): Estimate {
     kvCacheTokens,
     fits: capacity === null ? null : perGpu.total <= capacity,
     verdict: capacity === null ? null : perGpu.total <= capacity ? FITS : wontStart('weights-exceed-memory', `${formatBytes(perGpu.total)} per GPU > ${formatBytes(capacity)} of one ${input.gpu?.id}`),
+    engine: null,
     terms,
     notes: notesFor(input, arch, params, layout.total, kv),
   };

@@ -37,6 +37,26 @@ export const KV_DTYPE_BYTES: Readonly<Record<KvDtype, number>> = {
   iq4_nl: 18 / 32,
 };
 
+export interface StageLayers {
+  full: number;
+  sliding: number;
+}
+
+/**
+ * The layers of each pipeline stage (vLLM get_pp_indices: contiguous, the remainder to the
+ * last-but-one stages) split by attention kind, from the model's own sliding-layer indices.
+ */
+export function stageLayers(arch: Architecture, pp: number): StageLayers[] {
+  const sliding = new Set(arch.slidingWindow?.indices ?? []);
+  let start = 0;
+  return pipelineStageLayers(arch.layers, pp).map((count) => {
+    let windowed = 0;
+    for (let i = start; i < start + count; i++) if (sliding.has(i)) windowed++;
+    start += count;
+    return { full: count - windowed, sliding: windowed };
+  });
+}
+
 export interface KvLayout {
   /** Bytes per token of one layer, for the whole model (no parallelism). */
   perLayerPerToken: number;
@@ -46,6 +66,8 @@ export interface KvLayout {
   perTokenPerGpu: number;
   /** Layers on the fullest pipeline stage. */
   layersPerGpu: number;
+  /** Each pipeline stage's layers, in order, split into full-attention and sliding-window ones (the model's real layer order). */
+  stages: readonly StageLayers[];
   /** KV heads one TP rank holds (GQA); 1 latent vector for MLA. */
   headsPerGpu: number;
   replicated: boolean;
@@ -62,7 +84,8 @@ export interface KvLayout {
  */
 export function kvLayout(arch: Architecture, dtype: KvDtype, tp = 1, pp = 1): KvLayout {
   const bytes = KV_DTYPE_BYTES[dtype];
-  const layersPerGpu = Math.max(...pipelineStageLayers(arch.layers, pp));
+  const stages = stageLayers(arch, pp);
+  const layersPerGpu = Math.max(...stages.map((s) => s.full + s.sliding));
   const a = arch.attention;
   if (a.kind === 'mla') {
     const latent = a.kvLoraRank + a.qkRopeHeadDim;
@@ -72,6 +95,7 @@ export function kvLayout(arch: Architecture, dtype: KvDtype, tp = 1, pp = 1): Kv
       perToken: arch.layers * perLayer,
       perTokenPerGpu: layersPerGpu * perLayer,
       layersPerGpu,
+      stages,
       headsPerGpu: 1,
       replicated: tp > 1,
       formula: `${arch.layers} layers × (kv_lora_rank ${a.kvLoraRank} + qk_rope_head_dim ${a.qkRopeHeadDim}) × ${bytes} B (MLA latent, replicated on every TP rank)`,
@@ -84,6 +108,7 @@ export function kvLayout(arch: Architecture, dtype: KvDtype, tp = 1, pp = 1): Kv
     perToken: arch.layers * perLayer,
     perTokenPerGpu: layersPerGpu * 2 * headsPerGpu * a.headDim * bytes,
     layersPerGpu,
+    stages,
     headsPerGpu,
     replicated: tp > a.kvHeads,
     formula: `2 × ${arch.layers} layers × ${a.kvHeads} kv_heads × ${a.headDim} head_dim × ${bytes} B`,
@@ -91,14 +116,48 @@ export function kvLayout(arch: Architecture, dtype: KvDtype, tp = 1, pp = 1): Kv
 }
 
 /**
- * KV bytes one sequence of `tokens` needs on one GPU. Sliding-window layers keep
- * at most `window` tokens; the rest keep them all.
+ * KV bytes one sequence of `tokens` needs on the fullest GPU. Sliding-window layers keep
+ * at most `window` tokens, the rest all of them; with pipeline stages the fullest stage
+ * is the one with the most full-attention layers, found from the real layer order.
  */
 export function kvBytesForSequence(arch: Architecture, kv: KvLayout, tokens: number): number {
   const perLayerPerGpu = kv.perTokenPerGpu / kv.layersPerGpu;
-  const sw = arch.slidingWindow;
-  if (!sw) return kv.perTokenPerGpu * tokens;
-  const windowLayers = Math.round((sw.layers * kv.layersPerGpu) / arch.layers);
-  const fullLayers = kv.layersPerGpu - windowLayers;
-  return perLayerPerGpu * (fullLayers * tokens + windowLayers * Math.min(tokens, sw.window));
+  const window = Math.min(tokens, arch.slidingWindow?.window ?? tokens);
+  return Math.max(...kv.stages.map((s) => perLayerPerGpu * (s.full * tokens + s.sliding * window)));
+}
+
+/**
+ * The KV layout llama.cpp allocates for a GGUF (src/llama-model.cpp, llama-kv-cache at b6550):
+ * as kvLayout for GQA models; for MLA models it depends on the file. One converted after
+ * PR #12801 caches K as the latent (kv_lora_rank + qk_rope_head_dim) and V as kv_lora_rank;
+ * an older one caches K (qk_nope + qk_rope) and V (v_head_dim) for every head.
+ */
+export function ggufKvLayout(arch: Architecture, dtype: KvDtype, mlaCache: 'latent' | 'heads', valueDtype: KvDtype = dtype): KvLayout {
+  const base = kvLayout(arch, dtype);
+  const a = arch.attention;
+  const kBytes = KV_DTYPE_BYTES[dtype];
+  const vBytes = KV_DTYPE_BYTES[valueDtype];
+  // Elements of K and V per token per layer, as the GGUF lays attention out.
+  const [k, v] =
+    a.kind === 'gqa'
+      ? [a.kvHeads * a.headDim, a.kvHeads * a.headDim]
+      : mlaCache === 'latent'
+        ? [a.kvLoraRank + a.qkRopeHeadDim, a.kvLoraRank]
+        : [a.heads * (a.qkNopeHeadDim + a.qkRopeHeadDim), a.heads * a.vHeadDim];
+  if (a.kind === 'gqa' && valueDtype === dtype) return base;
+  const perLayer = k * kBytes + v * vBytes;
+  const types = valueDtype === dtype ? `${kBytes} B` : `K ${kBytes} B, V ${vBytes} B`;
+  return {
+    ...base,
+    perLayerPerToken: perLayer,
+    perToken: arch.layers * perLayer,
+    perTokenPerGpu: base.layersPerGpu * perLayer,
+    headsPerGpu: a.kind === 'mla' && mlaCache === 'latent' ? 1 : a.kind === 'mla' ? a.heads : base.headsPerGpu,
+    formula:
+      a.kind === 'gqa'
+        ? `${arch.layers} layers × ${a.kvHeads} kv_heads × ${a.headDim} head_dim × (${types})`
+        : mlaCache === 'latent'
+          ? `${arch.layers} layers × (K: kv_lora_rank ${a.kvLoraRank} + rope ${a.qkRopeHeadDim}, V: ${a.kvLoraRank}) × ${types} (GGUF with the MLA latent cache)`
+          : `${arch.layers} layers × ${a.heads} heads × (K ${a.qkNopeHeadDim}+${a.qkRopeHeadDim}, V ${a.vHeadDim}) × ${types} (GGUF converted before llama.cpp's MLA cache: every head's K and V)`,
+  };
 }

@@ -61,9 +61,14 @@ function compareScored(a: Scored, b: Scored): number {
   );
 }
 
-/** Headroom against the physical memory, so engines with different budgets (vLLM's 90%, SGLang's whole GPU) compare fairly. */
-function headroomSteps(fit: EngineFit, gpuMemory: number): number {
-  return Math.floor((gpuMemory - fit.perGpu.total) / gpuMemory / HEADROOM_STEP);
+/**
+ * Room left for more requests, as a share of the GPU, so engines with different budgets
+ * compare fairly: what the KV pool holds beyond the requests asked (vLLM, SGLang allocate
+ * the whole pool up front), or the memory left free (llama.cpp, Ollama size KV exactly).
+ */
+function headroomSteps(engine: Engine, fit: EngineFit, gpuMemory: number): number {
+  const spare = engine.parallelism === 'tensor' ? fit.availableKvBytes - fit.perGpu.kvCache : gpuMemory - fit.perGpu.total;
+  return Math.floor(spare / gpuMemory / HEADROOM_STEP);
 }
 
 /** A rejection of one hardware × variant, before it is known whether another engine or layout fits. */
@@ -140,7 +145,7 @@ export function search(input: SearchInput): SearchResult {
           const perf = deploymentPerf(deployment, fit);
           // Among layouts of one engine on the same GPUs, the fastest that fits (TP before PP).
           if (!best || perf.aggregateTokensPerSecond > best.perf.aggregateTokensPerSecond) {
-            best = { engine, engineRank, hw, deployment, fit, perf, headroomSteps: headroomSteps(fit, hw.gpu.memoryBytes) };
+            best = { engine, engineRank, hw, deployment, fit, perf, headroomSteps: headroomSteps(engine, fit, hw.gpu.memoryBytes) };
           }
         }
         if (best) {

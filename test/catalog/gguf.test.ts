@@ -81,7 +81,8 @@ describe('GGUF metadata of hybrid-attention architectures', async () => {
       'gemma3.vocab_size': 262208,
     };
     const arch = architectureFromConfig(configFromGguf(md, tensors, 'g.gguf'), 'g.gguf');
-    expect(arch.slidingWindow).toEqual({ window: 1024, layers: 52 });
+    expect(arch.slidingWindow).toMatchObject({ window: 1024, layers: 52 });
+    expect(arch.slidingWindow?.indices.slice(0, 7)).toEqual([0, 1, 2, 3, 4, 6, 7]);
     expect(arch.tiedEmbeddings).toBe(true);
   });
 
@@ -102,7 +103,8 @@ describe('GGUF metadata of hybrid-attention architectures', async () => {
       'gpt-oss.vocab_size': 201088,
     };
     const arch = architectureFromConfig(configFromGguf(md, [...tensors, { name: 'output.weight', shape: [8, 8], type: 0 }], 'o.gguf'), 'o.gguf');
-    expect(arch.slidingWindow).toEqual({ window: 128, layers: 12 });
+    expect(arch.slidingWindow).toMatchObject({ window: 128, layers: 12 });
+    expect(arch.slidingWindow?.indices.slice(0, 3)).toEqual([0, 2, 4]);
     expect(arch.moe).toMatchObject({ routedExperts: 32, expertsPerToken: 4, expertIntermediateSize: 2880, expertBias: true });
   });
 });

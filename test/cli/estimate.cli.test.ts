@@ -105,27 +105,34 @@ describe("gpuplan estimate --engine (the engine's own accounting)", () => {
     const json = JSON.parse(r.stdout);
     expect(json.fits).toBe(false);
     expect(json.verdict).toMatchObject({ status: 'wont-start', reason: 'kv-below-one-sequence' });
-    // capacity is 0.11.0's gpu_memory_utilization 0.9 × the H100's 81,559 MiB (nvidia-smi)
-    expect(json.perGpu.capacity).toBe(Math.floor(0.9 * 81559 * 2 ** 20));
+    // capacity is 0.11.0's gpu_memory_utilization 0.9 × the 79.19 GiB CUDA reports on an H100 (vLLM logs total_memory=79.19GiB)
+    expect(json.perGpu.capacity / 2 ** 30).toBeCloseTo(0.9 * 79.19, 2);
+    expect(json.engine).toMatchObject({ engine: 'vllm', version: '0.11.0', verdict: { reason: 'kv-below-one-sequence' } });
+    expect(json.engine.logLines).toEqual([json.verdict.engineMessage]);
     // 0.11.0's own wording, typo included (vllm/v1/core/kv_cache_utils.py at v0.11.0).
     expect(json.verdict.engineMessage).toMatch(/^ValueError: To serve at least one request with the models's max seq len \(32768\)/);
-    expect(json.notes.join('\n')).toMatch(/the estimated maximum model length is \d{5}/);
+    expect(json.engine.logLines[0]).toMatch(/the estimated maximum model length is \d{4,5}\./);
   });
 
   it('the same on vLLM 0.31.0 (the default): gpu_memory_utilization 0.92, CUDA graphs inside the budget, the fixed wording', () => {
     const r = gpuplan(['estimate', '--model', 'llama-3.1-70b', '--gpu', 'h100-sxm', '--tp', '2', '--engine', 'vllm', '--json']);
     expect(r.code).toBe(1);
     const json = JSON.parse(r.stdout);
-    expect(json.perGpu.capacity).toBe(Math.floor(0.92 * 81559 * 2 ** 20));
+    expect(json.perGpu.capacity / 2 ** 30).toBeCloseTo(0.92 * 79.19, 2);
     expect(json.verdict.engineMessage).toMatch(/^ValueError: To serve at least one request with the model's max seq len \(32768\).*\(which also controls CPU memory on the CPU backend\)/);
   });
 
   it('with a shorter context it fits, and kvCacheTokens is the pool vLLM logs', () => {
-    const r = gpuplan(['estimate', '--model', 'llama-3.1-70b', '--gpu', 'h100-sxm', '--tp', '2', '--engine', 'vllm', '--context', '8192', '--json']);
+    const r = gpuplan(['estimate', '--model', 'llama-3.1-70b', '--gpu', 'h100-sxm', '--tp', '2', '--engine', 'vllm', '--context', '4096', '--json']);
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(json.kvCacheTokens % 16).toBe(0); // whole 16-token blocks
-    expect(json.notes.join('\n')).toContain(`GPU KV cache size: ${json.kvCacheTokens.toLocaleString('en-US')} tokens`);
+    expect(json.engine.kvPoolTokens).toBe(json.kvCacheTokens);
+    expect(json.engine.logLines).toContain(`GPU KV cache size: ${json.kvCacheTokens.toLocaleString('en-US')} tokens`);
+    expect(json.engine.logLines).toContain(`Available KV cache memory: ${(json.engine.availableKvBytes / 2 ** 30).toFixed(2)} GiB`);
+    // The text output prints the lines the engine will print.
+    const text = gpuplan(['estimate', '--model', 'llama-3.1-70b', '--gpu', 'h100-sxm', '--tp', '2', '--engine', 'vllm', '--context', '4096']);
+    expect(text.stdout).toContain(`vLLM 0.31.0 will log\n  Model loading took`);
   });
 
   it('--engine without --gpu is bad input', () => {

@@ -22,34 +22,31 @@ describe('gpt-oss', () => {
 
   it('KV: only the 12 full-attention layers of gpt-oss-20b grow with the context', () => {
     const arch = model('gpt-oss-20b').architecture!;
-    expect(arch.slidingWindow).toEqual({ window: 128, layers: 12 });
+    // layer_types: sliding_attention on the even layers.
+    expect(arch.slidingWindow).toEqual({ window: 128, layers: 12, indices: [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22] });
     const kv = kvLayout(arch, 'auto');
     // 2 × 8 KV heads × 64 head_dim × 2 B = 2,048 B per layer per token.
     expect(kv.perLayerPerToken).toBe(2048);
     expect(kvBytesForSequence(arch, kv, 131_072)).toBe(12 * 2048 * 131_072 + 12 * 2048 * 128);
   });
 
-  it('vLLM fits gpt-oss-120b on one 80 GB H100 (the model card: "runs on a single 80GB GPU") with room for the full context', () => {
+  it('vLLM 0.11 cannot serve gpt-oss-120b at its full 131,072 tokens on one H100, as users found (vllm-project/vllm#27508, #23278); at 32k and 0.95 it starts', () => {
     const spec = model('gpt-oss-120b');
     const arch = spec.architecture!;
     const quant = findQuantization(catalog, 'mxfp4');
     const variant = modelVariant(spec, arch, countParams(arch), quant, spec.artifacts[0]!, 'artifact');
-    const fit = engineRelease('vllm', '0.11.0').fit({
-      variant,
-      gpu: findGpu(catalog, 'h100-sxm'),
-      gpuCount: 1,
-      nodes: 1,
-      tp: 1,
-      pp: 1,
-      context: 131_072,
-      concurrency: 1,
-      kvDtype: 'auto',
-      memoryFraction: null,
-      cpuOffload: false,
-    });
-    expect(fit.verdict.status).toBe('fits');
-    // Counting every layer at full context would need 2× the KV bytes.
-    expect(fit.perGpu.kvCache).toBeLessThan(kvLayout(arch, 'auto').perTokenPerGpu * 131_072 * 0.51);
+    const deployment = { variant, gpu: findGpu(catalog, 'h100-sxm'), gpuCount: 1, nodes: 1, tp: 1, pp: 1, concurrency: 1, kvDtype: 'auto' as const, memoryFraction: null, cpuOffload: false };
+    // At the default 0.9 nothing is left for the cache (#23278 logged −2.14 GiB); at 0.95, less than one request (#27508).
+    expect(engineRelease('vllm', '0.11.0').fit({ ...deployment, context: 131_072 }).verdict.reason).toBe('no-memory-for-kv');
+    const full = engineRelease('vllm', '0.11.0').fit({ ...deployment, context: 131_072, memoryFraction: 0.95 });
+    expect(full.verdict.reason).toBe('kv-below-one-sequence');
+    expect(full.verdict.engineMessage).toMatch(/^ValueError: To serve at least one request with the models's max seq len \(131072\)/);
+    const short = engineRelease('vllm', '0.11.0').fit({ ...deployment, context: 32_768, memoryFraction: 0.95 });
+    expect(short.verdict.status).toBe('fits');
+    // Only the 18 full-attention layers grow with the context; the 18 windowed ones reserve
+    // window − 1 + max_num_batched_tokens (8,319) tokens each: under two thirds of every layer at 32k.
+    expect(short.perGpu.kvCache).toBeLessThan(kvLayout(arch, 'auto').perTokenPerGpu * 32_768 * 0.65);
+    expect(short.perGpu.kvCache).toBeGreaterThan(kvLayout(arch, 'auto').perTokenPerGpu * 32_768 * 0.5);
   });
 });
 
@@ -77,7 +74,8 @@ describe('Gemma 3 27B (google/gemma-3-27b-it)', () => {
 
   it('KV: 10 global layers grow with the context, 52 local ones stop at 1,024 tokens', () => {
     const arch = model('gemma3-27b').architecture!;
-    expect(arch.slidingWindow).toEqual({ window: 1024, layers: 52 });
+    expect(arch.slidingWindow).toMatchObject({ window: 1024, layers: 52 });
+    expect(arch.slidingWindow?.indices.filter((i) => (i + 1) % 6 === 0)).toEqual([]);
     const kv = kvLayout(arch, 'auto');
     expect(kvBytesForSequence(arch, kv, 131_072)).toBe(8192 * (10 * 131_072 + 52 * 1024));
   });
@@ -115,7 +113,8 @@ describe('Gemma 3 27B (google/gemma-3-27b-it)', () => {
     };
     const arch = architectureFromConfig(HfConfigSchema.parse(liftTextConfig(nested)), 'gemma-3-27b-it config.json');
     expect(countParams(arch).total).toBe(27_432_406_640);
-    expect(arch.slidingWindow).toEqual({ window: 1024, layers: 52 });
+    expect(arch.slidingWindow).toMatchObject({ window: 1024, layers: 52 });
+    expect(arch.slidingWindow?.indices.filter((i) => (i + 1) % 6 === 0)).toEqual([]);
   });
 });
 

@@ -41,7 +41,7 @@ describe('plan deepseek-r1-671b --budget 8xA100 (issue must-show)', async () => 
   it('rejects the FP8 checkpoint on the same GPUs: the 688.6 GB checkpoint leaves > 72 GiB per GPU', () => {
     const fp8 = result.rejected.find((r) => r.gpu === 'a100-80g' && r.gpuCount === 8 && r.quantization === 'fp8');
     expect(fp8?.verdict.status).toBe('wont-start');
-    expect(fp8?.verdict.message).toMatch(/weights 7\d\.\d\d GiB .* exceed 0\.92 × 80\.00 GiB = 73\.60 GiB/);
+    expect(fp8?.verdict.message).toMatch(/weights 7\d\.\d\d GiB .* exceed 0\.92 × 79\.25 GiB = 72\.91 GiB/);
   });
 
   it('rejects 8 × A100-40G at ≥ 4 bits, with the reason', () => {

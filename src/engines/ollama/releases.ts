@@ -12,6 +12,14 @@ export interface OllamaRelease extends EngineRelease {
   kvCacheTypeNeedsFlashAttention: boolean;
   /** Whether flash attention is on by default for every model the GPU supports it for. */
   flashAttentionByDefault: boolean;
+  /**
+   * How Ollama decides the layers it offloads: `estimate`, its own memory estimate
+   * (llm/memory.go estimateGPULayers, ./estimate.ts); `llama-server`, the llama-server
+   * subprocess (0.30.0) placing layers as llama.cpp does.
+   */
+  placement: 'estimate' | 'llama-server';
+  /** Model families flash attention is on for by default (fs/ggml FlashAttention()), when not on for all. */
+  flashAttentionFamilies: readonly string[];
 }
 
 export const OLLAMA_RELEASES: readonly OllamaRelease[] = [
@@ -34,6 +42,8 @@ export const OLLAMA_RELEASES: readonly OllamaRelease[] = [
     minimumMemoryMiB: 457,
     kvCacheTypeNeedsFlashAttention: false,
     flashAttentionByDefault: true,
+    placement: 'llama-server',
+    flashAttentionFamilies: [],
   },
   {
     version: '0.12.6',
@@ -46,5 +56,8 @@ export const OLLAMA_RELEASES: readonly OllamaRelease[] = [
     minimumMemoryMiB: 457,
     kvCacheTypeNeedsFlashAttention: true,
     flashAttentionByDefault: false,
+    placement: 'estimate',
+    // fs/ggml/ggml.go FlashAttention() at v0.12.6, as transformers model_types.
+    flashAttentionFamilies: ['gemma3', 'gemma3_text', 'gpt_oss', 'qwen3', 'qwen3_moe'],
   },
 ];

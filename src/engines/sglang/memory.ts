@@ -7,15 +7,16 @@
  *   rest   = available_after_weights − total × (1 − mem_fraction_static)
  *   tokens = rest // cell_size,   cell_size = KV bytes per token on this rank
  *
+ * where `total` is the free memory after the distributed init (before the weights load),
  * and activations, CUDA graphs and the CUDA context live in the reserve.
  */
 import type { Gpu } from '../../catalog/schema.js';
 import { inferenceActivationPeak } from '../../memory/activations.js';
 import { kvBytesForSequence, kvLayout } from '../../memory/kvcache.js';
-import { CUDA_CONTEXT_BYTES } from '../../memory/overhead.js';
+import { CUDA_CONTEXT_BYTES, cudaTotalBytes } from '../../memory/overhead.js';
 import { GiB, MiB, thousands } from '../../memory/units.js';
 import { weightsPerGpu } from '../../memory/weights.js';
-import { allOnGpu, gib, onlineQuantizationSettings } from '../common.js';
+import { allOnGpu, gib, loadPeakVerdict, onlineQuantizationSettings } from '../common.js';
 import type { Deployment, EngineFit } from '../types.js';
 import { FITS, reducedConcurrency, wontStart, type Verdict } from '../verdict.js';
 import type { SglangRelease, SglangTier } from './releases.js';
@@ -60,48 +61,65 @@ export function defaultMemFractionStatic(release: SglangRelease, gpu: Gpu, tp: n
   return Math.round(((mib - reserved) / mib) * 1000) / 1000;
 }
 
-/** CUDA graphs SGLang captures for batch sizes up to cuda_graph_max_bs; ~0.5-1.5 GiB logged as "Capture cuda graph end ... mem usage". */
-export const SGLANG_CUDA_GRAPH_BYTES = 1 * GiB;
-
 export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
   const { variant, gpu, tp, pp, context, concurrency } = d;
   const { arch } = variant;
+  const o = d.overrides ?? {};
+  const p = release.profile;
   const fraction = d.memoryFraction ?? defaultMemFractionStatic(release, gpu, tp, pp);
   const weights = weightsPerGpu(variant.layout, tp, pp);
   const kv = kvLayout(arch, d.kvDtype, tp, pp);
-  const afterWeights = gpu.memoryBytes - CUDA_CONTEXT_BYTES - weights;
-  const reserve = gpu.memoryBytes * (1 - fraction);
+  // init_torch_distributed's free memory ("Load weight begin. avail mem"): what mem_fraction_static is a fraction of.
+  const parallelInit = tp * pp > 1 ? (gpu.interconnect.kind === 'pcie' ? p.parallelInitBytes.pcie : p.parallelInitBytes.nvlink) : 0;
+  const beforeWeights = cudaTotalBytes(gpu) - p.initBytes - parallelInit;
+  const afterWeights = beforeWeights - weights;
+  const reserve = beforeWeights * (1 - fraction);
+  // profile_max_num_token: rest = available − total × (1 − mem_fraction_static); tokens = rest // cell_size.
   const pool = Math.max(0, afterWeights - reserve);
   const kvCacheTokens = Math.floor(pool / kv.perTokenPerGpu);
-  const chunk = defaultChunkedPrefill(release, gpu);
+  const chunk = o.batchedTokens ?? defaultChunkedPrefill(release, gpu);
   const activation = inferenceActivationPeak(arch, chunk, Math.min(concurrency, 256), tp);
-  const transient = activation.bytes + SGLANG_CUDA_GRAPH_BYTES;
+  const graphs = o.eager ? 0 : p.cudaGraphBytes;
+  const transient = activation.bytes + graphs;
   // Sliding-window layers keep only their window (SGLang's SWA memory pool for hybrid models).
   const perSequence = kvBytesForSequence(arch, kv, context);
   const need = perSequence * concurrency;
-  const maxConcurrency = arch.slidingWindow ? pool / perSequence : kvCacheTokens / context;
+  const maxConcurrency = pool / perSequence;
+  // The scheduler caps a request at the pool (max_req_len = min(context_len − 1, max_total_num_tokens − 1)) and starts.
+  const requestCap = Math.min(context, kvCacheTokens) - 1;
 
+  const loadPeak = loadPeakVerdict(variant, tp, pp, cudaTotalBytes(gpu), CUDA_CONTEXT_BYTES);
   let verdict: Verdict = FITS;
-  if (pool <= 0) {
+  if (loadPeak) {
+    verdict = loadPeak;
+  } else if (pool <= 0) {
     verdict = wontStart(
       'no-memory-for-kv',
-      `weights ${gib(weights)} leave no KV pool inside mem_fraction_static ${fraction} × ${gib(gpu.memoryBytes)}`,
+      `weights ${gib(weights)} leave no KV pool inside mem_fraction_static ${fraction} × ${gib(beforeWeights)}`,
       'RuntimeError: Not enough memory. Please try to increase --mem-fraction-static.',
     );
-  } else if (reserve < transient) {
-    verdict = wontStart('reserve-too-small', `the ${gib(reserve)} outside mem_fraction_static cannot hold activations and CUDA graphs (${gib(transient)}); lower --gpu-mem-util`);
+  } else if (reserve < transient + CUDA_CONTEXT_BYTES) {
+    verdict = wontStart(
+      'reserve-too-small',
+      `the ${gib(reserve)} outside mem_fraction_static ${fraction} cannot hold activations, CUDA graphs and the CUDA context (${gib(transient + CUDA_CONTEXT_BYTES)}); lower --gpu-mem-util`,
+    );
+  } else if (kvCacheTokens < context) {
+    verdict = reducedConcurrency(`KV pool ${thousands(kvCacheTokens)} tokens < one ${thousands(context)}-token request: SGLang starts, but caps each request at ${thousands(requestCap)} tokens`);
   } else if (maxConcurrency < concurrency) {
-    verdict = reducedConcurrency(`KV pool ${thousands(kvCacheTokens)} tokens < ${context} × ${concurrency} requested`);
+    verdict = reducedConcurrency(`KV pool ${thousands(kvCacheTokens)} tokens holds ${Math.floor(maxConcurrency)} × ${context} tokens, not ${concurrency}`);
   }
-  const staticBytes = Math.floor(fraction * gpu.memoryBytes);
+  // What is in use before the weights load (CUDA context, NCCL and all-reduce buffers), and the CUDA graphs.
+  const startup = p.initBytes + parallelInit;
+  const overhead = startup + graphs;
   return {
     verdict,
+    availableKvBytes: pool,
     perGpu: {
       weights,
       kvCache: Math.min(need, pool),
       activations: activation.bytes,
-      overhead: CUDA_CONTEXT_BYTES + SGLANG_CUDA_GRAPH_BYTES,
-      total: weights + Math.min(need, pool) + activation.bytes + CUDA_CONTEXT_BYTES + SGLANG_CUDA_GRAPH_BYTES,
+      overhead,
+      total: weights + Math.min(need, pool) + activation.bytes + overhead,
       // Static pool and reserve together: the whole GPU.
       capacity: gpu.memoryBytes,
     },
@@ -109,19 +127,23 @@ export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
     kvCacheTokens,
     maxConcurrency,
     ...allOnGpu(variant),
+    // --max-running-requests is left to SGLang: it sizes it from the pool it allocates.
     settings: {
       'tensor-parallel-size': tp,
       'pipeline-parallel-size': pp,
       'context-length': context,
       'mem-fraction-static': fraction,
-      'max-running-requests': Math.max(concurrency, 1),
       'chunked-prefill-size': chunk,
       'kv-cache-dtype': d.kvDtype,
       ...onlineQuantizationSettings(variant),
     },
     get logLines() {
       return pool > 0
-        ? [`KV Cache is allocated. #tokens: ${kvCacheTokens}, K size/V size: ${(pool / GiB).toFixed(2)} GB total`, `max_total_num_tokens=${kvCacheTokens}`]
+        ? [
+            `Load weight end. mem usage=${(weights / GiB).toFixed(2)} GB.`,
+            `KV Cache is allocated. #tokens: ${kvCacheTokens}, ${kv.replicated && arch.attention.kind === 'mla' ? 'KV' : 'K size/V'} size: ${(pool / GiB).toFixed(2)} GB total`,
+            `max_total_num_tokens=${kvCacheTokens}`,
+          ]
         : ['RuntimeError: Not enough memory. Please try to increase --mem-fraction-static.'];
     },
     get terms() {
@@ -129,11 +151,17 @@ export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
         { name: 'weights', bytes: weights, formula: `${variant.layout.formula}, per GPU at TP${tp} × PP${pp}` },
         { name: 'kv cache', bytes: Math.min(need, pool), formula: `${thousands(kv.perTokenPerGpu)} B/token/GPU × ${context} × ${concurrency} (pool: ${thousands(kvCacheTokens)} tokens)` },
         { name: 'activations', bytes: activation.bytes, formula: `chunked prefill of ${chunk} tokens, in the reserve: ${activation.formula}` },
-        { name: 'overhead', bytes: CUDA_CONTEXT_BYTES + SGLANG_CUDA_GRAPH_BYTES, formula: 'CUDA context 512 MiB + CUDA graphs 1 GiB, in the reserve' },
+        {
+          name: 'overhead',
+          bytes: overhead,
+          formula: `in use before the weights load (CUDA context${parallelInit ? ', NCCL and all-reduce buffers' : ''}) ${gib(startup)} + CUDA graphs ${gib(graphs)}`,
+        },
       ];
     },
     get notes() {
-      return [`mem_fraction_static ${fraction}: weights and the KV pool get ${gib(staticBytes)} of ${gib(gpu.memoryBytes)}; activations and CUDA graphs use the rest.`];
+      return [
+        `mem_fraction_static ${fraction} of the ${gib(beforeWeights)} free before the weights load: weights and the KV pool get ${gib(beforeWeights * fraction)}; activations and CUDA graphs use the rest.`,
+      ];
     },
   };
 }

@@ -23,7 +23,30 @@ export interface SglangRelease extends EngineRelease {
    * at least `largeGpuMinMiB` on GPUs over `largeGpuAboveGiB`.
    */
   reserve: { baseMiB: number; perChunkTokenMiB: number; minChunkTokens: number; perGraphBatchMiB: number; perRankMiB: number; largeGpuAboveGiB: number; largeGpuMinMiB: number };
+  /** What SGLang measures at start-up rather than computes: fitted to published logs (see SglangProfile). */
+  profile: SglangProfile;
 }
+
+/** Start-up measurements, as constants fitted to the logs in test/fixtures/engine-logs/sglang/. */
+export interface SglangProfile {
+  /** CUDA total less the free memory at "Load weight begin" on one GPU (CUDA context, allocator). */
+  initBytes: number;
+  /** What the distributed init (NCCL, custom all-reduce buffers) takes besides with TP × PP > 1, over NVLink and over PCIe. */
+  parallelInitBytes: { nvlink: number; pcie: number };
+  /** CUDA graph memory ("Capture cuda graph end ... mem usage"). */
+  cudaGraphBytes: number;
+}
+
+const GiB = 1024 ** 3;
+
+/**
+ * Fitted to the "Load weight begin. avail mem" lines of test/fixtures/engine-logs/sglang/ against
+ * each GPU's CUDA total: one GPU 0.6–0.83 GiB below it (H100 78.48 of 79.19, H200 139.20 of 139.80,
+ * MI300X 191.33 of 191.98, RTX 3090 22.76 of 23.59); TP 8 over NVLink 2.46 GiB (H100) and 2.11 GiB
+ * (A100); TP over PCIe no more than one GPU (L4 TP 4 and 8, A100 PCIe TP 2). CUDA graphs: 0.11–2.51 GiB
+ * logged ("Capture cuda graph end"), 1 GiB kept in the reserve check.
+ */
+const PROFILE: SglangProfile = { initBytes: 0.85 * GiB, parallelInitBytes: { nvlink: 1.65 * GiB, pcie: 0 }, cudaGraphBytes: 1 * GiB };
 
 export const SGLANG_RELEASES: readonly SglangRelease[] = [
   {
@@ -54,6 +77,7 @@ export const SGLANG_RELEASES: readonly SglangRelease[] = [
       { belowGiB: null, chunkedPrefillSize: 16384, cudaGraphMaxBs: { narrow: 512, wide: 512 } },
     ],
     reserve: { baseMiB: 512, perChunkTokenMiB: 1.5, minChunkTokens: 2048, perGraphBatchMiB: 2, perRankMiB: 128, largeGpuAboveGiB: 60, largeGpuMinMiB: 10 * 1024 },
+    profile: PROFILE,
   },
   {
     version: '0.5.3',
@@ -77,5 +101,6 @@ export const SGLANG_RELEASES: readonly SglangRelease[] = [
       { belowGiB: null, chunkedPrefillSize: 16384, cudaGraphMaxBs: { narrow: 512, wide: 512 } },
     ],
     reserve: { baseMiB: 512, perChunkTokenMiB: 1.5, minChunkTokens: 2048, perGraphBatchMiB: 2, perRankMiB: 128, largeGpuAboveGiB: 60, largeGpuMinMiB: 10 * 1024 },
+    profile: PROFILE,
   },
 ];

@@ -10,7 +10,7 @@ import { PYTHON_SYNTAX, safetensorsEngine } from '../safetensors-engine.js';
 import type { EngineDescriptor } from '../types.js';
 import { VLLM_KV_DTYPES } from './kv-dtypes.js';
 import { vllmLaunch } from './launch.js';
-import { fitVllm } from './memory.js';
+import { fitVllm, float16Refusal } from './memory.js';
 import { VLLM_RELEASES, type VllmRelease } from './releases.js';
 
 const PYTHON = /(^|\/)python[0-9.]*$/;
@@ -30,6 +30,7 @@ const lookup = releaseLookup(VLLM_RELEASES, (release) =>
     minComputeCapability: { cc: '7.0', why: "vLLM's CUDA kernels" },
     onlineQuantizations: ['fp16', 'fp8', 'bnb-nf4'],
     fit: fitVllm,
+    refusal: float16Refusal,
     // Multi-node: a Ray cluster (head + workers) in compose, and vLLM's documented LeaderWorkerSet for Kubernetes.
     deployFiles: (nodes) => (nodes > 1 ? ['docker-compose.yml', 'lws.yaml', 'serve.sh'] : ['docker-compose.yml', 'serve.sh']).concat(PLAN_FILES),
     launch: vllmLaunch,

@@ -3,25 +3,33 @@
  * (the release's own defaults are passed in). The steps mirror vllm/v1/worker/gpu_worker.py
  * determine_available_memory and vllm/v1/core/kv_cache_utils.py:
  *
- *   requested  = gpu_memory_utilization × total GPU memory
+ *   requested  = gpu_memory_utilization × total memory as CUDA reports it
  *   available  = requested − weights − torch activation peak (profile_run at
- *                max_num_batched_tokens) − non-torch memory (NCCL, custom all-reduce)
- *   KV blocks  = available // (block_size × KV bytes per token per GPU)
+ *                max_num_batched_tokens / max_num_seqs) − non-torch memory (NCCL,
+ *                custom all-reduce) [− CUDA graph estimate, releases ≥ 0.21]
+ *   KV blocks  = available // (block_size × KV bytes per token per layer × group size)
+ *
+ * (kv-groups.ts has the block arithmetic). The activation, non-torch and CUDA-graph terms
+ * are measured by vLLM at start-up, not computed from a formula in its source: gpuplan's
+ * constants for them (releases.ts, `profile`) are fitted to the published start-up logs
+ * in test/fixtures/engine-logs/vllm/.
  *
  * and vLLM refuses to start when one sequence of max_model_len does not fit.
  * Releases that capture CUDA graphs after the KV cache is allocated keep them, with
  * the CUDA context, in the (1 − utilization) reserve; releases that profile them first
  * (`cudaGraphsInBudget`) take them out of `available`.
  */
+import type { Architecture } from '../../catalog/architecture.js';
 import type { Gpu } from '../../catalog/schema.js';
-import { inferenceActivationPeak } from '../../memory/activations.js';
+import { FUSED_MOE_CHUNK_TOKENS, inferenceActivationPeak } from '../../memory/activations.js';
 import { kvBytesForSequence, kvLayout } from '../../memory/kvcache.js';
-import { CUDA_CONTEXT_BYTES } from '../../memory/overhead.js';
-import { GiB, MiB, thousands } from '../../memory/units.js';
+import { CUDA_CONTEXT_BYTES, cudaTotalBytes } from '../../memory/overhead.js';
+import { GiB, thousands } from '../../memory/units.js';
 import { weightsPerGpu } from '../../memory/weights.js';
-import { allOnGpu, gib, onlineQuantizationSettings } from '../common.js';
+import { allOnGpu, gib, loadPeakVerdict, onlineQuantizationSettings } from '../common.js';
 import type { Deployment, EngineFit } from '../types.js';
-import { FITS, reducedConcurrency, wontStart, type Verdict } from '../verdict.js';
+import { cannotRun, FITS, reducedConcurrency, wontStart, type Verdict } from '../verdict.js';
+import { vllmKv } from './kv-groups.js';
 import type { VllmRelease } from './releases.js';
 
 /**
@@ -36,24 +44,17 @@ export function servingDefaults(release: VllmRelease, gpu: Gpu): { maxNumBatched
 }
 
 /**
- * Non-torch memory vLLM measures during profiling and subtracts from the budget:
- * cuBLAS/cuDNN handles (~0.1 GiB, the "non_torch_memory takes 0.1x GiB" of TP=1
- * logs) plus, with TP > 1, NCCL communicator buffers and the custom all-reduce
- * IPC buffers (vllm/distributed/device_communicators/custom_all_reduce.py, 8 MiB
- * × ranks, plus NCCL's per-peer channel buffers) — reported around 0.5-1.5 GiB.
+ * vLLM refuses float16 for some model types (vllm/config/model.py _check_valid_dtype), so a
+ * Gemma 2/3 plan in fp16 (`--dtype half`, e.g. for GPUs without bf16) would not start.
  */
-export function nonTorchBytes(tp: number, pp: number): number {
-  const handles = 128 * MiB;
-  const parallel = tp * pp > 1 ? 512 * MiB + 64 * MiB * (tp - 1) : 0;
-  return handles + parallel;
+export function float16Refusal(release: VllmRelease, variant: Deployment['variant']): Verdict | null {
+  if (variant.quant.id !== 'fp16' || !release.float16Refused.includes(variant.arch.modelType)) return null;
+  return cannotRun(
+    'dtype-refused',
+    `vLLM refuses float16 for ${variant.arch.modelType} models (numerical instability); run it in bf16 (compute capability ≥ 8.0) or float32`,
+    `ValueError: The model type '${variant.arch.modelType}' does not support float16. Reason: Numerical instability. Please use bfloat16 or float32 instead.`,
+  );
 }
-
-/**
- * CUDA graph pool captured after KV allocation (outside the utilization budget).
- * vLLM logs "Graph capturing finished in N secs, took X GiB": typically 0.2-1 GiB
- * for the 67 default capture sizes; gpuplan reserves 1 GiB.
- */
-export const CUDA_GRAPH_BYTES = 1 * GiB;
 
 /** Python's round(x, 2) as vLLM's format_gib prints it: 1.0, 0.58. */
 function formatGib(bytes: number): string {
@@ -75,61 +76,143 @@ export function kvErrorMessage(release: VllmRelease, context: number, needed: nu
   }
 }
 
+/**
+ * Tokens × experts × widths of the fused-MoE workspaces vLLM keeps between calls
+ * (workspace13: max(2·I/TP, H), workspace2: I/TP, bf16), which stay allocated while the
+ * dummy sampler runs.
+ */
+function moeWorkspaceBytes(arch: Architecture, tokens: number, tp: number): number {
+  if (!arch.moe) return 0;
+  const i = arch.moe.expertIntermediateSize / tp;
+  return Math.min(tokens, FUSED_MOE_CHUNK_TOKENS) * arch.moe.expertsPerToken * (Math.max(2 * i, arch.hiddenSize) + i) * 2;
+}
+
+/**
+ * The torch activation peak of vLLM's profile_run on one GPU (gpu_model_runner.py
+ * profile_run): the dummy forward over max_num_batched_tokens, or the dummy sampler run on
+ * min(max_num_seqs, tokens) requests with the MoE workspaces still held, whichever is
+ * larger. Pipeline stages other than the last run no sampler.
+ */
+export function profileActivationPeak(release: VllmRelease, arch: Architecture, tokens: number, sequences: number, tp: number, lastStage = true): { bytes: number; formula: string } {
+  const p = release.profile;
+  const forward = inferenceActivationPeak(arch, tokens, 0, tp);
+  const forwardBytes = forward.bytes * p.forwardScale;
+  const requests = Math.min(sequences, tokens);
+  const workspace = moeWorkspaceBytes(arch, tokens, tp);
+  const samplerBytes = lastStage ? requests * arch.vocabSize * p.samplerBytesPerLogit + workspace : 0;
+  return {
+    bytes: Math.max(forwardBytes, samplerBytes),
+    formula:
+      `max(forward of ${thousands(tokens)} tokens ${gib(forwardBytes)} (${p.forwardScale} × ${forward.formula}), ` +
+      `sampler ${requests} requests × ${thousands(arch.vocabSize)} vocab × ${p.samplerBytesPerLogit} B${workspace ? ` + MoE workspace ${gib(workspace)}` : ''})`,
+  };
+}
+
+/** Non-torch memory profile_run measures on one GPU: cuBLAS handles, and with TP > 1 NCCL and custom all-reduce buffers. */
+export function nonTorchBytes(release: VllmRelease, gpu: Gpu, tp: number, pp: number, expertParallel: boolean): number {
+  const n = release.profile.nonTorch;
+  if (tp * pp === 1) return n.single;
+  if (tp === 1) return n.pipelineOnly;
+  const parallel = gpu.interconnect.kind === 'pcie' ? n.tensorParallelPcie : n.tensorParallel;
+  const bytes = parallel.base + parallel.perRank * tp;
+  return expertParallel ? bytes * n.expertParallelShare : bytes;
+}
+
+/** MXFP4 MoE kernels pad an expert's hidden and per-rank intermediate sizes to this multiple. */
+const MXFP4_EXPERT_ALIGNMENT = 256;
+
+/**
+ * Weights as vLLM holds them on the fullest GPU: the checkpoint's share, plus the padding
+ * its MXFP4 MoE kernels give the experts (hidden and per-rank intermediate rounded up to
+ * 256: gpt-oss 2,880 → 3,072 and 1,440 → 1,536). Fitted to gpt-oss-20b TP2 on H100
+ * (7.01 GiB logged, llmd tp2pp1) and gpt-oss-120b TP4 on A100 (17.2217 GiB,
+ * vllm-b-0.10.1.1-gpt-oss-120b-a100-80g-tp4); without it gpuplan was 8.6% and 11.7% short.
+ */
+export function vllmWeightsPerGpu(variant: Deployment['variant'], tp: number, pp: number): number {
+  const base = weightsPerGpu(variant.layout, tp, pp);
+  const moe = variant.arch.moe;
+  if (variant.quant.id !== 'mxfp4' || !moe) return base;
+  const roundUp = (n: number) => Math.ceil(n / MXFP4_EXPERT_ALIGNMENT) * MXFP4_EXPERT_ALIGNMENT;
+  const perRank = moe.expertIntermediateSize / tp;
+  const factor = (roundUp(variant.arch.hiddenSize) / variant.arch.hiddenSize) * (roundUp(perRank) / perRank);
+  const experts = (variant.params.groups.routedExperts * variant.quant.bitsPerWeight) / 8 / (tp * pp);
+  return base + experts * (factor - 1);
+}
+
+/** The CUDA graph memory releases with `cudaGraphsInBudget` profile before sizing the KV cache. */
+export function cudaGraphEstimate(release: VllmRelease, arch: Architecture, tp: number): number {
+  const g = release.profile.cudaGraphs;
+  return g.base + g.perLayer * arch.layers + (tp > 1 ? g.tensorParallel : 0);
+}
+
 export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
   const { variant, gpu, tp, pp, context, concurrency } = d;
   const { arch } = variant;
+  const o = d.overrides ?? {};
   const util = d.memoryFraction ?? release.gpuMemoryUtilization;
-  const requested = Math.floor(util * gpu.memoryBytes);
+  const total = cudaTotalBytes(gpu);
+  const requested = util * total;
   const defaults = servingDefaults(release, gpu);
-  const maxNumSeqs = Math.max(defaults.maxNumSeqs, concurrency);
-  const weights = weightsPerGpu(variant.layout, tp, pp);
-  const activation = inferenceActivationPeak(arch, defaults.maxNumBatchedTokens, Math.min(maxNumSeqs, 256), tp);
-  const nonTorch = nonTorchBytes(tp, pp);
+  const maxNumBatchedTokens = o.batchedTokens ?? defaults.maxNumBatchedTokens;
+  const maxNumSeqs = o.maxSequences ?? Math.max(defaults.maxNumSeqs, concurrency);
+  const weights = vllmWeightsPerGpu(variant, tp, pp);
+  const activation = profileActivationPeak(release, arch, maxNumBatchedTokens, maxNumSeqs, tp);
+  const nonTorch = nonTorchBytes(release, gpu, tp, pp, o.expertParallel ?? false);
   // Releases that profile CUDA graphs before sizing the KV cache take them out of the budget.
-  const graphsInBudget = release.cudaGraphsInBudget ? CUDA_GRAPH_BYTES : 0;
+  const graphs = o.eager ? 0 : cudaGraphEstimate(release, arch, tp);
+  const graphsInBudget = release.cudaGraphsInBudget ? graphs : 0;
   const available = requested - weights - activation.bytes - nonTorch - graphsInBudget;
   const kv = kvLayout(arch, d.kvDtype, tp, pp);
-  const blockBytes = kv.perTokenPerGpu * release.blockSize;
-  const blocks = Math.max(0, Math.floor(available / blockBytes));
-  const kvCacheTokens = blocks * release.blockSize;
-  // Sliding-window layers (gpt-oss) keep only their window: vLLM V1's hybrid KV cache manager.
-  const perSequence = kvBytesForSequence(arch, kv, context);
-  const need = perSequence * concurrency;
-  const maxConcurrency = arch.slidingWindow ? Math.max(0, available) / perSequence : kvCacheTokens / context;
-  const reserve = gpu.memoryBytes - requested;
-  const outside = CUDA_CONTEXT_BYTES + (release.cudaGraphsInBudget ? 0 : CUDA_GRAPH_BYTES);
+  const stage = kv.stages.reduce((a, b) => (kvBytesForSequence(arch, { ...kv, stages: [b] }, context) > kvBytesForSequence(arch, { ...kv, stages: [a] }, context) ? b : a));
+  const kvInput = {
+    stage,
+    perLayerPerToken: kv.perTokenPerGpu / kv.layersPerGpu,
+    blockSize: release.blockSize,
+    window: arch.slidingWindow?.window ?? null,
+    maxModelLen: context,
+    maxNumBatchedTokens,
+    availableBytes: Math.max(0, available),
+  };
+  const pool = vllmKv(kvInput);
+  const need = pool.bytesPerRequest * concurrency;
+  const reserve = total - requested;
+  const outside = CUDA_CONTEXT_BYTES + (release.cudaGraphsInBudget ? 0 : graphs);
+  const loadPeak = loadPeakVerdict(variant, tp, pp, total, CUDA_CONTEXT_BYTES + nonTorch);
 
   let verdict: Verdict = FITS;
-  if (available <= 0) {
+  if (loadPeak) {
+    verdict = loadPeak;
+  } else if (available <= 0) {
     verdict = wontStart(
       'no-memory-for-kv',
-      `weights ${gib(weights)} + activations ${gib(activation.bytes)} + non-torch ${gib(nonTorch)}${graphsInBudget ? ` + CUDA graphs ${gib(graphsInBudget)}` : ''} exceed ${util} × ${gib(gpu.memoryBytes)} = ${gib(requested)} per GPU`,
+      `weights ${gib(weights)} + activations ${gib(activation.bytes)} + non-torch ${gib(nonTorch)}${graphsInBudget ? ` + CUDA graphs ${gib(graphsInBudget)}` : ''} exceed ${util} × ${gib(total)} = ${gib(requested)} per GPU`,
       'ValueError: No available memory for the cache blocks. Try increasing `gpu_memory_utilization` when initializing the engine.',
     );
-  } else if (perSequence > available) {
-    const estimatedMax = Math.floor(available / kv.perTokenPerGpu / release.blockSize) * release.blockSize;
+  } else if (pool.bytesPerRequest > available) {
+    const estimatedMax = estimatedMaxModelLen((len) => vllmKv({ ...kvInput, maxModelLen: len }).bytesPerRequest <= available, context);
     verdict = wontStart(
       'kv-below-one-sequence',
-      `KV for one ${context}-token sequence ${gib(perSequence)} > ${gib(available)} left after weights`,
-      kvErrorMessage(release, context, perSequence, available, estimatedMax),
+      `KV for one ${context}-token sequence ${gib(pool.bytesPerRequest)} > ${gib(available)} left after weights`,
+      kvErrorMessage(release, context, pool.bytesPerRequest, available, estimatedMax),
     );
   } else if (reserve < outside) {
     verdict = wontStart(
       'reserve-too-small',
       `the ${((1 - util) * 100).toFixed(0)}% reserve (${gib(reserve)}) cannot hold the CUDA context${release.cudaGraphsInBudget ? '' : ' and graphs'} (${gib(outside)}); lower --gpu-mem-util`,
     );
-  } else if (maxConcurrency < concurrency) {
-    verdict = reducedConcurrency(`KV pool ${thousands(kvCacheTokens)} tokens holds ${Math.floor(maxConcurrency)} × ${context} tokens, not ${concurrency}`);
+  } else if (pool.maxConcurrency < concurrency) {
+    verdict = reducedConcurrency(`KV pool ${thousands(pool.tokens)} tokens holds ${Math.floor(pool.maxConcurrency)} × ${context} tokens, not ${concurrency}`);
   }
 
   const kvUsed = Math.min(need, Math.max(0, available));
-  const total = weights + need + activation.bytes + nonTorch;
+  const overhead = nonTorch + graphsInBudget;
   return {
     verdict,
-    perGpu: { weights, kvCache: need, activations: activation.bytes, overhead: nonTorch, total, capacity: requested },
+    availableKvBytes: Math.max(0, available),
+    perGpu: { weights, kvCache: need, activations: activation.bytes, overhead, total: weights + need + activation.bytes + overhead, capacity: requested },
     kv,
-    kvCacheTokens,
-    maxConcurrency,
+    kvCacheTokens: pool.tokens,
+    maxConcurrency: pool.maxConcurrency,
     ...allOnGpu(variant),
     settings: {
       'tensor-parallel-size': tp,
@@ -137,7 +220,7 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
       'max-model-len': context,
       'gpu-memory-utilization': util,
       'max-num-seqs': maxNumSeqs,
-      'max-num-batched-tokens': defaults.maxNumBatchedTokens,
+      'max-num-batched-tokens': maxNumBatchedTokens,
       'kv-cache-dtype': d.kvDtype,
       ...onlineQuantizationSettings(variant),
       // Across nodes vLLM runs its workers on a Ray cluster (docs: "Multi-node deployment").
@@ -146,21 +229,44 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
     get logLines() {
       if (verdict.status === 'wont-start' && verdict.engineMessage) return [verdict.engineMessage];
       return [
+        `Model loading took ${(weights / GiB).toFixed(4)} GiB`,
         `Available KV cache memory: ${(available / GiB).toFixed(2)} GiB`,
-        `GPU KV cache size: ${thousands(kvCacheTokens)} tokens`,
-        `Maximum concurrency for ${thousands(context)} tokens per request: ${maxConcurrency.toFixed(2)}x`,
+        `GPU KV cache size: ${thousands(pool.tokens)} tokens`,
+        `Maximum concurrency for ${thousands(context)} tokens per request: ${pool.maxConcurrency.toFixed(2)}x`,
       ];
     },
     get terms() {
       return [
         { name: 'weights', bytes: weights, formula: `${variant.layout.formula}, per GPU at TP${tp} × PP${pp}` },
-        { name: 'kv cache', bytes: kvUsed, formula: `${thousands(kv.perTokenPerGpu)} B/token/GPU × ${context} × ${concurrency} (pool: ${thousands(kvCacheTokens)} tokens)` },
-        { name: 'activations', bytes: activation.bytes, formula: `profile_run at max_num_batched_tokens ${defaults.maxNumBatchedTokens}: ${activation.formula}` },
-        { name: 'non-torch', bytes: nonTorch, formula: tp * pp > 1 ? 'cuBLAS handles 128 MiB + NCCL/custom all-reduce 512 MiB + 64 MiB per extra TP rank' : 'cuBLAS handles 128 MiB' },
+        {
+          name: 'kv cache',
+          bytes: kvUsed,
+          formula: `${thousands(kv.perTokenPerGpu)} B/token/GPU, ${concurrency} × ${thousands(pool.bytesPerRequest)} B per ${context}-token request (pool: ${thousands(pool.tokens)} tokens)`,
+        },
+        { name: 'activations', bytes: activation.bytes, formula: `profile_run at max_num_batched_tokens ${maxNumBatchedTokens}, max_num_seqs ${maxNumSeqs}: ${activation.formula}` },
+        {
+          name: 'non-torch',
+          bytes: overhead,
+          formula: `cuBLAS${tp * pp > 1 ? ', NCCL and custom all-reduce buffers' : ' handles'} ${gib(nonTorch)}${graphsInBudget ? ` + CUDA graphs profiled in the budget ${gib(graphsInBudget)}` : ''}`,
+        },
       ];
     },
     get notes() {
-      return [`gpu_memory_utilization ${util} caps vLLM at ${gib(requested)} of ${gib(gpu.memoryBytes)}; the CUDA context and CUDA graphs (~${gib(outside)}) live in the remaining ${gib(reserve)}.`];
+      return [
+        `gpu_memory_utilization ${util} caps vLLM at ${gib(requested)} of the ${gib(total)} CUDA reports (${gpu.cudaTotalBytes ? 'measured' : 'assumed'} for ${gpu.id}); the CUDA context${release.cudaGraphsInBudget ? '' : ' and CUDA graphs'} (~${gib(outside)}) live in the remaining ${gib(reserve)}.`,
+      ];
     },
   };
+}
+
+/** vLLM's estimate_max_model_len: the longest max_model_len whose request fits the available memory (a binary search). */
+function estimatedMaxModelLen(fits: (len: number) => boolean, context: number): number {
+  let low = 0;
+  let high = context;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (fits(mid)) low = mid;
+    else high = mid - 1;
+  }
+  return low;
 }

@@ -27,6 +27,35 @@ export interface VllmRelease extends EngineRelease {
   cudaGraphsInBudget: boolean;
   /** The wording of check_enough_kv_cache_memory's ValueError (vllm/v1/core/kv_cache_utils.py). */
   kvErrorWording: 'models-typo' | 'models-typo-docs' | 'model-cpu-docs';
+  /** What vLLM measures at start-up rather than computes: fitted to published logs (see VllmProfile). */
+  profile: VllmProfile;
+  /** model_types vLLM refuses to run in float16 (vllm/config/model.py _FLOAT16_NOT_SUPPORTED_MODELS). */
+  float16Refused: readonly string[];
+}
+
+/**
+ * The start-up measurements of gpu_worker.determine_available_memory, as constants
+ * fitted to the logs in test/fixtures/engine-logs/vllm/ (each names the logs).
+ */
+export interface VllmProfile {
+  /** Multiplier on the forward-pass intermediates (memory/activations.ts) of the dummy run. */
+  forwardScale: number;
+  /** Bytes per logit element (requests × vocabulary) at the dummy sampler run's peak. */
+  samplerBytesPerLogit: number;
+  /**
+   * non_torch_memory per GPU: one GPU; pipeline stages only; TP > 1 as base + perRank × TP,
+   * over NVLink (custom all-reduce IPC buffers and NCCL's NVLink channels) or PCIe; the share
+   * of it left with expert parallel.
+   */
+  nonTorch: {
+    single: number;
+    pipelineOnly: number;
+    tensorParallel: { base: number; perRank: number };
+    tensorParallelPcie: { base: number; perRank: number };
+    expertParallelShare: number;
+  };
+  /** CUDA graph memory: base + perLayer × layers (+ tensorParallel with TP > 1). */
+  cudaGraphs: { base: number; perLayer: number; tensorParallel: number };
 }
 
 /**
@@ -39,6 +68,40 @@ const SERVE_DEFAULTS: VllmRelease['servingDefaults'] = {
   large: { maxNumBatchedTokens: 8192, maxNumSeqs: 1024 },
   small: { maxNumBatchedTokens: 2048, maxNumSeqs: 256 },
 };
+
+const GiB = 1024 ** 3;
+
+/**
+ * Start-up measurements of V1 releases (see VllmProfile), fitted to the logs in
+ * test/fixtures/engine-logs/vllm/ ("llmd" = the llm-d-planner campaign, vLLM 0.19.0 on
+ * H100, which prints every term at DEBUG level).
+ */
+const V1_PROFILE: VllmProfile = {
+  // Llama-3.1-8B at 8,192 tokens: 1.05 and 1.10 GiB on the stages without a sampler (llmd tp1pp4, tp1pp2)
+  // against the 0.78 GiB of the intermediates formula; Mixtral TP2 1.21 GiB (llmd tp2pp1).
+  forwardScale: 1.35,
+  // fp32 logits + sorted values + int64 indices: 1,024 requests × vocabulary × 16 B gives Llama-3.1-8B 1.96 GiB
+  // (logged 1.89), Qwen2.5 2.32 (2.21), phi-4 1.53 (1.52), Mistral-Small 2.00 (2.03), Gemma 3 4.00 (3.99),
+  // Llama-3.3-70B TP2 1.96 (1.96): the larger of the two where they differ.
+  samplerBytesPerLogit: 16,
+  nonTorch: {
+    // 0.24–0.27 GiB on one H100 (llmd, every TP1 log).
+    single: 0.27 * GiB,
+    // 0.07 GiB per stage (llmd tp1pp2, tp1pp4); 0.1 kept.
+    pipelineOnly: 0.1 * GiB,
+    // NVLink: 2.07–2.11 GiB at TP2, 2.13–2.21 GiB at TP4 (llmd tp2/tp4 logs): 2.03 + 0.045 × TP covers the largest.
+    tensorParallel: { base: 2.03 * GiB, perRank: 0.045 * GiB },
+    // PCIe (no custom all-reduce): 0.78 GiB at TP2 on L40S, solved from vllm-b-0.16.0-llama-3-70b-awq-l40s-tp2.
+    tensorParallelPcie: { base: 0.7 * GiB, perRank: 0.05 * GiB },
+    expertParallelShare: 0.6,
+  },
+  // The "CUDA graph pool memory ... (estimated)" of llmd logs: 0.84 GiB for 8B-class models at TP1,
+  // 1.24–1.39 for MoE, 1.63–1.92 at TP2; base + per layer + TP covers them.
+  cudaGraphs: { base: 0.6 * GiB, perLayer: 0.0075 * GiB, tensorParallel: 0.9 * GiB },
+};
+
+/** vllm/config/model.py _FLOAT16_NOT_SUPPORTED_MODELS ("Numerical instability. Please use bfloat16 or float32 instead."). */
+const FLOAT16_REFUSED = ['gemma2', 'gemma3', 'gemma3_text', 'plamo2', 'glm4'] as const;
 
 export const VLLM_RELEASES: readonly VllmRelease[] = [
   {
@@ -64,6 +127,8 @@ export const VLLM_RELEASES: readonly VllmRelease[] = [
     servingDefaults: SERVE_DEFAULTS,
     cudaGraphsInBudget: true,
     kvErrorWording: 'model-cpu-docs',
+    profile: V1_PROFILE,
+    float16Refused: FLOAT16_REFUSED,
   },
   {
     version: '0.16.0',
@@ -87,6 +152,8 @@ export const VLLM_RELEASES: readonly VllmRelease[] = [
     servingDefaults: SERVE_DEFAULTS,
     cudaGraphsInBudget: false,
     kvErrorWording: 'models-typo-docs',
+    profile: V1_PROFILE,
+    float16Refused: FLOAT16_REFUSED,
   },
   {
     version: '0.11.0',
@@ -106,5 +173,7 @@ export const VLLM_RELEASES: readonly VllmRelease[] = [
     servingDefaults: SERVE_DEFAULTS,
     cudaGraphsInBudget: false,
     kvErrorWording: 'models-typo',
+    profile: V1_PROFILE,
+    float16Refused: FLOAT16_REFUSED,
   },
 ];
