@@ -3,7 +3,27 @@ import type { EngineRelease } from './release.js';
 import type { Engine, EngineDescriptor } from './types.js';
 
 /** The release part of a descriptor: versions newest first, the newest as default, each bound once. */
-export function releaseLookup<R extends EngineRelease>(releases: readonly R[], bind: (release: R) => Engine): Pick<EngineDescriptor, 'versions' | 'defaultVersion' | 'at'> {
+/** "0.10.1.1", "b6550", "v0.5.4", "0.1.dev7548+g…" → comparable numbers. */
+function versionParts(version: string): number[] {
+  return version
+    .replace(/^[vb]/, '')
+    .split(/[.+-]/)
+    .map((p) => Number.parseInt(p, 10))
+    .filter((n) => !Number.isNaN(n));
+}
+
+/** Orders engine versions: negative when `a` is older than `b`. */
+export function compareVersions(a: string, b: string): number {
+  const x = versionParts(a);
+  const y = versionParts(b);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+export function releaseLookup<R extends EngineRelease>(releases: readonly R[], bind: (release: R) => Engine): Pick<EngineDescriptor, 'versions' | 'defaultVersion' | 'at' | 'releaseFor'> {
   const first = releases[0];
   if (!first) throw new Error('an engine needs at least one release');
   const bound = new Map<string, Engine>();
@@ -19,6 +39,11 @@ export function releaseLookup<R extends EngineRelease>(releases: readonly R[], b
         bound.set(version, engine);
       }
       return engine;
+    },
+    releaseFor(version) {
+      // The newest release whose behaviour starts at or before the version; else the oldest.
+      const covering = releases.find((r) => compareVersions(r.behavesSince ?? r.version, version) <= 0);
+      return (covering ?? (releases[releases.length - 1] as R)).version;
     },
   };
 }

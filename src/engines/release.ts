@@ -32,5 +32,11 @@ export const EngineReleaseSchema = z.strictObject({
   images: z.strictObject({ nvidia: z.string(), amd: z.string().nullable() }),
   /** What this release changed that gpuplan models, in a sentence each. */
   changes: z.array(z.string()),
+  /**
+   * The oldest version whose memory behaviour these facts describe (the release that
+   * introduced it): a log or an image tag of a version between this and the next recorded
+   * release is read with this release. Absent: the release's own version.
+   */
+  behavesSince: z.string().optional(),
 });
 export type EngineRelease = z.infer<typeof EngineReleaseSchema>;

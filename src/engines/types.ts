@@ -212,6 +212,8 @@ export interface EngineDescriptor {
   defaultVersion: string;
   /** One release, bound; throws for a version not in `versions` (the registry checks first). */
   at(version: string): Engine;
+  /** The recorded release whose facts describe any version (its `behavesSince` range; older versions: the oldest release). */
+  releaseFor(version: string): string;
   /** Every KV dtype any release takes (the CLI's choices for this engine). */
   kvDtypes: readonly KvDtype[];
   /** The port the server listens on when not told. */

@@ -13,6 +13,7 @@ import { specFromCatalogEntry, type ModelSpec } from '../../src/catalog/model.js
 import { HfConfigSchema, liftTextConfig } from '../../src/catalog/schema.js';
 import { findCatalogModel } from '../../src/catalog/lookup.js';
 import type { EngineId, KvDtype } from '../../src/engines/ids.js';
+import { compareVersions } from '../../src/engines/descriptor.js';
 import { descriptorOf } from '../../src/engines/registry.js';
 import type { Deployment, EngineFit, EngineOverrides } from '../../src/engines/types.js';
 import { modelVariant, sixteenBitCheckpoint } from '../../src/engines/variant.js';
@@ -42,6 +43,8 @@ export const LogFixtureSchema = z.object({
   quoted: z.array(z.string().min(1)).min(1),
   observed: z.record(z.string(), z.union([z.number(), z.record(z.string(), z.number())])),
   notes: z.string().nullish(),
+  /** How the engine failed after the quoted lines, when it did (the run did not start). */
+  failed: z.string().min(1).nullish(),
   /** Why gpuplan cannot reproduce this log (it stays in the table; the never-optimistic check names it instead of failing). */
   knownOutlier: z.string().min(1).nullish(),
 });
@@ -65,29 +68,9 @@ export function loadLogFixtures(): LogFixture[] {
   return out;
 }
 
-/** "0.10.1.1", "b6550", "v0.5.4" → comparable numbers. */
-function versionParts(version: string): number[] {
-  return version
-    .replace(/^[vb]/, '')
-    .split(/[.+-]/)
-    .map((p) => Number.parseInt(p, 10))
-    .filter((n) => !Number.isNaN(n));
-}
-
-function compareVersions(a: string, b: string): number {
-  const x = versionParts(a);
-  const y = versionParts(b);
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const d = (x[i] ?? 0) - (y[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
-/** The gpuplan release a log's version behaves as: the newest release not newer than it, else the oldest. */
+/** The gpuplan release a log's version behaves as (EngineDescriptor.releaseFor). */
 export function releaseFor(engine: EngineId, version: string): string {
-  const versions = descriptorOf(engine).versions;
-  return versions.find((v) => compareVersions(v, version) <= 0) ?? (versions[versions.length - 1] as string);
+  return descriptorOf(engine).releaseFor(version);
 }
 
 const setting = (f: LogFixture, ...keys: string[]) => {

@@ -40,6 +40,18 @@ describe('gpuplan catalog engines', () => {
 });
 
 describe('releases', () => {
+  it('a version between two recorded releases reads with the one whose behaviour it shares (behavesSince)', () => {
+    const vllm = descriptorOf('vllm');
+    // 0.21.0 brought utilization 0.92 and CUDA graphs in the budget (vllm-project/vllm#38284).
+    expect(vllm.releaseFor('0.28.0')).toBe('0.31.0');
+    expect(vllm.releaseFor('0.19.0')).toBe('0.16.0');
+    expect(vllm.releaseFor('0.20.2')).toBe('0.16.0');
+    expect(vllm.releaseFor('0.10.1.1')).toBe('0.11.0');
+    // Ollama 0.30.0 moved GGUF models to a llama-server subprocess.
+    expect(descriptorOf('ollama').releaseFor('0.31.2')).toBe('0.32.15');
+    expect(descriptorOf('ollama').releaseFor('0.11.0')).toBe('0.12.6');
+  });
+
   it('plan --out writes the default release image (examples/ are generated with it)', () => {
     const compose = readFileSync(join(ROOT, 'examples/deepseek-r1-8xa100/docker-compose.yml'), 'utf8');
     expect(compose).toContain(`image: "vllm/vllm-openai:v${descriptorOf('vllm').defaultVersion}"`);

@@ -39,6 +39,8 @@ export const OLLAMA_RELEASES: readonly OllamaRelease[] = [
       '0.30.0: GGUF models run in a llama-server subprocess; flash attention is `auto` for every model; OLLAMA_KV_CACHE_TYPE goes unchecked to --cache-type-k/-v; num_batch is chosen by context when unset.',
       'Modelfile: REQUIRES (0.14.0) and DRAFT (0.23.1) instructions; the draft_num_predict PARAMETER (0.30.0).',
     ],
+    // 0.30.0 moved GGUF models to a llama-server subprocess.
+    behavesSince: '0.30.0',
     minimumMemoryMiB: 457,
     kvCacheTypeNeedsFlashAttention: false,
     flashAttentionByDefault: true,

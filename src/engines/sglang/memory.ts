@@ -141,7 +141,10 @@ export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
       return pool > 0
         ? [
             `Load weight end. mem usage=${(weights / GiB).toFixed(2)} GB.`,
-            `KV Cache is allocated. #tokens: ${kvCacheTokens}, ${kv.replicated && arch.attention.kind === 'mla' ? 'KV' : 'K size/V'} size: ${(pool / GiB).toFixed(2)} GB total`,
+            // model_runner.py init_memory_pool: MLA pools print one size, the others K and V.
+            arch.attention.kind === 'mla'
+              ? `KV Cache is allocated. #tokens: ${kvCacheTokens}, KV size: ${(pool / GiB).toFixed(2)} GB`
+              : `KV Cache is allocated. #tokens: ${kvCacheTokens}, K size: ${(pool / 2 / GiB).toFixed(2)} GB, V size: ${(pool / 2 / GiB).toFixed(2)} GB`,
             `max_total_num_tokens=${kvCacheTokens}`,
           ]
         : ['RuntimeError: Not enough memory. Please try to increase --mem-fraction-static.'];

@@ -121,6 +121,8 @@ export const VLLM_RELEASES: readonly VllmRelease[] = [
       '0.21.0: gpu_memory_utilization defaults to 0.92 (#38284) and CUDA graph memory is profiled before the KV cache is sized (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS on by default).',
       '2026-05 (#42479): the KV-cache ValueError reads "model\'s" and mentions the CPU backend.',
     ],
+    // 0.21.0 brought the 0.92 default and CUDA graphs in the budget; nothing gpuplan models changed since.
+    behavesSince: '0.21.0',
     imageEntrypoint: 'vllm serve',
     gpuMemoryUtilization: 0.92,
     blockSize: 16,
@@ -146,6 +148,8 @@ export const VLLM_RELEASES: readonly VllmRelease[] = [
       '0.15.0: ROCm images are vllm/vllm-openai-rocm.',
       '--kv-cache-dtype gains fp8_ds_mla; -O becomes --optimization-level, -cc aliases --compilation-config.',
     ],
+    // The vllm serve image from 0.11.1; defaults and memory accounting unchanged until 0.21.0.
+    behavesSince: '0.11.1',
     imageEntrypoint: 'vllm serve',
     gpuMemoryUtilization: 0.9,
     blockSize: 16,
