@@ -17,7 +17,7 @@ export const N_UBATCH = 512;
 /** llama.cpp computes the graph in f32. */
 const F32 = 4;
 /** Score-sized f32 matrices live at once without flash attention (see computeBuffer). */
-const SCORE_MATRICES = 4;
+const SCORE_MATRICES = 1;
 
 export interface GgufPlacementInput {
   arch: Architecture;
@@ -82,9 +82,10 @@ export function ggufKvBytes(arch: Architecture, kv: KvLayout, kvTokens: number, 
  * attention (Qwen3-14B Q8_0: 306.75 MiB = 512 × (151,936 + 5,120) × 4 B, llamacpp-b5505-…;
  * Qwen3-Coder-30B-A3B: 300.75 MiB = 512 × (151,936 + 2,048) × 4 B, llamacpp-b7342-…). Other
  * GPUs hold the FFN intermediates (gate and up) of one ubatch. Without flash attention the
- * KQ scores, their softmax and the permuted copies add about four f32 score matrices
- * of n_ubatch × n_ctx × n_head: fitted to DeepSeek-V3 Q3_K_M without flash attention at
- * n_ctx 4,096 (3,630 MiB on CUDA0 = 3.5 × the 1,024 MiB matrix, llamacpp-b4568-…), rounded up.
+ * f32 KQ score matrix n_ubatch × n_ctx × n_head adds to it: Llama-3.1-70B at n_ctx 8,224 logs
+ * 1,140.25 MiB (matrix 1,028), DeepSeek-Coder-V2-Lite at 24,608 logs 841.07 (769), DeepSeek-R1
+ * at 8,192 logs 2,218 (2,048) (llamacpp-b3488-…, -b3509-…, -b4625-…). One DeepSeek-V3 log with a
+ * q5_0 K cache shows 3,630 MiB for a 1,024 MiB matrix (llamacpp-b4568-…), unexplained.
  */
 export function computeBuffer(arch: Architecture, kvTokens: number, flashAttention: boolean, holdsOutput: boolean, ubatch = N_UBATCH): number {
   const ffn = arch.moe ? arch.moe.expertIntermediateSize * arch.moe.expertsPerToken : arch.denseIntermediateSize;

@@ -75,8 +75,6 @@ export interface EngineOverrides {
   flashAttention?: boolean;
   /** llama.cpp -ngl / Ollama num_gpu: offload at most this many layers. */
   gpuLayers?: number;
-  /** vLLM --enable-expert-parallel. */
-  expertParallel?: boolean;
 }
 
 export interface EngineFit {

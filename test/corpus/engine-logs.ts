@@ -152,9 +152,10 @@ export function replay(f: LogFixture): Replay {
   if (ubatch !== null) overrides.ubatch = ubatch;
   const fa = setting(f, 'flash_attn', 'flash_attention');
   if (fa !== null) overrides.flashAttention = fa === true || fa === 'on' || fa === 1 || fa === '1' || fa === 'true';
+  // Ollama before 0.12 left flash attention off unless OLLAMA_FLASH_ATTENTION was set (envconfig).
+  else if (f.engine === 'ollama' && compareVersions(f.engineVersion, '0.12') < 0) overrides.flashAttention = false;
   const ngl = num(setting(f, 'n_gpu_layers', 'num_gpu'));
   if (ngl !== null && ngl >= 0) overrides.gpuLayers = ngl;
-  if (setting(f, 'enable_expert_parallel') === true) overrides.expertParallel = true;
   const release = releaseFor(f.engine, f.engineVersion);
   const engine = descriptorOf(f.engine).at(release);
   const deployment: Deployment = {
@@ -271,7 +272,7 @@ export function accuracyTable(comparisons: Comparison[]): AccuracyRow[] {
   });
 }
 
-const pct = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}%`;
+const pct = (x: number) => (Math.abs(x) < 0.0005 ? '0.0%' : `${x > 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}%`);
 
 export function formatAccuracy(rows: AccuracyRow[], logs: number, outliers: readonly LogFixture[] = []): string {
   const names: Record<EngineId, string> = { vllm: 'vLLM', sglang: 'SGLang', llamacpp: 'llama.cpp', ollama: 'Ollama' };

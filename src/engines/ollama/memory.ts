@@ -27,7 +27,8 @@ export function humanBytes2(bytes: number): string {
 /** Ollama's estimate of a deployment on identical GPUs (releases that place by it). */
 export function ollamaPlacementEstimate(release: OllamaRelease, d: Deployment): OllamaEstimate {
   const { arch, layout, artifact } = d.variant;
-  const flash = d.overrides?.flashAttention ?? (release.flashAttentionByDefault || release.flashAttentionFamilies.includes(arch.modelType));
+  // gpuplan's launches set OLLAMA_FLASH_ATTENTION=true (settings below); a launch may say otherwise.
+  const flash = d.overrides?.flashAttention ?? true;
   const moe = arch.moe;
   const expertGateBytes = moe ? (moe.routedExperts * arch.hiddenSize * moe.expertIntermediateSize * d.variant.quant.bitsPerWeight) / 8 : 0;
   return ollamaEstimate({

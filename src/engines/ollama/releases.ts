@@ -18,8 +18,6 @@ export interface OllamaRelease extends EngineRelease {
    * subprocess (0.30.0) placing layers as llama.cpp does.
    */
   placement: 'estimate' | 'llama-server';
-  /** Model families flash attention is on for by default (fs/ggml FlashAttention()), when not on for all. */
-  flashAttentionFamilies: readonly string[];
 }
 
 export const OLLAMA_RELEASES: readonly OllamaRelease[] = [
@@ -45,7 +43,6 @@ export const OLLAMA_RELEASES: readonly OllamaRelease[] = [
     kvCacheTypeNeedsFlashAttention: false,
     flashAttentionByDefault: true,
     placement: 'llama-server',
-    flashAttentionFamilies: [],
   },
   {
     version: '0.12.6',
@@ -59,7 +56,5 @@ export const OLLAMA_RELEASES: readonly OllamaRelease[] = [
     kvCacheTypeNeedsFlashAttention: true,
     flashAttentionByDefault: false,
     placement: 'estimate',
-    // fs/ggml/ggml.go FlashAttention() at v0.12.6, as transformers model_types.
-    flashAttentionFamilies: ['gemma3', 'gemma3_text', 'gpt_oss', 'qwen3', 'qwen3_moe'],
   },
 ];

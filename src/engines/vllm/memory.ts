@@ -109,13 +109,12 @@ export function profileActivationPeak(release: VllmRelease, arch: Architecture, 
 }
 
 /** Non-torch memory profile_run measures on one GPU: cuBLAS handles, and with TP > 1 NCCL and custom all-reduce buffers. */
-export function nonTorchBytes(release: VllmRelease, gpu: Gpu, tp: number, pp: number, expertParallel: boolean): number {
+export function nonTorchBytes(release: VllmRelease, gpu: Gpu, tp: number, pp: number): number {
   const n = release.profile.nonTorch;
   if (tp * pp === 1) return n.single;
   if (tp === 1) return n.pipelineOnly;
   const parallel = gpu.interconnect.kind === 'pcie' ? n.tensorParallelPcie : n.tensorParallel;
-  const bytes = parallel.base + parallel.perRank * tp;
-  return expertParallel ? bytes * n.expertParallelShare : bytes;
+  return parallel.base + parallel.perRank * tp;
 }
 
 /** MXFP4 MoE kernels pad an expert's hidden and per-rank intermediate sizes to this multiple. */
@@ -157,7 +156,7 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
   const maxNumSeqs = o.maxSequences ?? Math.max(defaults.maxNumSeqs, concurrency);
   const weights = vllmWeightsPerGpu(variant, tp, pp);
   const activation = profileActivationPeak(release, arch, maxNumBatchedTokens, maxNumSeqs, tp);
-  const nonTorch = nonTorchBytes(release, gpu, tp, pp, o.expertParallel ?? false);
+  const nonTorch = nonTorchBytes(release, gpu, tp, pp);
   // Releases that profile CUDA graphs before sizing the KV cache take them out of the budget.
   const graphs = o.eager ? 0 : cudaGraphEstimate(release, arch, tp);
   const graphsInBudget = release.cudaGraphsInBudget ? graphs : 0;

@@ -44,15 +44,14 @@ export interface VllmProfile {
   samplerBytesPerLogit: number;
   /**
    * non_torch_memory per GPU: one GPU; pipeline stages only; TP > 1 as base + perRank × TP,
-   * over NVLink (custom all-reduce IPC buffers and NCCL's NVLink channels) or PCIe; the share
-   * of it left with expert parallel.
+   * over NVLink (custom all-reduce IPC buffers and NCCL's NVLink channels) or PCIe. Expert
+   * parallel is said to need less; no log with it is in the corpus yet, so it is charged the same.
    */
   nonTorch: {
     single: number;
     pipelineOnly: number;
     tensorParallel: { base: number; perRank: number };
     tensorParallelPcie: { base: number; perRank: number };
-    expertParallelShare: number;
   };
   /** CUDA graph memory: base + perLayer × layers (+ tensorParallel with TP > 1). */
   cudaGraphs: { base: number; perLayer: number; tensorParallel: number };
@@ -93,7 +92,6 @@ const V1_PROFILE: VllmProfile = {
     tensorParallel: { base: 2.03 * GiB, perRank: 0.045 * GiB },
     // PCIe (no custom all-reduce): 0.78 GiB at TP2 on L40S, solved from vllm-b-0.16.0-llama-3-70b-awq-l40s-tp2.
     tensorParallelPcie: { base: 0.7 * GiB, perRank: 0.05 * GiB },
-    expertParallelShare: 0.6,
   },
   // The "CUDA graph pool memory ... (estimated)" of llmd logs: 0.84 GiB for 8B-class models at TP1,
   // 1.24–1.39 for MoE, 1.63–1.92 at TP2; base + per layer + TP covers them.
