@@ -190,6 +190,21 @@ export function ollamaEstimate(i: OllamaEstimateInput): OllamaEstimate {
   let overflow = 0;
   let layerCount = 0;
   let weightsRepeating = 0;
+  // One placement try as estimateGPULayers makes it: GPUs with space, starting at `at` modulo their
+  // count; a repeating layer drops the GPUs it does not fit (`dropFull`), the output layer does not.
+  const place = (bytes: number, at: number, dropFull: boolean): boolean => {
+    for (let j = withSpace.length; j > 0; j--) {
+      const gpu = withSpace[at % j] as number;
+      if ((i.gpuFree[gpu] as number) > (allocations[gpu] as number) + graph + bytes) {
+        allocations[gpu] = (allocations[gpu] as number) + bytes;
+        split[gpu] = (split[gpu] as number) + 1;
+        layerCount++;
+        return true;
+      }
+      if (dropFull) withSpace = withSpace.filter((_, index) => index !== at % j);
+    }
+    return false;
+  };
   for (let layer = blocks - 1; layer >= 0; layer--) {
     layerSize = (layout.layers[layer] ?? 0) + (kv[layer] ?? 0);
     weightsRepeating += layout.layers[layer] ?? 0;
@@ -197,31 +212,12 @@ export function ollamaEstimate(i: OllamaEstimateInput): OllamaEstimate {
       overflow += layerSize;
       continue;
     }
-    for (let j = withSpace.length; j > 0; j--) {
-      const gpu = withSpace[layer % j] as number;
-      if ((i.gpuFree[gpu] as number) > (allocations[gpu] as number) + graph + layerSize) {
-        allocations[gpu] = (allocations[gpu] as number) + layerSize;
-        split[gpu] = (split[gpu] as number) + 1;
-        layerCount++;
-        break;
-      }
-      withSpace = withSpace.filter((_, index) => index !== layer % j);
-    }
+    place(layerSize, layer, true);
     if (withSpace.length === 0) overflow += layerSize;
   }
   let fullyLoaded = layerCount >= blocks;
   if (output > 0) {
-    if (i.numGpu < 0 || layerCount < i.numGpu) {
-      for (let j = withSpace.length; j > 0; j--) {
-        const gpu = withSpace[layerCount % j] as number;
-        if ((i.gpuFree[gpu] as number) > (allocations[gpu] as number) + graph + output) {
-          allocations[gpu] = (allocations[gpu] as number) + output;
-          split[gpu] = (split[gpu] as number) + 1;
-          layerCount++;
-          break;
-        }
-      }
-    }
+    if (i.numGpu < 0 || layerCount < i.numGpu) place(output, layerCount, false);
     if (layerCount < blocks + 1) {
       fullyLoaded = false;
       overflow += output;
