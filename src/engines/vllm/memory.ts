@@ -141,7 +141,7 @@ export function vllmWeightsPerGpu(variant: Deployment['variant'], tp: number, pp
 /** The CUDA graph memory releases with `cudaGraphsInBudget` profile before sizing the KV cache. */
 export function cudaGraphEstimate(release: VllmRelease, arch: Architecture, tp: number): number {
   const g = release.profile.cudaGraphs;
-  return g.base + g.perLayer * arch.layers + (tp > 1 ? g.tensorParallel : 0);
+  return g.base + g.perLayer * arch.layers + (tp > 1 ? g.tensorParallel : 0) + (arch.moe ? g.moe : 0);
 }
 
 export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {

@@ -53,8 +53,8 @@ export interface VllmProfile {
     tensorParallel: { base: number; perRank: number };
     tensorParallelPcie: { base: number; perRank: number };
   };
-  /** CUDA graph memory: base + perLayer × layers (+ tensorParallel with TP > 1). */
-  cudaGraphs: { base: number; perLayer: number; tensorParallel: number };
+  /** CUDA graph memory: base + perLayer × layers (+ tensorParallel with TP > 1, + moe for MoE models). */
+  cudaGraphs: { base: number; perLayer: number; tensorParallel: number; moe: number };
 }
 
 /**
@@ -93,9 +93,11 @@ const V1_PROFILE: VllmProfile = {
     // PCIe (no custom all-reduce): 0.78 GiB at TP2 on L40S, solved from vllm-b-0.16.0-llama-3-70b-awq-l40s-tp2.
     tensorParallelPcie: { base: 0.7 * GiB, perRank: 0.05 * GiB },
   },
-  // The "CUDA graph pool memory ... (estimated)" of llmd logs: 0.84 GiB for 8B-class models at TP1,
-  // 1.24–1.39 for MoE, 1.63–1.92 at TP2; base + per layer + TP covers them.
-  cudaGraphs: { base: 0.6 * GiB, perLayer: 0.0075 * GiB, tensorParallel: 0.9 * GiB },
+  // The "CUDA graph pool memory ... (estimated)" of llmd logs: 0.84 GiB for 8B-class dense models at
+  // TP1, 1.24 (Qwen3-30B-A3B) and 1.39 (DeepSeek-V2-Lite) for MoE at TP1, 1.63–1.92 at TP2 (Llama-3.1-8B,
+  // Qwen2.5-72B, Llama-3.3-70B); base + per layer + TP + MoE covers each (over by up to 1.1 GiB for
+  // gpt-oss-20b and Mixtral at TP2, 0.57 → 1.74 for Llama-3.1-8B at TP4: the safe side).
+  cudaGraphs: { base: 0.6 * GiB, perLayer: 0.0075 * GiB, tensorParallel: 0.9 * GiB, moe: 0.45 * GiB },
 };
 
 /** vllm/config/model.py _FLOAT16_NOT_SUPPORTED_MODELS ("Numerical instability. Please use bfloat16 or float32 instead."). */
