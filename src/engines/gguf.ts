@@ -102,7 +102,9 @@ export function placeGguf(input: GgufPlacementInput): GgufPlacement {
   const { arch, layout, kv, gpu, gpuCount } = input;
   const layers = arch.layers;
   const kvPerLayer = (input.kvBytes ?? kv.perToken * input.kvTokens) / layers;
-  const output = layout.lmHead + layout.other;
+  // A GGUF without output.weight (tied embeddings: Gemma 3) loads token_embd a second time as the
+  // output layer on its device (llama-model.cpp: TENSOR_DUPLICATED), while the input copy stays on the CPU.
+  const output = (layout.lmHead > 0 ? layout.lmHead : layout.embeddings) + layout.other;
   const capacity = gpu.memoryBytes - input.reservePerGpu;
   const limit = Math.min(input.maxLayers ?? layers + 1, layers + 1);
 
@@ -137,7 +139,8 @@ export function placeGguf(input: GgufPlacementInput): GgufPlacement {
     allOnGpu: ngl === layers + 1,
     perGpu: { ...perGpu, weights: Math.ceil(perGpu.weights), kvCache: Math.ceil(perGpu.kvCache), total: Math.ceil(perGpu.total) },
     gpuWeightBytes,
-    hostWeightBytes: layout.total - gpuWeightBytes,
+    // The duplicated token_embd of a tied GGUF is on the GPU in addition to its CPU copy.
+    hostWeightBytes: layout.total - gpuWeightBytes + (ngl > layers && layout.lmHead === 0 ? layout.embeddings : 0),
     get computeFormula() {
       return (
         `logits and hidden state ${N_UBATCH} × (${arch.vocabSize} + ${arch.hiddenSize}) × 4 B on the output GPU, FFN intermediates ${N_UBATCH} × (${arch.hiddenSize} + 2 × FFN) × 4 B on the others` +
