@@ -91,9 +91,14 @@ export function weightLayout(arch: Architecture, params: ParamCount, quant: Quan
  * (vocab-parallel).
  */
 export function weightsPerGpu(layout: WeightLayout, tp: number, pp: number): number {
+  return Math.ceil(Math.max(...stageWeights(layout, tp, pp)));
+}
+
+/** Weight bytes on one GPU of each pipeline stage, first to last (see weightsPerGpu). */
+export function stageWeights(layout: WeightLayout, tp: number, pp: number): number[] {
   const counts = pipelineStageLayers(layout.layers.length, pp);
+  const out: number[] = [];
   let start = 0;
-  let worst = 0;
   for (let stage = 0; stage < pp; stage++) {
     const end = start + (counts[stage] ?? 0);
     // A plain loop: the planner calls this thousands of times per search.
@@ -102,9 +107,9 @@ export function weightsPerGpu(layout: WeightLayout, tp: number, pp: number): num
     start = end;
     if (stage === 0) bytes += layout.embeddings;
     if (stage === pp - 1) bytes += layout.lmHead + layout.other;
-    worst = Math.max(worst, bytes / tp);
+    out.push(bytes / tp);
   }
-  return Math.ceil(worst);
+  return out;
 }
 
 /**

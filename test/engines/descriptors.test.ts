@@ -49,7 +49,8 @@ describe('releases', () => {
     expect(vllm.releaseFor('0.10.1.1')).toBe('0.11.0');
     // Ollama 0.30.0 moved GGUF models to a llama-server subprocess.
     expect(descriptorOf('ollama').releaseFor('0.31.2')).toBe('0.32.15');
-    expect(descriptorOf('ollama').releaseFor('0.11.0')).toBe('0.12.6');
+    expect(descriptorOf('ollama').releaseFor('0.11.0')).toBe('0.11.0');
+    expect(descriptorOf('ollama').releaseFor('0.5.4')).toBe('0.11.0');
   });
 
   it('plan --out writes the default release image (examples/ are generated with it)', () => {

@@ -1,7 +1,8 @@
 /**
  * Ollama's own memory estimate, which decides how many layers it offloads: llm/memory.go
- * estimateGPULayers and fs/ggml/ggml.go GraphSize at v0.12.6 (the same arithmetic, with
- * small changes, since v0.5). It is not what llama.cpp allocates: Ollama sizes the compute
+ * estimateGPULayers and fs/ggml/ggml.go GraphSize at v0.12.6 (older releases differ in details:
+ * v0.11 sized gpt-oss's partial-offload graph at twice the full one, v0.6.0 kept Gemma 3's
+ * sliding layers at full context). It is not what llama.cpp allocates: Ollama sizes the compute
  * graph with per-architecture formulas, keeps one layer's worth as a buffer and
  * MinimumMemory on every GPU, and logs the result as `memory.required.full`.
  */
@@ -29,6 +30,8 @@ export interface OllamaEstimateInput {
   minimumMemory: number;
   /** How the model's GGUF lays out MLA attention (DeepSeek). */
   mlaCache: 'latent' | 'heads';
+  /** Which release's GraphSize formulas apply. */
+  graphRules: '0.11' | '0.12';
 }
 
 export interface OllamaEstimate {
@@ -150,6 +153,12 @@ export function graphSize(i: OllamaEstimateInput, kvType: string): { kv: number[
     case 'gptoss':
       // Even layers slide over a 4,096-token window per sequence; the graph is sized from the all-full-context total.
       kv = kv.map((_, layer) => Math.floor((k + v) * headsKV * bpe) * (layer % 2 === 0 ? i.numParallel * 4096 + batch : context));
+      if (i.graphRules === '0.11') {
+        // v0.11.0: fullOffload = 4 × heads / headsKV × kvTotal / 6; partialOffload = 2 × fullOffload.
+        full = Math.floor((4 * heads) / Math.max(headsKV, 1)) * Math.floor(kvTotal / 6);
+        partial = 2 * full;
+        break;
+      }
       partial = Math.floor((2 * heads) / Math.max(headsKV, 1)) * Math.floor(kvTotal / 6);
       if (i.flashAttention) partial = (4 * i.numParallel + (context >> 10) + 110) * MiB;
       break;

@@ -8,7 +8,7 @@
 import { CUDA_CONTEXT_BYTES, cudaTotalBytes } from '../../memory/overhead.js';
 import { MiB } from '../../memory/units.js';
 import { fitGguf, ggufCacheType } from '../gguf-engine.js';
-import type { Deployment, EngineFit } from '../types.js';
+import type { Deployment, EngineFit, KvDtype } from '../types.js';
 import { ollamaEstimate, type OllamaEstimate } from './estimate.js';
 import type { OllamaRelease } from './releases.js';
 
@@ -24,19 +24,37 @@ export function humanBytes2(bytes: number): string {
   return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
+/** Whether Ollama decides this model's offload with its memory estimate (releases before 0.30, models its own engine does not run). */
+function placesByEstimate(release: OllamaRelease, d: Deployment): boolean {
+  return release.placement === 'estimate' && !release.ownEngineFamilies.includes(d.variant.arch.modelType);
+}
+
+/**
+ * The flash attention and KV cache type Ollama runs with: gpuplan's launches set
+ * OLLAMA_FLASH_ATTENTION=true (a launch may say otherwise), and a quantized cache needs flash
+ * attention, which needs K and V heads of one size (fs/ggml SupportsFlashAttention: not
+ * DeepSeek's 192/128).
+ */
+export function ollamaCache(d: Deployment): { flashAttention: boolean; kvCacheType: KvDtype } {
+  const a = d.variant.arch.attention;
+  const sameHeads = a.kind === 'gqa' || d.variant.artifact?.ggufMlaCache === 'latent';
+  const flashAttention = (d.overrides?.flashAttention ?? true) && sameHeads;
+  const requested = ggufCacheType(d.kvDtype);
+  return { flashAttention, kvCacheType: flashAttention || requested === 'f16' ? requested : 'f16' };
+}
+
 /** Ollama's estimate of a deployment on identical GPUs (releases that place by it). */
 export function ollamaPlacementEstimate(release: OllamaRelease, d: Deployment): OllamaEstimate {
   const { arch, layout, artifact } = d.variant;
-  // gpuplan's launches set OLLAMA_FLASH_ATTENTION=true (settings below); a launch may say otherwise.
-  const flash = d.overrides?.flashAttention ?? true;
+  const cache = ollamaCache(d);
   const moe = arch.moe;
   const expertGateBytes = moe ? (moe.routedExperts * arch.hiddenSize * moe.expertIntermediateSize * d.variant.quant.bitsPerWeight) / 8 : 0;
   return ollamaEstimate({
     arch,
     layout,
     expertGateBytes,
-    kvCacheType: ggufCacheType(d.kvDtype),
-    flashAttention: flash,
+    kvCacheType: cache.kvCacheType,
+    flashAttention: cache.flashAttention,
     numCtx: d.context,
     numParallel: d.concurrency,
     numBatch: 512,
@@ -44,12 +62,20 @@ export function ollamaPlacementEstimate(release: OllamaRelease, d: Deployment): 
     gpuFree: Array.from({ length: d.gpuCount }, () => cudaTotalBytes(d.gpu)),
     minimumMemory: release.minimumMemoryMiB * MiB,
     mlaCache: artifact?.ggufMlaCache ?? 'heads',
+    graphRules: release.graphRules,
   });
 }
 
 export function fitOllama(release: OllamaRelease, d: Deployment): EngineFit {
-  const estimate = release.placement === 'estimate' ? ollamaPlacementEstimate(release, d) : null;
-  const fit = fitGguf(estimate ? { ...d, overrides: { ...d.overrides, gpuLayers: estimate.layers } } : d, {
+  const estimate = placesByEstimate(release, d) ? ollamaPlacementEstimate(release, d) : null;
+  const cache = ollamaCache(d);
+  // llama.cpp allocates with the cache Ollama settled on, on the layers its estimate chose.
+  const run: Deployment = {
+    ...d,
+    kvDtype: cache.kvCacheType,
+    overrides: { ...d.overrides, flashAttention: cache.flashAttention, ...(estimate ? { gpuLayers: estimate.layers } : {}) },
+  };
+  const fit = fitGguf(run, {
     // The scheduler's MinimumMemory on every GPU; OLLAMA_GPU_OVERHEAD adds to it and defaults to 0.
     reservePerGpu: CUDA_CONTEXT_BYTES + release.minimumMemoryMiB * MiB,
     reserveFormula: `CUDA context 512 MiB + Ollama minimum free memory ${release.minimumMemoryMiB} MiB`,

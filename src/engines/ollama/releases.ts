@@ -18,6 +18,13 @@ export interface OllamaRelease extends EngineRelease {
    * subprocess (0.30.0) placing layers as llama.cpp does.
    */
   placement: 'estimate' | 'llama-server';
+  /**
+   * With `estimate`: model families Ollama's own engine runs instead, which places layers from
+   * the memory its backend reports (fs/ggml KV.OllamaEngineRequired, as transformers model_types).
+   */
+  ownEngineFamilies: readonly string[];
+  /** Which release's fs/ggml GraphSize formulas the estimate follows (gpt-oss changed at 0.12). */
+  graphRules: '0.11' | '0.12';
 }
 
 export const OLLAMA_RELEASES: readonly OllamaRelease[] = [
@@ -43,6 +50,8 @@ export const OLLAMA_RELEASES: readonly OllamaRelease[] = [
     kvCacheTypeNeedsFlashAttention: false,
     flashAttentionByDefault: true,
     placement: 'llama-server',
+    ownEngineFamilies: [],
+    graphRules: '0.12',
   },
   {
     version: '0.12.6',
@@ -56,5 +65,32 @@ export const OLLAMA_RELEASES: readonly OllamaRelease[] = [
     kvCacheTypeNeedsFlashAttention: true,
     flashAttentionByDefault: false,
     placement: 'estimate',
+    // v0.12.6 fs/ggml/ggml.go OllamaEngineRequired: gemma3, gemma3n, mistral3, qwen3, qwen3moe, llama4, mllama, qwen25vl, gptoss.
+    ownEngineFamilies: ['gemma3', 'gemma3_text', 'mistral3', 'qwen3', 'qwen3_moe', 'llama4', 'gpt_oss'],
+    graphRules: '0.12',
+  },
+  {
+    version: '0.11.0',
+    date: '2025-08-05',
+    source: {
+      tag: 'v0.11.0',
+      commit: 'd552068413d1a3d0af69f23c2abc1e1f698ed234',
+      files: ['parser/parser.go', 'api/types.go', 'envconfig/config.go', 'llm/memory.go', 'fs/ggml/ggml.go', 'discover/gpu.go', 'Dockerfile'],
+    },
+    flagSet: 'ollama-0.11.0',
+    flagSetExact: true,
+    images: { nvidia: 'ollama/ollama:0.11.0', amd: 'ollama/ollama:0.11.0-rocm' },
+    changes: [
+      "Every model, its own engine included, is placed by the memory estimate (llm/memory.go EstimateGPULayers); gpt-oss's partial-offload graph is twice the full one.",
+      'OLLAMA_NUM_PARALLEL defaults to 1 and the context to 4,096 tokens (envconfig); before 0.11 parallelism was chosen (4, later 2, or 1) and the context was 2,048 until 0.6.7.',
+    ],
+    // The estimate and its placement as described here since 0.5 (logs of 0.5–0.11 replay with this release).
+    behavesSince: '0.5.0',
+    minimumMemoryMiB: 457,
+    kvCacheTypeNeedsFlashAttention: true,
+    flashAttentionByDefault: false,
+    placement: 'estimate',
+    ownEngineFamilies: [],
+    graphRules: '0.11',
   },
 ];

@@ -22,10 +22,10 @@
 import type { Architecture } from '../../catalog/architecture.js';
 import type { Gpu } from '../../catalog/schema.js';
 import { FUSED_MOE_CHUNK_TOKENS, inferenceActivationPeak } from '../../memory/activations.js';
-import { kvBytesForSequence, kvLayout } from '../../memory/kvcache.js';
+import { kvLayout } from '../../memory/kvcache.js';
 import { CUDA_CONTEXT_BYTES, cudaTotalBytes } from '../../memory/overhead.js';
 import { GiB, thousands } from '../../memory/units.js';
-import { weightsPerGpu } from '../../memory/weights.js';
+import { pipelineStageLayers, stageWeights } from '../../memory/weights.js';
 import { allOnGpu, gib, loadPeakVerdict, onlineQuantizationSettings } from '../common.js';
 import type { Deployment, EngineFit } from '../types.js';
 import { cannotRun, FITS, reducedConcurrency, wontStart, type Verdict } from '../verdict.js';
@@ -121,27 +121,33 @@ export function nonTorchBytes(release: VllmRelease, gpu: Gpu, tp: number, pp: nu
 const MXFP4_EXPERT_ALIGNMENT = 256;
 
 /**
- * Weights as vLLM holds them on the fullest GPU: the checkpoint's share, plus the padding
+ * Weights as vLLM holds them on a GPU of each stage: the checkpoint's share, plus the padding
  * its MXFP4 MoE kernels give the experts (hidden and per-rank intermediate rounded up to
  * 256: gpt-oss 2,880 → 3,072 and 1,440 → 1,536). Fitted to gpt-oss-20b TP2 on H100
  * (7.01 GiB logged, llmd tp2pp1) and gpt-oss-120b TP4 on A100 (17.2217 GiB,
  * vllm-b-0.10.1.1-gpt-oss-120b-a100-80g-tp4); without it gpuplan was 8.6% and 11.7% short.
  */
-export function vllmWeightsPerGpu(variant: Deployment['variant'], tp: number, pp: number): number {
-  const base = weightsPerGpu(variant.layout, tp, pp);
+export function vllmStageWeights(variant: Deployment['variant'], tp: number, pp: number): number[] {
+  const base = stageWeights(variant.layout, tp, pp);
   const moe = variant.arch.moe;
   if (variant.quant.id !== 'mxfp4' || !moe) return base;
   const roundUp = (n: number) => Math.ceil(n / MXFP4_EXPERT_ALIGNMENT) * MXFP4_EXPERT_ALIGNMENT;
   const perRank = moe.expertIntermediateSize / tp;
   const factor = (roundUp(variant.arch.hiddenSize) / variant.arch.hiddenSize) * (roundUp(perRank) / perRank);
   const experts = (variant.params.groups.routedExperts * variant.quant.bitsPerWeight) / 8 / (tp * pp);
-  return base + experts * (factor - 1);
+  return base.map((bytes) => bytes + experts * (factor - 1));
 }
 
-/** The CUDA graph memory releases with `cudaGraphsInBudget` profile before sizing the KV cache. */
+/** The CUDA graph memory releases with `cudaGraphsInBudget` estimate, and take out of the budget, before sizing the KV cache. */
 export function cudaGraphEstimate(release: VllmRelease, arch: Architecture, tp: number): number {
   const g = release.profile.cudaGraphs;
   return g.base + g.perLayer * arch.layers + (tp > 1 ? g.tensorParallel : 0) + (arch.moe ? g.moe : 0);
+}
+
+/** The CUDA graph memory captured after the KV cache is allocated, in the (1 − utilization) reserve (releases without `cudaGraphsInBudget`). */
+export function cudaGraphCaptured(release: VllmRelease, arch: Architecture): number {
+  const g = release.profile.capturedGraphs;
+  return g.base + g.perLayer * arch.layers + (arch.moe ? g.moe : 0);
 }
 
 export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
@@ -154,28 +160,41 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
   const defaults = servingDefaults(release, gpu);
   const maxNumBatchedTokens = o.batchedTokens ?? defaults.maxNumBatchedTokens;
   const maxNumSeqs = o.maxSequences ?? Math.max(defaults.maxNumSeqs, concurrency);
-  const weights = vllmWeightsPerGpu(variant, tp, pp);
-  const activation = profileActivationPeak(release, arch, maxNumBatchedTokens, maxNumSeqs, tp);
   const nonTorch = nonTorchBytes(release, gpu, tp, pp);
-  // Releases that profile CUDA graphs before sizing the KV cache take them out of the budget.
-  const graphs = o.eager ? 0 : cudaGraphEstimate(release, arch, tp);
-  const graphsInBudget = release.cudaGraphsInBudget ? graphs : 0;
-  const available = requested - weights - activation.bytes - nonTorch - graphsInBudget;
+  // Releases that profile CUDA graphs before sizing the KV cache take their estimate out of the budget;
+  // the others capture them afterwards, in the reserve.
+  const graphsInBudget = !o.eager && release.cudaGraphsInBudget ? cudaGraphEstimate(release, arch, tp) : 0;
+  const graphsCaptured = !o.eager && !release.cudaGraphsInBudget ? cudaGraphCaptured(release, arch) : 0;
   const kv = kvLayout(arch, d.kvDtype, tp, pp);
-  const stage = kv.stages.reduce((a, b) => (kvBytesForSequence(arch, { ...kv, stages: [b] }, context) > kvBytesForSequence(arch, { ...kv, stages: [a] }, context) ? b : a));
-  const kvInput = {
-    stage,
-    perLayerPerToken: kv.perTokenPerGpu / kv.layersPerGpu,
-    blockSize: release.blockSize,
-    window: arch.slidingWindow?.window ?? null,
-    maxModelLen: context,
-    maxNumBatchedTokens,
-    availableBytes: Math.max(0, available),
-  };
-  const pool = vllmKv(kvInput);
+  const sliding = new Set(arch.slidingWindow?.indices ?? []);
+  const slidingLayers = Array.from({ length: arch.layers }, (_, l) => sliding.has(l));
+  const counts = pipelineStageLayers(arch.layers, pp);
+  // Every stage profiles and sizes its own pool; the engine keeps the smallest block count.
+  const stages = vllmStageWeights(variant, tp, pp).map((weights, s) => {
+    const first = counts.slice(0, s).reduce((a, b) => a + b, 0);
+    const activation = profileActivationPeak(release, arch, maxNumBatchedTokens, maxNumSeqs, tp, s === pp - 1);
+    const available = requested - weights - activation.bytes - nonTorch - graphsInBudget;
+    const kvInput = {
+      slidingLayers,
+      stage: { first, end: first + (counts[s] ?? 0) },
+      perLayerPerToken: kv.perTokenPerGpu / kv.layersPerGpu,
+      blockSize: release.blockSize,
+      window: arch.slidingWindow?.window ?? null,
+      groupMergeRatio: release.kvGroupMergeRatio,
+      maxModelLen: context,
+      maxNumBatchedTokens,
+      availableBytes: Math.max(0, available),
+    };
+    return { weights, activation, available, kvInput, pool: vllmKv(kvInput) };
+  });
+  const limiting = stages.reduce((a, b) => (b.pool.numBlocks < a.pool.numBlocks || (b.pool.numBlocks === a.pool.numBlocks && b.available < a.available) ? b : a));
+  const { weights, activation, available } = limiting;
+  const short = stages.find((s) => s.pool.bytesPerRequest > s.available);
+  const bytesPerRequest = Math.max(...stages.map((s) => s.pool.bytesPerRequest));
+  const pool = { ...limiting.pool, bytesPerRequest };
   const need = pool.bytesPerRequest * concurrency;
   const reserve = total - requested;
-  const outside = CUDA_CONTEXT_BYTES + (release.cudaGraphsInBudget ? 0 : graphs);
+  const outside = CUDA_CONTEXT_BYTES + graphsCaptured;
   const loadPeak = loadPeakVerdict(variant, tp, pp, total, CUDA_CONTEXT_BYTES + nonTorch);
 
   let verdict: Verdict = FITS;
@@ -187,12 +206,13 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
       `weights ${gib(weights)} + activations ${gib(activation.bytes)} + non-torch ${gib(nonTorch)}${graphsInBudget ? ` + CUDA graphs ${gib(graphsInBudget)}` : ''} exceed ${util} × ${gib(total)} = ${gib(requested)} per GPU`,
       'ValueError: No available memory for the cache blocks. Try increasing `gpu_memory_utilization` when initializing the engine.',
     );
-  } else if (pool.bytesPerRequest > available) {
-    const estimatedMax = estimatedMaxModelLen((len) => vllmKv({ ...kvInput, maxModelLen: len }).bytesPerRequest <= available, context);
+  } else if (short) {
+    // check_enough_kv_cache_memory, on the first stage whose own pool cannot hold one request.
+    const estimatedMax = estimatedMaxModelLen((len) => vllmKv({ ...short.kvInput, maxModelLen: len }).bytesPerRequest <= short.available, context);
     verdict = wontStart(
       'kv-below-one-sequence',
-      `KV for one ${context}-token sequence ${gib(pool.bytesPerRequest)} > ${gib(available)} left after weights`,
-      kvErrorMessage(release, context, pool.bytesPerRequest, available, estimatedMax),
+      `KV for one ${context}-token sequence ${gib(short.pool.bytesPerRequest)} > ${gib(short.available)} left after weights`,
+      kvErrorMessage(release, context, short.pool.bytesPerRequest, short.available, estimatedMax),
     );
   } else if (reserve < outside) {
     verdict = wontStart(
@@ -244,7 +264,7 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
         },
         { name: 'activations', bytes: activation.bytes, formula: `profile_run at max_num_batched_tokens ${maxNumBatchedTokens}, max_num_seqs ${maxNumSeqs}: ${activation.formula}` },
         {
-          name: 'non-torch',
+          name: graphsInBudget ? 'non-torch, graphs' : 'non-torch',
           bytes: overhead,
           formula: `cuBLAS${tp * pp > 1 ? ', NCCL and custom all-reduce buffers' : ' handles'} ${gib(nonTorch)}${graphsInBudget ? ` + CUDA graphs profiled in the budget ${gib(graphsInBudget)}` : ''}`,
         },
@@ -252,7 +272,7 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
     },
     get notes() {
       return [
-        `gpu_memory_utilization ${util} caps vLLM at ${gib(requested)} of the ${gib(total)} CUDA reports (${gpu.cudaTotalBytes ? 'measured' : 'assumed'} for ${gpu.id}); the CUDA context${release.cudaGraphsInBudget ? '' : ' and CUDA graphs'} (~${gib(outside)}) live in the remaining ${gib(reserve)}.`,
+        `gpu_memory_utilization ${util} caps vLLM at ${gib(requested)} of the ${gib(total)} CUDA reports (${gpu.cudaTotalBytes ? 'measured' : 'assumed'} for ${gpu.id}); the CUDA context${release.cudaGraphsInBudget ? '' : ' and CUDA graphs'} (~${gib(outside)}) use the remaining ${gib(reserve)}.`,
       ];
     },
   };

@@ -29,6 +29,8 @@ export interface VllmRelease extends EngineRelease {
   kvErrorWording: 'models-typo' | 'models-typo-docs' | 'model-cpu-docs';
   /** What vLLM measures at start-up rather than computes: fitted to published logs (see VllmProfile). */
   profile: VllmProfile;
+  /** _get_kv_cache_groups_uniform_page_size: one group size for both attention kinds when the larger count is under this × the smaller (null: always the smaller). */
+  kvGroupMergeRatio: number | null;
   /** model_types vLLM refuses to run in float16 (vllm/config/model.py _FLOAT16_NOT_SUPPORTED_MODELS). */
   float16Refused: readonly string[];
 }
@@ -53,8 +55,10 @@ export interface VllmProfile {
     tensorParallel: { base: number; perRank: number };
     tensorParallelPcie: { base: number; perRank: number };
   };
-  /** CUDA graph memory: base + perLayer × layers (+ tensorParallel with TP > 1, + moe for MoE models). */
+  /** The CUDA graph estimate releases with `cudaGraphsInBudget` subtract: base + perLayer × layers (+ tensorParallel with TP > 1, + moe for MoE models). */
   cudaGraphs: { base: number; perLayer: number; tensorParallel: number; moe: number };
+  /** CUDA graph memory captured after the KV cache (the reserve's share): base + perLayer × layers (+ moe). */
+  capturedGraphs: { base: number; perLayer: number; moe: number };
 }
 
 /**
@@ -98,6 +102,12 @@ const V1_PROFILE: VllmProfile = {
   // Qwen2.5-72B, Llama-3.3-70B); base + per layer + TP + MoE covers each (over by up to 1.1 GiB for
   // gpt-oss-20b and Mixtral at TP2, 0.57 → 1.74 for Llama-3.1-8B at TP4: the safe side).
   cudaGraphs: { base: 0.6 * GiB, perLayer: 0.0075 * GiB, tensorParallel: 0.9 * GiB, moe: 0.45 * GiB },
+  // "Graph capturing finished ... took X GiB" / "(actual)": Llama-3.1-8B 0.87–0.96 (32 layers), phi-4 1.07 (40),
+  // Gemma 3 27B 1.14 (62), Llama-3.3-70B 1.66–1.85 (80) in the llmd logs; MoE above that line by about 0.5
+  // (Qwen3-30B-A3B 1.41, DeepSeek-V2-Lite 1.57, gpt-oss-20b 1.55). Tensor parallelism does not add
+  // (Llama-3.1-8B 0.76 at TP 2, 0.67 at TP 4). Smaller GPUs capture fewer sizes and come in under it
+  // (L4 0.38, A100 0.50), so the reserve check errs on the side of "will not start" there.
+  capturedGraphs: { base: 0.35 * GiB, perLayer: 0.018 * GiB, moe: 0.5 * GiB },
 };
 
 /** vllm/config/model.py _FLOAT16_NOT_SUPPORTED_MODELS ("Numerical instability. Please use bfloat16 or float32 instead."). */
@@ -130,6 +140,8 @@ export const VLLM_RELEASES: readonly VllmRelease[] = [
     cudaGraphsInBudget: true,
     kvErrorWording: 'model-cpu-docs',
     profile: V1_PROFILE,
+    // 1.5 in vLLM main from 2026-05 (forks of that date); 1.25 in 2026-03; absent at 0.11.0.
+    kvGroupMergeRatio: 1.5,
     float16Refused: FLOAT16_REFUSED,
   },
   {
@@ -157,6 +169,8 @@ export const VLLM_RELEASES: readonly VllmRelease[] = [
     cudaGraphsInBudget: false,
     kvErrorWording: 'models-typo-docs',
     profile: V1_PROFILE,
+    // Not read at the tag; the rule was absent at 0.11.0 and present (1.25) by 2026-03.
+    kvGroupMergeRatio: null,
     float16Refused: FLOAT16_REFUSED,
   },
   {
@@ -178,6 +192,7 @@ export const VLLM_RELEASES: readonly VllmRelease[] = [
     cudaGraphsInBudget: false,
     kvErrorWording: 'models-typo',
     profile: V1_PROFILE,
+    kvGroupMergeRatio: null,
     float16Refused: FLOAT16_REFUSED,
   },
 ];
