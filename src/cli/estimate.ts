@@ -158,9 +158,12 @@ async function withEngine(base: Estimate, input: EstimateInput, o: EstimateOptio
   if (!input.gpu) throw new UserError(`option --engine "${o.engine}" needs --gpu: engine accounting is per GPU`);
   if (input.mode !== 'inference') throw new UserError(`option --engine "${o.engine}" applies to --mode inference only`);
   if (!arch) throw new UserError(`option --engine "${o.engine}" needs the model's architecture: give a catalog id or a config.json`);
-  const engine = await checkEngineChoice(o.engine, o.engineVersion, o.kvDtype);
+  // estimate reads any older version with the release whose memory behaviour it shares (plan and render need a recorded one: its image and flags).
+  const { releaseDescribing } = await import('../engines/registry.js');
+  const described = o.engineVersion ? describedRelease(releaseDescribing, o.engine, o.engineVersion) : null;
+  const engine = await checkEngineChoice(o.engine, described?.release ?? o.engineVersion, o.kvDtype);
   const { engineEstimate } = await import('../engines/estimate.js');
-  return engineEstimate({
+  const result = engineEstimate({
     base,
     engine,
     model: { ...input.model, architecture: arch },
@@ -172,6 +175,17 @@ async function withEngine(base: Estimate, input: EstimateInput, o: EstimateOptio
     kvDtype: input.kvDtype,
     memoryFraction: o.gpuMemUtil ?? null,
   });
+  if (!described || described.exact) return result;
+  return { ...result, notes: [`${engine.name} ${o.engineVersion} has no release record; it is read with ${engine.version}'s facts, whose memory behaviour it shares.`, ...result.notes] };
+}
+
+function describedRelease(describe: (id: EngineId, version: string) => { release: string; exact: boolean }, id: EngineId, version: string): { release: string; exact: boolean } {
+  try {
+    return describe(id, version);
+  } catch (error) {
+    if (error instanceof UserError) throw new UserError(`option --engine-version "${version}": ${error.message}`);
+    throw error;
+  }
 }
 
 export async function runEstimate(o: EstimateOptions, io: Io): Promise<number> {

@@ -73,7 +73,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--gpu <gpu>', 'GPU to check the per-GPU total against')
     .option('--kv-dtype <dtype>', `KV cache dtype, one the engine takes: ${KV_DTYPES.join(', ')}`, choice(KV_DTYPES), 'auto')
     .option('-e, --engine <engine>', `with --gpu: the engine's own accounting (${ENGINE_IDS.join(' | ')})`, choice(ENGINE_IDS))
-    .option('--engine-version <version>', `with --engine: ${ENGINE_VERSION_HELP}`)
+    .option('--engine-version <version>', `with --engine: ${ENGINE_VERSION_HELP}; an older version without a record reads with the release whose memory behaviour it shares`)
     .option('--gpu-mem-util <f>', 'with --engine: vLLM gpu_memory_utilization / SGLang mem_fraction_static', fraction(0.05, 1))
     .option('--mode <mode>', MODES.join(' | '), choice(MODES), 'inference')
     .option('--zero <stage>', 'training: ZeRO stage 0-3', choice(['0', '1', '2', '3'] as const), '0')

@@ -56,13 +56,6 @@ export interface GgufPlacement {
 }
 
 /**
- * Compute buffer of one GPU: llama.cpp sizes it by reserving the worst-case graph
- * for one ubatch: the f32 activations of a layer (hidden states, the FFN
- * intermediate, q/k/v) plus, without flash attention, the KQ score matrix
- * n_ubatch × n_ctx × n_head, and on the GPU holding the output layer the logits
- * n_ubatch × n_vocab.
- */
-/**
  * KV bytes llama.cpp allocates for `slots` sequences sharing `kvTokens` tokens. Models
  * with sliding-window layers get the iSWA cache (llama_kv_cache_unified_iswa, src/llama-kv-cache-unified-iswa.cpp at b6550): the
  * windowed layers keep min(kvTokens, window × slots + n_ubatch) tokens (unless --swa-full).
@@ -142,9 +135,10 @@ export function placeGguf(input: GgufPlacementInput): GgufPlacement {
     // The duplicated token_embd of a tied GGUF is on the GPU in addition to its CPU copy.
     hostWeightBytes: layout.total - gpuWeightBytes + (ngl > layers && layout.lmHead === 0 ? layout.embeddings : 0),
     get computeFormula() {
+      const ubatch = input.ubatch ?? N_UBATCH;
       return (
-        `logits and hidden state ${N_UBATCH} × (${arch.vocabSize} + ${arch.hiddenSize}) × 4 B on the output GPU, FFN intermediates ${N_UBATCH} × (${arch.hiddenSize} + 2 × FFN) × 4 B on the others` +
-        (input.flashAttention ? '' : ` + KQ ${N_UBATCH}×${input.kvTokens}×${arch.attention.heads}×4 B`)
+        `logits and hidden state ${ubatch} × (${arch.vocabSize} + ${arch.hiddenSize}) × 4 B on the output GPU, FFN intermediates ${ubatch} × (${arch.hiddenSize} + 2 × FFN) × 4 B on the others` +
+        (input.flashAttention ? '' : ` + KQ ${ubatch}×${input.kvTokens}×${arch.attention.heads}×4 B`)
       );
     },
   };

@@ -3,6 +3,7 @@
  * planner, render, validate and the CLI ask these; nothing else names an engine.
  */
 import { UserError } from '../util/errors.js';
+import { compareVersions } from './descriptor.js';
 import type { EngineId } from './ids.js';
 import { llamacppDescriptor } from './llamacpp/index.js';
 import { ollamaDescriptor } from './ollama/index.js';
@@ -27,6 +28,26 @@ export function engineRelease(id: EngineId, version: string | null = null): Engi
     throw new UserError(`${descriptor.name} release "${wanted}" is not known; valid: ${descriptor.versions.join(', ')} (default ${descriptor.defaultVersion})`);
   }
   return descriptor.at(wanted);
+}
+
+/** A version as engines spell them: 0.19.0, v0.10.1.1, 0.5.3.post1, b6550. */
+const VERSION = /^(v?\d+(\.\d+){1,3}([.+-][\w.+-]*)?|b\d+)$/;
+
+/**
+ * The recorded release whose memory facts describe `version` (EngineDescriptor.releaseFor),
+ * for reading a version gpuplan has no release of: an older one reads with the release whose
+ * behaviour it shares. A version newer than the newest recorded, or not a version, is bad input.
+ */
+export function releaseDescribing(id: EngineId, version: string): { release: string; exact: boolean } {
+  const descriptor = descriptorOf(id);
+  if (descriptor.versions.includes(version)) return { release: version, exact: true };
+  const newest = descriptor.defaultVersion;
+  if (!VERSION.test(version) || compareVersions(version, newest) > 0) {
+    throw new UserError(
+      `${descriptor.name} release "${version}" is not known; valid: ${descriptor.versions.join(', ')} (default ${newest}), or an older version, read with the release whose behaviour it shares`,
+    );
+  }
+  return { release: descriptor.releaseFor(version), exact: false };
 }
 
 /** The default release of every engine, in preference order. */

@@ -49,7 +49,8 @@ export function inferenceActivationPeak(arch: Architecture, tokens: number, sequ
       `residual 2×${tokens} tokens×${h}×${b} B + max(attention ${tokens}×${Math.round(attentionWidth)}×${b}, ` +
       `MLP ${tokens}×3×${arch.denseIntermediateSize}/TP${tp}×${b}` +
       (arch.moe ? `, MoE ${Math.min(tokens, FUSED_MOE_CHUNK_TOKENS)}×top${arch.moe.expertsPerToken}×(3×${arch.moe.expertIntermediateSize}/TP+${h})×${b}` : '') +
-      `, logits ${sequences} seqs×${arch.vocabSize}×${LOGIT_BYTES} B)`,
+      (sequences > 0 ? `, logits ${sequences} seqs×${arch.vocabSize}×${LOGIT_BYTES} B` : '') +
+      ')',
   };
 }
 

@@ -135,6 +135,23 @@ describe("gpuplan estimate --engine (the engine's own accounting)", () => {
     expect(text.stdout).toContain(`vLLM 0.31.0 will log\n  Model loading took`);
   });
 
+  it('--engine-version of a version without its own record reads with the release whose behaviour it shares, and reproduces its log', () => {
+    // vLLM 0.19.0 on an H100, Llama-3.1-8B, 16k, utilization 0.95 logged "Available KV cache memory: 58.11 GiB" and
+    // "GPU KV cache size: 476,016 tokens" (test/fixtures/engine-logs/vllm/vllm-a-0.19.0-llama-3.1-8b-h100-16k.yaml).
+    const r = gpuplan(['estimate', '--model', 'llama-3.1-8b', '--gpu', 'h100-sxm', '--engine', 'vllm', '--engine-version', '0.19.0', '--context', '16384', '--gpu-mem-util', '0.95', '--json']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.engine.version).toBe('0.16.0');
+    expect(json.notes[0]).toMatch(/vLLM 0\.19\.0 has no release record; it is read with 0\.16\.0's facts/);
+    expect(json.engine.availableKvBytes / 2 ** 30).toBeGreaterThan(58.11 * 0.99);
+    expect(json.engine.availableKvBytes / 2 ** 30).toBeLessThanOrEqual(58.11);
+    expect(json.engine.kvPoolTokens / 476_016).toBeGreaterThan(0.99);
+    // A version newer than any recorded release is not guessed.
+    const newer = gpuplan(['estimate', '--model', 'llama-3.1-8b', '--gpu', 'h100-sxm', '--engine', 'vllm', '--engine-version', '0.40.0']);
+    expect(newer.code).toBe(2);
+    expect(newer.stderr).toMatch(/option --engine-version "0\.40\.0": vLLM release "0\.40\.0" is not known; valid: 0\.31\.0/);
+  });
+
   it('--engine without --gpu is bad input', () => {
     const r = gpuplan(['estimate', '--model', 'llama-3.1-8b', '--engine', 'vllm']);
     expect(r.code).toBe(2);

@@ -128,7 +128,7 @@ export function replay(f: LogFixture): Replay {
   const artifact = q.online ? sixteenBitCheckpoint(model) : (model.artifacts.find((a) => a.quantization === quant.id) ?? null);
   const variant = modelVariant(model, arch, countParams(arch), quant, artifact, q.online ? 'online' : 'artifact');
   const gpu = findGpu(catalog, f.gpu.catalog);
-  const tp = num(setting(f, 'tensor_parallel_size', 'tp_size')) ?? (f.engine === 'vllm' || f.engine === 'sglang' ? 1 : 1);
+  const tp = num(setting(f, 'tensor_parallel_size', 'tp_size')) ?? 1;
   const pp = num(setting(f, 'pipeline_parallel_size', 'pp_size')) ?? 1;
   const gpuCount = f.engine === 'llamacpp' || f.engine === 'ollama' ? f.gpu.count : tp * pp;
   // Ollama's scheduler picks 1 request at a time when the default parallelism does not fit (every such log here).
@@ -138,7 +138,7 @@ export function replay(f: LogFixture): Replay {
     (f.engine === 'ollama' ? ollamaDefaultContext(f.engineVersion) : f.engine === 'llamacpp' ? LLAMACPP_DEFAULT_CONTEXT : arch.maxContext);
   const context = f.engine === 'llamacpp' ? Math.floor(ctx / slots) : ctx;
   const kvSetting = String(setting(f, 'kv_cache_dtype', 'cache_type_k', 'kv_cache_type') ?? 'auto');
-  const kvDtype = (kvSetting === 'fp8_e4m3' ? 'fp8_e4m3' : kvSetting) as KvDtype;
+  const kvDtype = kvSetting as KvDtype;
   const overrides: EngineOverrides = {};
   const batched = num(setting(f, 'max_num_batched_tokens', 'chunked_prefill_size', 'n_batch'));
   if (batched !== null) overrides.batchedTokens = batched;

@@ -42,13 +42,15 @@ describe('engine log corpus', () => {
     const formats = (n: number) => [String(n), n.toLocaleString('en-US'), n.toFixed(2), n.toFixed(1), n.toFixed(3), n.toFixed(4)];
     // GiB keys may hold a figure the log prints in MiB (Ollama: memory.required.kv="300.0 MiB").
     const printed = (key: string, n: number) => (key.endsWith('GiB') ? [...formats(n), ...formats(n * 1024)] : formats(n));
+    // A whole number in the text: not a piece of another ("0.1" is not in "0.19.0").
+    const appears = (text: string, s: string) => new RegExp(`(?<![\\d.])${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\d]|\\.\\d)`).test(text);
     for (const f of fixtures) {
       const text = f.quoted.join('\n');
       for (const [key, v] of Object.entries(f.observed)) {
         const values = typeof v === 'number' ? [v] : Object.values(v);
         for (const n of values)
           expect(
-            printed(key, n).some((s) => text.includes(s)),
+            printed(key, n).some((s) => appears(text, s)),
             `${f.id}: ${key} ${n} is not in a quoted line`,
           ).toBe(true);
       }
