@@ -98,5 +98,15 @@ export function fitOllama(release: OllamaRelease, d: Deployment): EngineFit {
   });
   // What Ollama says it needs on the GPUs for everything: its estimate, or what llama-server allocates plus the reserves.
   const totalVramBytes = estimate ? estimate.requiredFull : (fit.gpuBufferBytes ?? 0) + release.minimumMemoryMiB * MiB * d.gpuCount;
-  return { ...fit, totalVramBytes };
+  if (!estimate) return { ...fit, totalVramBytes };
+  return {
+    ...fit,
+    totalVramBytes,
+    get notes() {
+      return [
+        `Ollama ${release.version} decides the layers it offloads by its own estimate, ${humanBytes2(estimate.requiredFull)} for everything (memory.required.full): its graph formula, one layer's worth and ${release.minimumMemoryMiB} MiB kept free per GPU make it larger than what llama.cpp then allocates (the table).`,
+        ...fit.notes,
+      ];
+    },
+  };
 }

@@ -256,7 +256,13 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
     },
     get terms() {
       return [
-        { name: 'weights', bytes: weights, formula: `${variant.layout.formula}, per GPU at TP${tp} × PP${pp}` },
+        {
+          name: 'weights',
+          bytes: weights,
+          formula:
+            `${variant.layout.formula}, per GPU at TP${tp} × PP${pp}` +
+            (weights > (stageWeights(variant.layout, tp, pp)[stages.indexOf(limiting)] ?? weights) + 1 ? ` + MXFP4 experts padded to multiples of ${MXFP4_EXPERT_ALIGNMENT}` : ''),
+        },
         {
           name: 'kv cache',
           bytes: kvUsed,
