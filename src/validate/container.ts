@@ -1,6 +1,6 @@
 /** The server a container runs, from its image, entrypoint and command (compose and Kubernetes alike). */
 import type { Findings } from './finding.js';
-import { engineOfImage, launchFromArgv, launchOfArgs, type LaunchContext, type ServerLaunch, type Token } from './launch.js';
+import { engineOfImage, findServer, launchFromArgv, launchOfArgs, type LaunchContext, type ServerLaunch, type Token } from './launch.js';
 import { commandTokens, scriptLaunches } from './script.js';
 
 export interface ContainerSpec {
@@ -25,6 +25,29 @@ export function stringCommand(text: string, line: number): Token[] {
   return commandTokens(text, line);
 }
 
+/**
+ * A command that names the server again after an image whose entrypoint already runs it
+ * (`vllm/vllm-openai:latest vllm serve MODEL`): the image's server receives `vllm serve …`
+ * as its own arguments and stops ("unrecognized arguments: serve").
+ */
+function repeatedServer(spec: ContainerSpec, image: ReturnType<typeof engineOfImage>, argv: readonly Token[], findings: Findings): void {
+  if (!image?.run.server || spec.entrypoint || !spec.command?.length) return;
+  const server = findServer(argv);
+  if (!server || server.engine !== image.engine) return;
+  const program = argv
+    .slice(0, server.start)
+    .map((t) => t.text)
+    .join(' ');
+  const first = argv[0] as Token;
+  findings.add(
+    'error',
+    first.line,
+    'repeated-server',
+    `${spec.image} already runs the server; its command \`${program} …\` is passed to it as arguments, and the server stops on them (unrecognized arguments: ${argv[server.start - 1]?.text ?? program})`,
+    `drop \`${program}\` from the command (give only the server's arguments), or set the entrypoint to it`,
+  );
+}
+
 export function containerRun(spec: ContainerSpec, context: LaunchContext, findings: Findings): ContainerRun {
   const argv = [...(spec.entrypoint ?? []), ...(spec.command ?? [])];
   const shellAt = argv.findIndex((t, i) => SHELL.test(t.text) && argv[i + 1]?.text === '-c');
@@ -34,7 +57,10 @@ export function containerRun(spec: ContainerSpec, context: LaunchContext, findin
   const image = spec.image ? engineOfImage(spec.image) : null;
   // The release the image tag names decides the flags; otherwise the engine's default release.
   const direct = launchFromArgv(argv, context, image?.run.version ?? null);
-  if (direct) return { launches: [direct], ollama: false };
+  if (direct) {
+    repeatedServer(spec, image, argv, findings);
+    return { launches: [direct], ollama: false };
+  }
 
   if (!image || spec.entrypoint) return { launches: [], ollama: false };
   if (image.run.ollamaDaemon) return { launches: [], ollama: true };

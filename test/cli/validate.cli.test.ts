@@ -9,6 +9,15 @@ import { gpuplan } from './run.js';
 const ROOT = join(import.meta.dirname, '../..');
 
 describe('gpuplan validate (built CLI)', () => {
+  it('docker run vllm/vllm-openai:latest vllm serve MODEL: an error naming the repeated serve; without the repeat, clean', () => {
+    const broken = gpuplan(['validate', 'test/fixtures/validate/broken/repeated-serve.sh']);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/error +vllm\/vllm-openai:latest already runs the server; its command `vllm serve …` is passed to it as arguments.*unrecognized arguments: serve/);
+    const clean = gpuplan(['validate', 'test/fixtures/validate/valid/vllm-docker-run-latest.sh', '--format', 'json']);
+    expect(clean.code).toBe(0);
+    expect(JSON.parse(clean.stdout)).toMatchObject({ errors: 0, warnings: 0 });
+  });
+
   it('every file under examples/ validates clean (exit 0)', () => {
     const r = gpuplan(['validate', 'examples/'], ROOT);
     expect(r.stderr).toBe('');
