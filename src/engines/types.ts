@@ -182,6 +182,10 @@ export interface SettingFlags {
   port: string;
   gpuLayers: string | null;
   executorBackend: string | null;
+  /** Requests run at once (vLLM --max-num-seqs, SGLang --max-running-requests, llama.cpp --parallel). */
+  maxSequences: string | null;
+  /** Tokens scheduled in one step (vLLM --max-num-batched-tokens, SGLang --chunked-prefill-size, llama.cpp --batch-size). */
+  batchedTokens: string | null;
 }
 
 /** What a recognised server command line looks like: where its own arguments start, and whether the model may come first. */

@@ -1,5 +1,7 @@
 /** A launch's arguments against the engine's real argument parser (catalogs/engine-flags/). */
+import { equivalentOption } from '../engines/equivalents.js';
 import { findFlag, flagIndex, type FlagSet } from '../engines/flags.js';
+import { descriptorOf } from '../engines/registry.js';
 import type { CliSyntax } from '../engines/types.js';
 import { closest } from '../util/closest.js';
 import type { Findings } from './finding.js';
@@ -30,6 +32,44 @@ function checkValue(syntax: CliSyntax, name: string, type: string | null, choice
   } else if (type === 'float' && !Number.isFinite(Number(value))) {
     findings.add('error', token.line, 'invalid-value', `${name} ${value}: expected a number`);
   }
+}
+
+/**
+ * An option the release does not take, in order of what explains it best: another recorded
+ * release of the engine has it (a warning naming that release: the file may run it), another
+ * engine's name for a setting this one has (the fix by meaning), else the nearest spelling.
+ */
+function unknownOption(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax, spelling: string, token: Token, exact: boolean, findings: Findings): void {
+  const descriptor = descriptorOf(launch.engine);
+  const elsewhere = descriptor.versions
+    .filter((v) => v !== launch.version && descriptor.flagSet(v)?.version !== set.version)
+    .find((v) => {
+      const other = descriptor.flagSet(v);
+      return other !== null && findFlag(other, spelling, syntax) !== null;
+    });
+  if (elsewhere) {
+    findings.add(
+      'warning',
+      token.line,
+      'other-release-flag',
+      `${spelling} is an option of ${descriptor.name} ${elsewhere}, not of ${launch.version}, the release this launch runs`,
+      `run ${descriptor.name} ${elsewhere} (pin its image tag, or validate with --engine-version ${launch.engine}=${elsewhere}), or drop ${spelling}`,
+    );
+    return;
+  }
+  const message = exact
+    ? `${descriptor.name} ${set.version} has no option ${spelling}`
+    : `${spelling} is not among the options gpuplan recorded for ${descriptor.name} ${launch.version} (read from ${set.version}, not complete)`;
+  const equivalent = equivalentOption(launch.engine, spelling);
+  if (equivalent) {
+    const fix = equivalent.flag
+      ? `${equivalent.flag} (${spelling} is ${equivalent.from.engine}'s option for ${equivalent.setting})`
+      : `${descriptor.name} has no option for ${equivalent.setting} (${spelling} is ${equivalent.from.engine}'s); drop it`;
+    findings.add(exact ? 'error' : 'warning', token.line, 'unknown-flag', message, fix);
+    return;
+  }
+  const near = closest(spelling, [...flagIndex(set).keys()], 1)[0];
+  findings.add(exact ? 'error' : 'warning', token.line, 'unknown-flag', message, near ? `did you mean ${near}?` : null);
 }
 
 /** `exact`: the set is the release's complete argument set; when it is not, a flag it lacks is a warning, not an error. */
@@ -75,11 +115,7 @@ export function parseFlags(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax
     }
     const found = findFlag(set, spelling, syntax);
     if (!found) {
-      const near = closest(spelling, [...flagIndex(set).keys()], 1)[0];
-      const message = exact
-        ? `${set.command.split(' ')[0]} ${set.version} has no option ${spelling}`
-        : `${spelling} is not among the options gpuplan recorded for ${set.command.split(' ')[0]} ${launch.version} (read from ${set.version}, not complete)`;
-      findings.add(exact ? 'error' : 'warning', token.line, 'unknown-flag', message, near ? `did you mean ${near}?` : null);
+      unknownOption(launch, set, syntax, spelling, token, exact, findings);
       // Skip what is probably its value.
       if (inline === null && args[i + 1] && !args[i + 1]?.text.startsWith('-')) i++;
       continue;

@@ -1,6 +1,7 @@
 /** Ollama: Modelfiles against v0.12.6's parser and PARAMETER set, and the server's OLLAMA_* environment. */
 import type { OllamaSpec } from '../engines/flags.js';
 import { ModelfileError, parseModelfile } from '../formats/modelfile.js';
+import { MODELFILE_EQUIVALENTS } from '../engines/ollama/parameters.js';
 import { closest } from '../util/closest.js';
 import type { OllamaService } from './compose.js';
 import type { Findings } from './finding.js';
@@ -29,13 +30,15 @@ export function checkModelfile(text: string, spec: OllamaSpec, findings: Finding
       if (spec.deprecatedParameters.includes(command.name)) {
         findings.add('warning', command.line, 'modelfile-parameter', `PARAMETER ${command.name} is deprecated in Ollama ${spec.version} and ignored`, 'remove it');
       } else {
-        const near = closest(command.name, Object.keys(spec.parameters), 1)[0];
+        // By meaning first (max_tokens is num_predict), then by spelling.
+        const equivalent = MODELFILE_EQUIVALENTS[command.name.toLowerCase().replaceAll('-', '_')];
+        const near = equivalent && spec.parameters[equivalent] !== undefined ? equivalent : closest(command.name, Object.keys(spec.parameters), 1)[0];
         findings.add(
           'error',
           command.line,
           'modelfile-parameter',
           `Ollama ${spec.version} has no PARAMETER ${command.name} (ollama create fails: unknown parameter)`,
-          near ? `PARAMETER ${near} …` : null,
+          near ? `PARAMETER ${near} …${equivalent === near ? ` (Ollama's name for ${command.name})` : ''}` : null,
         );
       }
       continue;

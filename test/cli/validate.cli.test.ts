@@ -37,7 +37,7 @@ describe('gpuplan validate (built CLI)', () => {
     const result = ValidateResultSchema.parse(JSON.parse(json.stdout));
     expect(result.findings.find((f) => f.severity === 'error')).toMatchObject({ rule: 'unknown-flag', line: 7, fix: 'did you mean --tensor-parallel-size?' });
     const gh = gpuplan(['validate', fixture('validate/broken/unknown-flag.yml'), '--format', 'github']);
-    expect(gh.stdout).toMatch(/^::error file=.*unknown-flag\.yml,line=7,title=gpuplan unknown-flag::vllm 0\.11\.0 has no option --tensor-paralel-size/m);
+    expect(gh.stdout).toMatch(/^::error file=.*unknown-flag\.yml,line=7,title=gpuplan unknown-flag::vLLM 0\.11\.0 has no option --tensor-paralel-size/m);
   });
 
   it('globs and --gpus: memory against the GPUs the files will run on', () => {

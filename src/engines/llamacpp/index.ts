@@ -49,6 +49,8 @@ export const llamacppDescriptor: EngineDescriptor = {
       port: '--port',
       gpuLayers: '--gpu-layers',
       executorBackend: null,
+      maxSequences: '--parallel',
+      batchedTokens: '--batch-size',
     },
   },
   recognise(words, at) {

@@ -52,6 +52,8 @@ export const sglangDescriptor: EngineDescriptor = {
       port: '--port',
       gpuLayers: null,
       executorBackend: null,
+      maxSequences: '--max-running-requests',
+      batchedTokens: '--chunked-prefill-size',
     },
   },
   recognise(words, at) {

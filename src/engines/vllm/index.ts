@@ -58,6 +58,8 @@ export const vllmDescriptor: EngineDescriptor = {
       port: '--port',
       gpuLayers: null,
       executorBackend: '--distributed-executor-backend',
+      maxSequences: '--max-num-seqs',
+      batchedTokens: '--max-num-batched-tokens',
     },
   },
   recognise(words, at) {
