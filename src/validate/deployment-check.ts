@@ -14,6 +14,8 @@ import type { Deployment, KvDtype, SettingFlags } from '../engines/types.js';
 import { fits } from '../engines/verdict.js';
 import { modelVariant, sixteenBitCheckpoint } from '../engines/variant.js';
 import { countParams } from '../memory/params.js';
+import { formatGiB } from '../memory/units.js';
+import { weightsPerGpu } from '../memory/weights.js';
 import type { ParsedFlags } from './flags-check.js';
 import type { Findings } from './finding.js';
 import type { ServerLaunch } from './launch.js';
@@ -132,6 +134,19 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
     findings.add('warning', launch.line, 'port', `${context.where} publishes no port: the API on ${port} is unreachable from the host`, `ports: ["${port}:${port}"]`);
   }
 
+  // vLLM CacheConfig.gpu_memory_utilization: Field(gt=0, le=1); SGLang's mem_fraction_static is a fraction too.
+  const fraction = names.memoryFraction ? value(flags, names.memoryFraction) : null;
+  if (names.memoryFraction && fraction !== null && Number.isFinite(Number(fraction)) && (Number(fraction) <= 0 || Number(fraction) > 1)) {
+    const asFraction = Number(fraction) > 1 && Number(fraction) <= 100 ? String(Number(fraction) / 100) : '0.9';
+    findings.add(
+      'error',
+      flags.get(names.memoryFraction)?.token.line ?? launch.line,
+      'memory-fraction',
+      `${names.memoryFraction} ${fraction}: a fraction of GPU memory, greater than 0 and at most 1 (${engine.name} refuses to start)`,
+      `${names.memoryFraction} ${asFraction}`,
+    );
+  }
+
   const ref = modelRef(launch, flags, names);
   if (!ref || ref.ref.includes('$')) return;
   const match = catalogMatch(catalog, ref.ref);
@@ -147,7 +162,36 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
     findings.add('error', tpLine, 'tp-heads', `${tpProblem} of ${match.model.name}; ${engine.name} refuses to start`, `${names.tp} one of ${valid.join(', ')}`);
     return;
   }
+  const asked = integer(flags, names.context);
+  // RoPE scaling given on the command line raises the model's maximum; not checked then.
+  const ropeOverride = [...flags.keys()].some((name) => /rope|hf-overrides|json-model-override/.test(name));
+  if (tensor && asked !== null && asked > arch.maxContext && !ropeOverride) {
+    // vllm/config/model.py _get_and_verify_max_len; SGLang's model_config makes the same check.
+    findings.add(
+      'error',
+      flags.get(names.context)?.token.line ?? launch.line,
+      'context-too-long',
+      `${names.context} ${asked} is above ${match.model.name}'s maximum of ${arch.maxContext} tokens: ${engine.name} refuses to start (User-specified max_model_len (${asked}) is greater than the derived max_model_len)`,
+      `${names.context} ${arch.maxContext}`,
+    );
+  }
   if (!gpu) {
+    const largest = catalog.gpus.reduce((a, b) => (b.memoryBytes > a.memoryBytes ? b : a));
+    const stored = match.artifact ?? sixteenBitCheckpoint(spec) ?? null;
+    const storedQuant = catalog.quantizations.find((q) => q.id === (stored?.quantization ?? spec.nativeQuantization));
+    if (tensor && storedQuant) {
+      const perGpu = weightsPerGpu(modelVariant(spec, arch, countParams(arch), storedQuant, stored, 'artifact').layout, tp, pp);
+      if (perGpu > largest.memoryBytes) {
+        findings.add(
+          'error',
+          tpLine,
+          'weights-too-large',
+          `${match.model.name} at TP ${tp} × PP ${pp} puts ${formatGiB(perGpu)} of weights on each GPU, more than any GPU holds (${largest.name}: ${formatGiB(largest.memoryBytes)})`,
+          `raise ${names.tp ?? 'the tensor-parallel size'} (or pipeline stages), or serve a smaller quantization`,
+        );
+        return;
+      }
+    }
     findings.add('info', launch.line, 'memory-unchecked', 'GPU type unknown: memory not checked', 'pass --gpus 8xA100-80G (or --gpu a100-80g), or keep the x-gpuplan block gpuplan writes');
     return;
   }

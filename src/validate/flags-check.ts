@@ -79,6 +79,16 @@ export function parseFlags(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax
   for (let i = 0; i < args.length; i++) {
     const token = args[i] as Token;
     if (!token.text.startsWith('-') || /^-\d/.test(token.text)) {
+      if (token.text.trim() === '') {
+        findings.add(
+          'error',
+          token.line,
+          'unexpected-argument',
+          'a backslash followed by a space passes " " as an argument: a line continuation needs the \\ last on the line',
+          'remove the space after \\',
+        );
+        continue;
+      }
       if (!dynamic(token.text)) {
         const hint = !launch.acceptsPositionalModel && findFlag(set, '--model', syntax)?.name === '--model' ? ' (this entrypoint takes the model as --model)' : '';
         findings.add('error', token.line, 'unexpected-argument', `unexpected argument "${token.text}"${hint}`, hint ? `--model ${token.text}` : null);

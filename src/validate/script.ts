@@ -57,7 +57,21 @@ export function scriptCommands(script: string, firstLine = 1): { text: string; l
 /** Launches in a shell script; a command shell-quote cannot read is reported, not fatal. */
 export function scriptLaunches(script: string, findings: Findings, context: LaunchContext, firstLine = 1): ServerLaunch[] {
   const launches: ServerLaunch[] = [];
+  let previous: ServerLaunch | null = null;
   for (const command of scriptCommands(script, firstLine)) {
+    // A command that starts with an option right after a server launch: the `\` that should join
+    // them is missing or followed by a space, so bash runs these options as a command of their own.
+    if (previous && /^\s*--?[A-Za-z]/.test(command.text)) {
+      const option = command.text.trim().split(/\s+/)[0] ?? '';
+      findings.add(
+        'error',
+        command.line,
+        'broken-continuation',
+        `${option} … starts a command of its own: the line before does not end in a bare \\, so the server started without these options (and bash reports "${option}: command not found")`,
+        'end the line before with \\ and nothing after it',
+      );
+    }
+    previous = null;
     let tokens: Token[];
     try {
       tokens = commandTokens(command.text, command.line);
@@ -74,10 +88,13 @@ export function scriptLaunches(script: string, findings: Findings, context: Laun
       const argsEnd = redirect < 0 ? end : /^\d$/.test(tokens[redirect - 1]?.text ?? '') && redirect - 1 > start ? redirect - 1 : redirect;
       const argv = tokens.slice(start, argsEnd);
       const inContainer = dockerRunLaunches(argv, findings);
-      if (inContainer) launches.push(...inContainer);
-      else {
+      if (inContainer) {
+        launches.push(...inContainer);
+        previous = inContainer[0] ?? previous;
+      } else {
         const launch = launchFromArgv(argv, context);
         if (launch) launches.push(launch);
+        previous = launch ?? previous;
       }
       start = end + 1;
     }
