@@ -16,6 +16,8 @@ export interface ValidateOptions {
   gpu?: string;
   format: Format;
   verbose?: boolean;
+  /** Fail (exit 1) when a file runs nothing gpuplan recognises. */
+  strict?: boolean;
   catalog?: string;
   engineVersion?: string[];
 }
@@ -81,11 +83,12 @@ export async function runValidate(paths: string[], o: ValidateOptions, io: Io): 
   const findings = reports.flatMap((r) => r.findings);
   const result: ValidateResult = {
     gpuplanVersion: VERSION,
-    files: reports.map(({ file, kind, launches }) => ({ file, kind, launches })),
+    files: reports.map(({ file, kind, launches, notUnderstood }) => ({ file, kind, launches, notUnderstood })),
     findings,
     errors: findings.filter((f) => f.severity === 'error').length,
     warnings: findings.filter((f) => f.severity === 'warning').length,
+    notUnderstood: reports.filter((r) => r.notUnderstood !== null).length,
   };
   io.out(formatResult(result, o.format, o.verbose ?? false));
-  return result.errors > 0 ? EXIT.no : EXIT.ok;
+  return result.errors > 0 || (o.strict && result.notUnderstood > 0) ? EXIT.no : EXIT.ok;
 }

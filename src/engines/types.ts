@@ -202,6 +202,8 @@ export interface ImageRun {
   ollamaDaemon: boolean;
   /** The release the tag names, when it names one gpuplan knows. */
   version: string | null;
+  /** The image is a CPU build: the server runs, but no layer goes to a GPU. */
+  cpuOnly?: boolean;
 }
 
 /** Everything gpuplan knows about one engine, across its releases. */

@@ -55,6 +55,15 @@ export function containerRun(spec: ContainerSpec, context: LaunchContext, findin
   if (script) return { launches: scriptLaunches(script.text, findings, context, script.line), ollama: /\bollama\s+serve\b/.test(script.text) };
 
   const image = spec.image ? engineOfImage(spec.image) : null;
+  if (image?.run.cpuOnly && spec.image && context.gpus !== null) {
+    findings.add(
+      'warning',
+      spec.line,
+      'cpu-image',
+      `${spec.image} is the CPU build of the server: the GPUs ${context.where} reserves stay unused and every layer runs on the CPU`,
+      `${spec.image.replace(/:server(-b\d+)?$|$/, (m) => (m ? m.replace('server', 'server-cuda') : ':server-cuda'))}`,
+    );
+  }
   // The release the image tag names decides the flags; otherwise the engine's default release.
   const direct = launchFromArgv(argv, context, image?.run.version ?? null);
   if (direct) {

@@ -18,10 +18,20 @@ export type Severity = Finding['severity'];
 
 export const ValidateResultSchema = z.strictObject({
   gpuplanVersion: z.string(),
-  files: z.array(z.strictObject({ file: z.string(), kind: z.string(), launches: z.number().int().nonnegative() })),
+  files: z.array(
+    z.strictObject({
+      file: z.string(),
+      kind: z.string(),
+      launches: z.number().int().nonnegative(),
+      /** Why gpuplan found nothing it could check in the file (null: it checked the file). */
+      notUnderstood: z.string().nullable(),
+    }),
+  ),
   findings: z.array(FindingSchema),
   errors: z.number().int().nonnegative(),
   warnings: z.number().int().nonnegative(),
+  /** Files that run nothing gpuplan recognises (`--strict` fails on them). */
+  notUnderstood: z.number().int().nonnegative(),
 });
 export type ValidateResult = z.infer<typeof ValidateResultSchema>;
 

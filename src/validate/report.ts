@@ -12,9 +12,13 @@ function shown(result: ValidateResult, verbose: boolean): Finding[] {
 export function formatText(result: ValidateResult, verbose = false): string {
   const lines: string[] = [];
   const byFile = new Map<string, Finding[]>();
+  // With --verbose every file gets its line: what it is and what was checked, or why nothing was.
+  if (verbose) for (const f of result.files) byFile.set(f.file, []);
   for (const f of shown(result, verbose)) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
   for (const [file, findings] of byFile) {
-    lines.push(file);
+    const entry = result.files.find((f) => f.file === file);
+    const status = !verbose || !entry ? '' : entry.notUnderstood ? `  (${entry.kind}: not understood: ${entry.notUnderstood})` : `  (${entry.kind}, ${entry.launches} launch(es) checked)`;
+    lines.push(`${file}${status}`);
     for (const f of findings) {
       lines.push(`  ${String(f.line || '-').padStart(4)}  ${f.severity.padEnd(7)}  ${f.message}  [${f.rule}]`);
       if (f.fix) lines.push(`${' '.repeat(17)}fix: ${f.fix}`);
@@ -25,7 +29,8 @@ export function formatText(result: ValidateResult, verbose = false): string {
   const launches = result.files.reduce((n, f) => n + f.launches, 0);
   const notes = result.findings.length - result.errors - result.warnings;
   const hidden = !verbose && notes > 0 ? `, ${notes} note(s) (--verbose shows them)` : '';
-  lines.push(`${result.files.length} file(s), ${checked} checked, ${launches} server launch(es): ${result.errors} error(s), ${result.warnings} warning(s)${hidden}`);
+  const unknown = result.notUnderstood > 0 ? `; ${result.notUnderstood} not understood${verbose ? '' : ' (--verbose says why)'}` : '';
+  lines.push(`${result.files.length} file(s), ${checked} checked, ${launches} server launch(es): ${result.errors} error(s), ${result.warnings} warning(s)${hidden}${unknown}`);
   return `${lines.join('\n')}\n`;
 }
 

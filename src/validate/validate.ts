@@ -27,7 +27,29 @@ export interface FileReport {
   file: string;
   kind: FileKind;
   launches: number;
+  /** Why nothing in the file could be checked, or null. */
+  notUnderstood: string | null;
   findings: Finding[];
+}
+
+/** Go-template actions of a Helm chart (`{{ .Values.x }}`, `{{- include … }}`). */
+const HELM_TEMPLATE = /\{\{-?\s*(\.|\$|include|template|if|else|end|range|with|define|toYaml|tpl|default|required)\b/;
+
+/** Why a file with no launch gpuplan could check was not understood, or null when it was (or is broken, which its errors say). */
+function notUnderstoodReason(kind: FileKind, launches: number, text: string, findings: Findings): string | null {
+  if (launches > 0 || kind === 'modelfile' || kind === 'unreadable' || findings.list.some((f) => f.severity === 'error')) return null;
+  switch (kind) {
+    case 'compose':
+      return 'no service runs vLLM, SGLang, llama.cpp or Ollama in a way gpuplan recognises (image and command)';
+    case 'kubernetes':
+      return 'no container runs vLLM, SGLang, llama.cpp or Ollama in a way gpuplan recognises (image, command and args)';
+    case 'script':
+      return 'no server launch (vllm serve, python -m vllm/sglang…, llama-server, docker run …) found';
+    default:
+      return HELM_TEMPLATE.test(text)
+        ? 'a Helm template: render it first (helm template … > out.yaml) and validate the output'
+        : 'neither a compose file, a Kubernetes manifest, a script nor a Modelfile';
+  }
 }
 
 /** What every file is checked against: the catalog, the hardware, and which engine releases to read launches as. */
@@ -100,10 +122,12 @@ function checkYaml(text: string, v: Validator, findings: Findings): { kind: File
 export function validateFile(file: string, content: Buffer, v: Validator, size = content.length): FileReport {
   const findings = new Findings(file);
   const rank = { error: 0, warning: 1, info: 2 } as const;
+  let text = '';
   const report = (kind: FileKind, launches = 0): FileReport => ({
     file,
     kind,
     launches,
+    notUnderstood: notUnderstoodReason(kind, launches, text, findings),
     findings: [...findings.list].sort((a, b) => a.line - b.line || rank[a.severity] - rank[b.severity]),
   });
   if (size > MAX_FILE_BYTES) {
@@ -114,7 +138,7 @@ export function validateFile(file: string, content: Buffer, v: Validator, size =
     findings.add('error', 0, 'binary', 'a binary file, not a compose file, script, Modelfile or manifest: not checked');
     return report('unreadable');
   }
-  const text = content.toString('utf8').replace(/^\uFEFF/, '');
+  text = content.toString('utf8').replace(/^\uFEFF/, '');
   if (text.trim() === '') {
     findings.add('warning', 0, 'empty', 'empty file');
     return report('unreadable');
@@ -126,9 +150,10 @@ export function validateFile(file: string, content: Buffer, v: Validator, size =
     checkLaunches(launches, v, findings);
     return report('script', launches.length);
   }
+  // A Helm template is not YAML until rendered: say so instead of reporting template syntax as YAML errors.
+  if (HELM_TEMPLATE.test(text)) return report('yaml');
   try {
     const { kind, launches } = checkYaml(text, v, findings);
-    if (kind === 'yaml' && findings.list.length === 0) findings.add('info', 0, 'not-deployment', 'neither a compose file nor a Kubernetes manifest: nothing to check');
     return report(kind, launches);
   } catch (error) {
     // A YAML reader limit (alias expansion, nesting) on hostile input: a finding, not a crash.

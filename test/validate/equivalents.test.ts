@@ -45,3 +45,25 @@ describe('fixes by meaning, not spelling (issue 14)', () => {
     expect(r.findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 });
+
+describe('nothing dropped silently (issue 14)', () => {
+  it('a file that runs nothing gpuplan recognises is counted and explained; --strict fails on it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpuplan-strict-'));
+    writeFileSync(
+      join(dir, 'deployment.yaml'),
+      'apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: vllm\n          image: {{ .Values.image }}\n',
+    );
+    const json = JSON.parse(gpuplan(['validate', join(dir, 'deployment.yaml'), '--format', 'json']).stdout);
+    expect(json.notUnderstood).toBe(1);
+    expect(json.files[0].notUnderstood).toMatch(/^a Helm template: render it first \(helm template/);
+    const text = gpuplan(['validate', join(dir, 'deployment.yaml')]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/1 not understood \(--verbose says why\)/);
+    expect(gpuplan(['validate', join(dir, 'deployment.yaml'), '--strict']).code).toBe(1);
+  });
+
+  it('an image built from vllm/vllm-openai (lmcache/vllm-openai) runs the same server: its launch is checked', () => {
+    const json = JSON.parse(gpuplan(['validate', 'test/fixtures/validate/valid/lmcache-vllm-compose.yml', '--format', 'json']).stdout);
+    expect(json.files[0]).toMatchObject({ kind: 'compose', launches: 1, notUnderstood: null });
+  });
+});

@@ -76,7 +76,14 @@ describe('hostile input: a finding, never a crash or a hang', () => {
 
 describe('reports', () => {
   const report = validate('broken/ollama-env.yml');
-  const result = ValidateResultSchema.parse({ gpuplanVersion: '0', files: [{ file: report.file, kind: report.kind, launches: report.launches }], findings: report.findings, errors: 1, warnings: 1 });
+  const result = ValidateResultSchema.parse({
+    gpuplanVersion: '0',
+    files: [{ file: report.file, kind: report.kind, launches: report.launches, notUnderstood: report.notUnderstood }],
+    findings: report.findings,
+    errors: 1,
+    warnings: 1,
+    notUnderstood: 0,
+  });
 
   it('text groups by file with line, severity, rule and fix', () => {
     expect(formatText(result)).toMatch(/ollama-env\.yml\n +6 +error +OLLAMA_KV_CACHE_TYPE=fp8: Ollama takes f16, q8_0, q4_0 +\[ollama-env\]\n +fix: OLLAMA_KV_CACHE_TYPE=q8_0/);

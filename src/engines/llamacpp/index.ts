@@ -63,7 +63,9 @@ export const llamacppDescriptor: EngineDescriptor = {
     // Only the server-* tags run llama-server (.devops/*.Dockerfile server targets); full-* and light-* run other tools.
     const server = tag === null || tag.startsWith('server');
     const build = tag?.match(/-(b\d+)$/)?.[1] ?? null;
-    return { server: server ? { positionalModel: false } : null, ollamaDaemon: false, version: build && lookup.versions.includes(build) ? build : null };
+    // `server` and `server-b…` are the CPU build (.devops/cpu.Dockerfile); GPUs need server-cuda, server-rocm, server-vulkan….
+    const cpuOnly = server && (tag === null || /^server(-b\d+)?$/.test(tag));
+    return { server: server ? { positionalModel: false } : null, ollamaDaemon: false, version: build && lookup.versions.includes(build) ? build : null, cpuOnly };
   },
   flagSet: (version) => loadFlagSet(lookup.at(version).release.flagSet),
   ollamaSpec: () => null,

@@ -15,6 +15,11 @@ import { VLLM_RELEASES, type VllmRelease } from './releases.js';
 
 const PYTHON = /(^|\/)python[0-9.]*$/;
 const IMAGES = [/(^|\/)vllm\/vllm-openai(-rocm)?$/, /(^|\/)rocm\/vllm$/];
+/**
+ * Images built FROM vllm/vllm-openai keep its entrypoint (lmcache/vllm-openai, vastai/vllm, a
+ * team's own `registry/x/vllm-openai`): the same server, at a release their tag does not name.
+ */
+const DERIVED_IMAGES = [/(^|\/)vllm-openai(-[\w]+)?$/, /\/vllm$/];
 
 function releaseOfTag(tag: string | null): VllmRelease | null {
   const version = tag?.match(/^v?(\d+\.\d+\.\d+)/)?.[1];
@@ -70,8 +75,9 @@ export const vllmDescriptor: EngineDescriptor = {
   },
   image(reference) {
     const { name, tag } = splitImage(reference);
-    if (!IMAGES.some((pattern) => pattern.test(name))) return null;
-    const release = releaseOfTag(tag);
+    const official = IMAGES.some((pattern) => pattern.test(name));
+    if (!official && !DERIVED_IMAGES.some((pattern) => pattern.test(name))) return null;
+    const release = official ? releaseOfTag(tag) : null;
     // An unknown tag (latest, nightly, a digest) runs what the newest release runs.
     const runs = (release ?? (VLLM_RELEASES[0] as VllmRelease)).imageEntrypoint;
     return { server: { positionalModel: runs === 'vllm serve' }, ollamaDaemon: false, version: release?.version ?? null };
