@@ -33,8 +33,15 @@ function gpusOf(service: Service): number | 'all' | null {
       const caps = device.capabilities;
       if (Array.isArray(caps) && !caps.includes('gpu')) continue;
       if (device.count === 'all' || device.count === -1) return 'all';
-      if (Array.isArray(device.device_ids)) total += device.device_ids.length;
-      else total += Number(device.count ?? 0) || 0;
+      if (Array.isArray(device.device_ids)) {
+        const ids = (device.device_ids as unknown[]).map(String);
+        // `${GPUS:-0,1}`: known only at run time; "0,1" in one string is two devices.
+        if (ids.some((id) => id.includes('$'))) return 'all';
+        total += ids.reduce((n, id) => n + id.split(',').filter((x) => x.trim() !== '').length, 0);
+      } else if (device.count === undefined || (typeof device.count === 'string' && device.count.includes('$'))) {
+        // Neither count nor device_ids: every GPU (Compose Specification, deploy.resources.reservations.devices).
+        return 'all';
+      } else total += Number(device.count) || 0;
     }
     return total;
   }

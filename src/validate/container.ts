@@ -52,7 +52,22 @@ export function containerRun(spec: ContainerSpec, context: LaunchContext, findin
   const argv = [...(spec.entrypoint ?? []), ...(spec.command ?? [])];
   const shellAt = argv.findIndex((t, i) => SHELL.test(t.text) && argv[i + 1]?.text === '-c');
   const script = shellAt >= 0 ? argv[shellAt + 2] : undefined;
-  if (script) return { launches: scriptLaunches(script.text, findings, context, script.line), ollama: /\bollama\s+serve\b/.test(script.text) };
+  if (script) {
+    // `sh -c SCRIPT NAME ARG…`: NAME is $0 and the rest is "$@", which a launch in the script may pass on
+    // (an entrypoint `bash -c '… exec vllm serve "$@"' --` with the flags in the command).
+    const positional = argv.slice(shellAt + 4);
+    const launches = scriptLaunches(script.text, findings, context, script.line).map((launch) => {
+      const words = [...(launch.positionalModel ? [launch.positionalModel] : []), ...launch.args];
+      const at = words.findIndex((t) => /^\$\$?(@|\{@\})$/.test(t.text));
+      if (at < 0 || positional.length === 0) return launch;
+      const spliced = [...words.slice(0, at), ...positional, ...words.slice(at + 1)];
+      // As launchOfArgs reads them: the model may come first for `vllm serve "$@"`.
+      const first = spliced[0];
+      const model = launch.acceptsPositionalModel && first && !first.text.startsWith('-') ? first : null;
+      return { ...launch, positionalModel: model, args: model ? spliced.slice(1) : spliced };
+    });
+    return { launches, ollama: /\bollama\s+serve\b/.test(script.text) };
+  }
 
   const image = spec.image ? engineOfImage(spec.image) : null;
   if (image?.run.cpuOnly && spec.image && context.gpus !== null) {

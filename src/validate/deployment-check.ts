@@ -78,7 +78,8 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
   const pp = (names.pp && integer(flags, names.pp)) || 1;
   const tpLine = (names.tp && flags.get(names.tp)?.token.line) || launch.line;
 
-  if (launch.positionalModel && flags.has('--model')) {
+  // A positional that is a variable (`${EAGER:+--enforce-eager}`) may be an option, not the model.
+  if (launch.positionalModel && !launch.positionalModel.text.includes('$') && flags.has('--model')) {
     findings.add(
       'error',
       flags.get('--model')?.token.line ?? launch.line,

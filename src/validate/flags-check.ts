@@ -3,7 +3,7 @@ import { equivalentOption } from '../engines/equivalents.js';
 import { findFlag, flagIndex, type FlagSet } from '../engines/flags.js';
 import { descriptorOf } from '../engines/registry.js';
 import type { CliSyntax } from '../engines/types.js';
-import { closest } from '../util/closest.js';
+import { closest, editDistance } from '../util/closest.js';
 import type { Findings } from './finding.js';
 import type { ServerLaunch, Token } from './launch.js';
 
@@ -19,16 +19,34 @@ const dynamic = (value: string) => value.includes('$');
  */
 const VLLM_INT = /^(-?\d+|\d+(\.\d+)?[kmgt]|\d+[KMGT])$/;
 
-function checkValue(syntax: CliSyntax, name: string, type: string | null, choices: readonly string[] | undefined, token: Token, findings: Findings): void {
+function checkValue(syntax: CliSyntax, name: string, type: string | null, choices: readonly string[] | undefined, token: Token, findings: Findings, certain = true): void {
   const value = token.text;
   if (dynamic(value)) return;
   if (choices && !choices.includes(value)) {
     const near = closest(value, choices, 1)[0];
-    findings.add('error', token.line, 'invalid-choice', `${name} ${value}: not one of ${choices.join(', ')}`, near ? `${name} ${near}` : null);
+    // Registries of choices grow with releases (tool parsers, quantizations, backends): for a release gpuplan only
+    // assumes, a value such a list lacks may be new. Short enums (on/off/auto) do not grow that way.
+    const registry = choices.length >= 8;
+    const sure = certain || !registry || choices.some((c) => editDistance(value, c) <= 2);
+    findings.add(
+      sure ? 'error' : 'warning',
+      token.line,
+      'invalid-choice',
+      `${name} ${value}: not one of ${choices.join(', ')}${sure ? '' : ' (in the release gpuplan assumed; a newer one may take it)'}`,
+      near ? `${name} ${near}` : null,
+    );
     return;
   }
   if (type === 'int' && !(syntax.humanReadableInts ? VLLM_INT : /^-?\d+$/).test(value)) {
-    findings.add('error', token.line, 'invalid-value', `${name} ${value}: expected an integer`);
+    // Newer releases take a few words for numbers (llama.cpp `-ngl all`/`auto`, vLLM `--max-model-len auto`): for a release
+    // gpuplan only assumes, those are warnings; any other word or a malformed number is wrong in every release.
+    const keyword = ['auto', 'all', 'max'].includes(value.toLowerCase()) && !certain;
+    findings.add(
+      keyword ? 'warning' : 'error',
+      token.line,
+      'invalid-value',
+      `${name} ${value}: expected an integer${keyword ? ' (in the release gpuplan assumed; a newer one may take this word)' : ''}`,
+    );
   } else if (type === 'float' && !Number.isFinite(Number(value))) {
     findings.add('error', token.line, 'invalid-value', `${name} ${value}: expected a number`);
   }
@@ -47,6 +65,8 @@ function unknownOption(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax, sp
       const other = descriptor.flagSet(v);
       return other !== null && findFlag(other, spelling, syntax) !== null;
     });
+  // Another recorded release has it: from a complete set, the file may run that release; from a partial one, it is probably still there.
+  if (elsewhere && !exact) return;
   if (elsewhere) {
     findings.add(
       'warning',
@@ -57,19 +77,28 @@ function unknownOption(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax, sp
     );
     return;
   }
-  const message = exact
-    ? `${descriptor.name} ${set.version} has no option ${spelling}`
-    : `${spelling} is not among the options gpuplan recorded for ${descriptor.name} ${launch.version} (read from ${set.version}, not complete)`;
+  const known = [...flagIndex(set).keys()];
+  // A release gpuplan assumes (no tag names it), or whose records are partial, may have options gpuplan lacks:
+  // only a near miss of a known option (a typo) or another engine's option is surely wrong there.
+  // Short options are all near each other; a long one within 1–2 edits of a known one is a typo.
+  const reach = spelling.startsWith('--') ? (spelling.length >= 12 ? 2 : 1) : 0;
+  const typo = reach > 0 && known.some((name) => editDistance(spelling, name) <= reach);
   const equivalent = equivalentOption(launch.engine, spelling);
+  const certain = (exact && launch.pinned) || typo || equivalent !== null;
+  const message = certain
+    ? `${descriptor.name} ${exact ? set.version : launch.version} has no option ${spelling}`
+    : !exact
+      ? `${spelling} is not among the options gpuplan recorded for ${descriptor.name} ${launch.version} (read from ${set.version}, not complete)`
+      : `${descriptor.name} ${set.version} has no option ${spelling} (the launch names no release; a newer one may have it)`;
   if (equivalent) {
     const fix = equivalent.flag
       ? `${equivalent.flag} (${spelling} is ${equivalent.from.engine}'s option for ${equivalent.setting})`
       : `${descriptor.name} has no option for ${equivalent.setting} (${spelling} is ${equivalent.from.engine}'s); drop it`;
-    findings.add(exact ? 'error' : 'warning', token.line, 'unknown-flag', message, fix);
+    findings.add('error', token.line, 'unknown-flag', message, fix);
     return;
   }
-  const near = closest(spelling, [...flagIndex(set).keys()], 1)[0];
-  findings.add(exact ? 'error' : 'warning', token.line, 'unknown-flag', message, near ? `did you mean ${near}?` : null);
+  const near = closest(spelling, known, 1)[0];
+  findings.add(certain ? 'error' : 'warning', token.line, 'unknown-flag', message, near ? `did you mean ${near}?` : null);
 }
 
 /** `exact`: the set is the release's complete argument set; when it is not, a flag it lacks is a warning, not an error. */
@@ -79,6 +108,8 @@ export function parseFlags(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax
   for (let i = 0; i < args.length; i++) {
     const token = args[i] as Token;
     if (!token.text.startsWith('-') || /^-\d/.test(token.text)) {
+      // What shell-quote leaves of `${ARR[@]+"${ARR[@]}"}` and other expansions it cannot read.
+      if (/^[{}()]+$/.test(token.text)) continue;
       if (token.text.trim() === '') {
         findings.add(
           'error',
@@ -143,7 +174,9 @@ export function parseFlags(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax
         findings.add('error', token.line, 'missing-value', `${spelling} needs a value`);
         continue;
       }
-      checkValue(syntax, found.name, found.flag.type, found.flag.choices, valueToken, findings);
+      checkValue(syntax, found.name, found.flag.type, found.flag.choices, valueToken, findings, exact && launch.pinned);
+      // nargs='+' options (vLLM --served-model-name a b, --middleware …) take every word up to the next option.
+      if (found.flag.type === 'list' && inline === null) while (args[i + 1] && !args[i + 1]?.text.startsWith('-')) i++;
     }
     // Under every spelling the parser accepts, so a check may ask by any of them (releases rename flags and keep aliases).
     for (const name of [found.name, ...found.flag.aliases]) parsed.set(name, { value, token: valueToken });

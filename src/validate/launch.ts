@@ -37,6 +37,8 @@ export interface ServerLaunch {
   engine: ServerEngine;
   /** The release whose flags apply: the one the image tag names, else the default. */
   version: string;
+  /** The release is known (an image tag or --engine-version names it), not assumed: a newer one may run. */
+  pinned: boolean;
   /** Arguments after the program, with their lines. */
   args: Token[];
   /** The model given positionally (`vllm serve MODEL`), if any. */
@@ -47,10 +49,18 @@ export interface ServerLaunch {
   context: LaunchContext;
 }
 
+/**
+ * Words that may come before the program in a command (`CUDA_VISIBLE_DEVICES=0 nohup vllm serve`,
+ * `uv run vllm serve`, `timeout 600 llama-server`); a server word after anything else is an
+ * argument (`for name in llama-server vllm`, Python in a heredoc), not a launch.
+ */
+const COMMAND_PREFIX = /^([A-Za-z_][A-Za-z0-9_]*=.*|env|exec|nohup|sudo|time|uv|uvx|run|poetry|pixi|conda|timeout|numactl|taskset|stdbuf|chrt|nice|ionice|-[-\w=,.:]*|\d+[smhd]?)$/;
+
 /** Where the server's own arguments start in an argv, and which engine it is; null when it runs no known server. */
 export function findServer(argv: readonly Token[]): { engine: ServerEngine; start: number; positional: boolean } | null {
   const words = argv.map((t) => t.text);
   for (let i = 0; i < words.length; i++) {
+    if (i > 0 && !COMMAND_PREFIX.test(words[i - 1] ?? '')) return null;
     for (const descriptor of DESCRIPTORS) {
       const found = descriptor.recognise(words, i);
       if (found) return { engine: descriptor.id, start: found.start, positional: found.positionalModel };
@@ -80,5 +90,5 @@ export function launchOfArgs(engine: ServerEngine, args: readonly Token[], posit
   const rest = [...args];
   let positionalModel: Token | null = null;
   if (positional && rest[0] && !rest[0].text.startsWith('-')) positionalModel = rest.shift() as Token;
-  return { engine, version: version ?? descriptorOf(engine).defaultVersion, args: rest, positionalModel, acceptsPositionalModel: positional, line, context };
+  return { engine, version: version ?? descriptorOf(engine).defaultVersion, pinned: version !== null, args: rest, positionalModel, acceptsPositionalModel: positional, line, context };
 }

@@ -79,6 +79,13 @@ export function scriptLaunches(script: string, findings: Findings, context: Laun
       findings.add('warning', command.line, 'unparsed-command', `could not read this command: ${(error as Error).message}`);
       continue;
     }
+    // `NAMES=(llama-server vllm)` assigns an array: its words are data, not a command.
+    for (let i = 0; i < tokens.length; i++) {
+      if (tokens[i]?.text === '(' && tokens[i - 1]?.text.endsWith('=')) {
+        const close = tokens.findIndex((t, j) => j > i && t.text === ')');
+        tokens.splice(i, (close < 0 ? tokens.length : close + 1) - i);
+      }
+    }
     // A server launch ends at the first operator (`&&`, `;`, a pipe).
     for (let start = 0; start < tokens.length; ) {
       let end = tokens.findIndex((t, i) => i >= start && OPERATORS.has(t.text));

@@ -76,7 +76,8 @@ export function isModelfileName(file: string): boolean {
 
 function checkLaunches(launches: readonly ServerLaunch[], v: Validator, findings: Findings): void {
   for (const raw of launches) {
-    const launch = { ...raw, version: v.versions[raw.engine] ?? raw.version };
+    const named = v.versions[raw.engine];
+    const launch = { ...raw, version: named ?? raw.version, pinned: raw.pinned || named !== undefined };
     const descriptor = descriptorOf(launch.engine);
     const set = descriptor.flagSet(launch.version);
     if (!set || !descriptor.commandLine) continue;

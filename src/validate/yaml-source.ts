@@ -13,7 +13,8 @@ export const MAX_ALIASES = 100;
 
 export function readYaml(text: string): YamlSource {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  // merge: YAML 1.1 `<<: *anchor` keys, which Compose files use for shared blocks (x-common-gpu: &gpu …).
+  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, merge: true });
   const list = Array.isArray(docs) ? docs : [docs];
   return {
     docs: list,
