@@ -12,6 +12,7 @@ import type { SettingFlags } from './types.js';
 const SETTING_NAMES: Readonly<Record<keyof SettingFlags, string>> = {
   tp: 'the tensor-parallel degree',
   pp: 'the pipeline-parallel degree',
+  dp: 'the data-parallel replicas',
   context: 'the context length',
   slots: 'the parallel slots',
   memoryFraction: 'the share of GPU memory the engine takes',

@@ -169,6 +169,8 @@ export interface CliSyntax {
 export interface SettingFlags {
   tp: string | null;
   pp: string | null;
+  /** Data-parallel replicas (vLLM --data-parallel-size, SGLang --dp-size). */
+  dp: string | null;
   /** Tokens per request (vLLM, SGLang) or the whole KV cache shared by the slots (llama.cpp). */
   context: string;
   /** llama.cpp's parallel slots sharing `context`. */

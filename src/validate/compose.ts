@@ -24,6 +24,21 @@ function argvOf(node: Node | null, source: YamlSource): Token[] | null {
   return tokensOf(node, source, false);
 }
 
+/**
+ * The container side of each `ports:` entry: `"8000:8000"`, `"127.0.0.1:8080:8000"`, `8000`,
+ * `{target: 8000}`; null when one is a variable or a range (not checked then).
+ */
+export function containerPortsOf(ports: unknown[]): number[] | null {
+  const out: number[] = [];
+  for (const entry of ports) {
+    const text = typeof entry === 'object' && entry !== null ? String((entry as { target?: unknown }).target ?? '') : String(entry);
+    const target = text.split('/')[0]?.split(':').pop() ?? '';
+    if (!/^\d+$/.test(target)) return null;
+    out.push(Number(target));
+  }
+  return out;
+}
+
 /** GPUs a service reserves: `deploy.resources.reservations.devices` (count or device_ids) or `gpus:`. */
 function gpusOf(service: Service): number | 'all' | null {
   const devices = (service.deploy as { resources?: { reservations?: { devices?: unknown } } } | undefined)?.resources?.reservations?.devices;
@@ -94,6 +109,7 @@ export function composeRun(source: YamlSource, data: Record<string, unknown>, fi
       nodes: planned?.nodes ?? 1,
       sharedMemory: service.ipc === 'host' || service.shm_size !== undefined,
       portPublished: hostNetwork || (Array.isArray(service.ports) && service.ports.length > 0),
+      containerPorts: hostNetwork || !Array.isArray(service.ports) ? null : containerPortsOf(service.ports),
       planned,
       where: `service ${name}`,
     };

@@ -6,6 +6,7 @@
  */
 import type { Catalog, CatalogModel } from '../catalog/catalog.js';
 import { findByName } from '../catalog/lookup.js';
+import { normalizeName } from '../util/closest.js';
 import { specFromCatalogEntry } from '../catalog/model.js';
 import type { Artifact, Gpu } from '../catalog/schema.js';
 import { onlineQuantizationOf, tensorParallelProblem, validTensorParallelDegrees } from '../engines/common.js';
@@ -55,8 +56,17 @@ export function catalogMatch(catalog: Catalog, ref: string): { model: CatalogMod
     });
     if (artifact) return { model, artifact };
   }
-  const model = findByName(catalog.models, repo ?? '');
+  // A local path (`/models/Llama-3.1-8B-Instruct`) names its model by its last part, as the repo did.
+  const model = findByName(catalog.models, repo ?? '') ?? (repo?.includes('/') ? byDirectoryName(catalog, repo) : undefined);
   return model ? { model, artifact: null } : null;
+}
+
+function byDirectoryName(catalog: Catalog, path: string): CatalogModel | undefined {
+  const last = normalizeName(path.replace(/\/+$/, '').split('/').pop() ?? '');
+  if (!last) return undefined;
+  const names = (m: CatalogModel) => [m.id, m.name, m.hfRepo, ...m.aliases].map((n) => normalizeName(n.split('/').pop() ?? n));
+  const found = catalog.models.filter((m) => names(m).includes(last));
+  return found.length === 1 ? found[0] : undefined;
 }
 
 function modelRef(launch: ServerLaunch, flags: ParsedFlags, names: SettingFlags): { ref: string; line: number } | null {
@@ -76,6 +86,8 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
   const tensor = engine.parallelism === 'tensor';
   const tp = (names.tp && integer(flags, names.tp)) || 1;
   const pp = (names.pp && integer(flags, names.pp)) || 1;
+  // Data-parallel replicas (vLLM --data-parallel-size, SGLang --dp-size) each take TP × PP GPUs.
+  const dp = (names.dp && integer(flags, names.dp)) || 1;
   const tpLine = (names.tp && flags.get(names.tp)?.token.line) || launch.line;
 
   // A positional that is a variable (`${EAGER:+--enforce-eager}`) may be an option, not the model.
@@ -105,14 +117,16 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
     );
   }
   // With --config the parallel settings may live in a file gpuplan does not read.
+  const layout = dp > 1 ? `TP ${tp} × PP ${pp} × DP ${dp}` : `TP ${tp} × PP ${pp}`;
+  const used = tp * pp * dp;
   if (tensor && gpuCount !== null && reserved !== null && !flags.has('--config')) {
     const cluster = names.executorBackend !== null && value(flags, names.executorBackend) === 'ray';
-    if (tp * pp > reserved && cluster) {
-      findings.add('info', tpLine, 'parallel-gpus', `TP ${tp} × PP ${pp} = ${tp * pp} GPUs from a Ray cluster; ${context.where} brings ${reserved}`, null);
-    } else if (tp * pp > reserved) {
-      findings.add('error', tpLine, 'parallel-gpus', `TP ${tp} × PP ${pp} = ${tp * pp} GPUs, but ${context.where} gets ${reserved}`, `reserve ${tp * pp} GPUs, or lower --tensor-parallel-size`);
-    } else if (tp * pp < reserved) {
-      findings.add('warning', tpLine, 'parallel-gpus', `TP ${tp} × PP ${pp} uses ${tp * pp} of the ${reserved} GPUs ${context.where} reserves`, `--tensor-parallel-size ${reserved / pp}`);
+    if (used > reserved && cluster) {
+      findings.add('info', tpLine, 'parallel-gpus', `${layout} = ${used} GPUs from a Ray cluster; ${context.where} brings ${reserved}`, null);
+    } else if (used > reserved) {
+      findings.add('error', tpLine, 'parallel-gpus', `${layout} = ${used} GPUs, but ${context.where} gets ${reserved}`, `reserve ${used} GPUs, or lower ${names.tp ?? '--tensor-parallel-size'}`);
+    } else if (used < reserved) {
+      findings.add('warning', tpLine, 'parallel-gpus', `${layout} uses ${used} of the ${reserved} GPUs ${context.where} reserves`, `${names.tp ?? '--tensor-parallel-size'} ${reserved / pp / dp}`);
     }
   }
   if (tensor && context.container && tp * pp > 1 && context.sharedMemory === false) {
@@ -130,9 +144,17 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
       fix,
     );
   }
+  const listening = value(flags, names.port) ?? String(descriptor.defaultPort);
   if (context.portPublished === false) {
-    const port = value(flags, names.port) ?? String(descriptor.defaultPort);
-    findings.add('warning', launch.line, 'port', `${context.where} publishes no port: the API on ${port} is unreachable from the host`, `ports: ["${port}:${port}"]`);
+    findings.add('warning', launch.line, 'port', `${context.where} publishes no port: the API on ${listening} is unreachable from the host`, `ports: ["${listening}:${listening}"]`);
+  } else if (context.containerPorts?.length && /^\d+$/.test(listening) && !context.containerPorts.includes(Number(listening))) {
+    findings.add(
+      'warning',
+      flags.get(names.port)?.token.line ?? launch.line,
+      'port',
+      `${engine.name} listens on ${listening}, but ${context.where} publishes container port ${context.containerPorts.join(', ')}: requests reach nothing`,
+      `publish "${context.containerPorts[0]}:${listening}" (host:container), or ${names.port} ${context.containerPorts[0]}`,
+    );
   }
 
   // vLLM CacheConfig.gpu_memory_utilization: Field(gt=0, le=1); SGLang's mem_fraction_static is a fraction too.
@@ -176,6 +198,11 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
       `${names.context} ${arch.maxContext}`,
     );
   }
+  if (dp > 1) {
+    // Replicas (and with expert parallel, experts spread over them) are not what gpuplan's accounting models.
+    findings.add('info', launch.line, 'memory-unchecked', `${layout}: data-parallel replicas, memory not checked`, null);
+    return;
+  }
   if (!gpu) {
     const largest = catalog.gpus.reduce((a, b) => (b.memoryBytes > a.memoryBytes ? b : a));
     const stored = match.artifact ?? sixteenBitCheckpoint(spec) ?? null;
@@ -212,7 +239,8 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
     findings.add('error', ref.line, 'quantization', `${quant.id} on ${gpu.name}: ${unsupported}`, null);
     return;
   }
-  const count = gpuCount === null ? tp * pp : gpuCount;
+  // The GPUs the layout uses: a reservation may hold more than TP × PP.
+  const count = tensor ? tp * pp : gpuCount === null ? tp * pp : gpuCount;
   const parallel = tensor ? { tp, pp } : { tp: 1, pp: count };
   // Slots share one KV cache of the context flag's tokens (llama.cpp); --ctx-size 0 is the model's training context; fewer than one slot is one.
   const slots = names.slots ? { ctx: integer(flags, names.context) || null, count: Math.max(1, integer(flags, names.slots) ?? 1) } : null;

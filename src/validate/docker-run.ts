@@ -44,7 +44,7 @@ function gpusOf(value: string): number | 'all' {
 export function dockerRunLaunches(argv: readonly Token[], findings: Findings): ServerLaunch[] | null {
   const runAt = argv.findIndex((t, i) => /(^|\/)(docker|podman)$/.test(t.text) && argv[i + 1]?.text === 'run');
   if (runAt < 0) return null;
-  const context: LaunchContext = { container: true, gpus: null, nodes: 1, sharedMemory: false, portPublished: false, planned: null, where: 'docker run' };
+  const context: LaunchContext = { container: true, gpus: null, nodes: 1, sharedMemory: false, portPublished: false, containerPorts: [], planned: null, where: 'docker run' };
   let entrypoint: Token[] | null = null;
   let i = runAt + 2;
   for (; i < argv.length; i++) {
@@ -56,9 +56,15 @@ export function dockerRunLaunches(argv: readonly Token[], findings: Findings): S
     if (name === '--gpus') context.gpus = gpusOf(value);
     else if (name === '--runtime' && value === 'nvidia' && context.gpus === null) context.gpus = 'all';
     else if ((name === '--ipc' && value === 'host') || name === '--shm-size') context.sharedMemory = true;
-    else if (name === '-p' || name === '--publish' || name === '-P' || name === '--publish-all' || (name === '--network' && value === 'host') || (name === '--net' && value === 'host'))
+    else if (name === '-p' || name === '--publish') {
       context.portPublished = true;
-    else if (name === '--device' && value.startsWith('/dev/kfd')) context.gpus = 'all';
+      const target = value.split('/')[0]?.split(':').pop() ?? '';
+      if (context.containerPorts && /^\d+$/.test(target)) context.containerPorts.push(Number(target));
+      else context.containerPorts = null;
+    } else if (name === '-P' || name === '--publish-all' || (name === '--network' && value === 'host') || (name === '--net' && value === 'host')) {
+      context.portPublished = true;
+      context.containerPorts = null;
+    } else if (name === '--device' && value.startsWith('/dev/kfd')) context.gpus = 'all';
     else if (name === '--entrypoint') entrypoint = [{ text: value, line: token.line }];
   }
   const image = argv[i];

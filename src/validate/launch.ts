@@ -27,6 +27,8 @@ export interface LaunchContext {
   sharedMemory: boolean | null;
   /** The API port is reachable from outside (published, host network, or a Kubernetes Service exists). */
   portPublished: boolean | null;
+  /** Container ports published (`8000:8000` → 8000), when the file lists them; null with host networking or unknown. */
+  containerPorts?: number[] | null;
   /** What an `x-gpuplan` block says about the GPUs. */
   planned: { gpu: string; gpuCount: number; nodes: number } | null;
   /** Where in the file: a service or container name. */

@@ -39,6 +39,7 @@ export const llamacppDescriptor: EngineDescriptor = {
     settings: {
       tp: null,
       pp: null,
+      dp: null,
       context: '--ctx-size',
       slots: '--parallel',
       memoryFraction: null,

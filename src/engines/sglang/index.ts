@@ -41,6 +41,7 @@ export const sglangDescriptor: EngineDescriptor = {
     settings: {
       tp: '--tensor-parallel-size',
       pp: '--pipeline-parallel-size',
+      dp: '--dp-size',
       context: '--context-length',
       slots: null,
       memoryFraction: '--mem-fraction-static',

@@ -53,6 +53,7 @@ export const vllmDescriptor: EngineDescriptor = {
     settings: {
       tp: '--tensor-parallel-size',
       pp: '--pipeline-parallel-size',
+      dp: '--data-parallel-size',
       context: '--max-model-len',
       slots: null,
       memoryFraction: '--gpu-memory-utilization',
