@@ -29,7 +29,7 @@ function checkValue(syntax: CliSyntax, name: string, type: string | null, choice
     const registry = choices.length >= 8;
     const sure = certain || !registry || choices.some((c) => editDistance(value, c) <= 2);
     findings.add(
-      sure ? 'error' : 'warning',
+      sure ? 'error' : 'info',
       token.line,
       'invalid-choice',
       `${name} ${value}: not one of ${choices.join(', ')}${sure ? '' : ' (in the release gpuplan assumed; a newer one may take it)'}`,
@@ -41,12 +41,7 @@ function checkValue(syntax: CliSyntax, name: string, type: string | null, choice
     // Newer releases take a few words for numbers (llama.cpp `-ngl all`/`auto`, vLLM `--max-model-len auto`): for a release
     // gpuplan only assumes, those are warnings; any other word or a malformed number is wrong in every release.
     const keyword = ['auto', 'all', 'max'].includes(value.toLowerCase()) && !certain;
-    findings.add(
-      keyword ? 'warning' : 'error',
-      token.line,
-      'invalid-value',
-      `${name} ${value}: expected an integer${keyword ? ' (in the release gpuplan assumed; a newer one may take this word)' : ''}`,
-    );
+    findings.add(keyword ? 'info' : 'error', token.line, 'invalid-value', `${name} ${value}: expected an integer${keyword ? ' (in the release gpuplan assumed; a newer one may take this word)' : ''}`);
   } else if (type === 'float' && !Number.isFinite(Number(value))) {
     findings.add('error', token.line, 'invalid-value', `${name} ${value}: expected a number`);
   }
@@ -98,7 +93,8 @@ function unknownOption(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax, sp
     return;
   }
   const near = closest(spelling, known, 1)[0];
-  findings.add(certain ? 'error' : 'warning', token.line, 'unknown-flag', message, near ? `did you mean ${near}?` : null);
+  // Not surely wrong: a note (--verbose), not an alarm: the release that runs may well have it.
+  findings.add(certain ? 'error' : 'info', token.line, 'unknown-flag', message, near ? `did you mean ${near}?` : null);
 }
 
 /** `exact`: the set is the release's complete argument set; when it is not, a flag it lacks is a warning, not an error. */

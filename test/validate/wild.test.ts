@@ -27,9 +27,9 @@ describe('real deployment files (issue 14)', () => {
     for (const w of wild) expect(w.source, w.file).toMatch(/^https:\/\/github\.com\/[^/]+\/[^/]+\/blob\/[0-9a-f]{40}\//);
   });
 
-  it.each(wild.filter((w) => w.expect === 'ok').map((w) => [w.file]))('%s: no error (a finding here is a false alarm)', (file) => {
+  it.each(wild.filter((w) => w.expect === 'ok').map((w) => [w.file]))('%s: no error or warning (a finding here is a false alarm)', (file) => {
     const report = check(file, read(file));
-    expect(report.findings.filter((f) => f.severity === 'error').map((f) => `${f.line} ${f.rule}: ${f.message}`)).toEqual([]);
+    expect(report.findings.filter((f) => f.severity !== 'info').map((f) => `${f.line} ${f.rule}: ${f.message}`)).toEqual([]);
     expect(report.launches + (report.notUnderstood ? 0 : 1)).toBeGreaterThan(0);
   });
 
