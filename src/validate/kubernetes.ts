@@ -1,4 +1,6 @@
 /** Server launches in Kubernetes manifests: Deployments, StatefulSets, Jobs, Pods and LeaderWorkerSets. */
+import { isMap, isSeq, type Node } from 'yaml';
+import type { OllamaService } from './compose.js';
 import { containerRun } from './container.js';
 import type { Findings } from './finding.js';
 import type { ServerLaunch } from './launch.js';
@@ -26,8 +28,18 @@ function podSpecs(doc: Obj): { path: (string | number)[]; nodes: number }[] {
       return specs;
     }
     default:
-      return [];
+      // Custom resources that carry pod templates (KServe, AIBrix StormService, RayService/RayCluster, …):
+      // every object below `spec` with a `containers` list is a pod spec.
+      return findPodSpecs(spec, ['spec']).map((path) => ({ path, nodes: 1 }));
   }
+}
+
+/** Paths of the objects holding a `containers` list, searched a few levels deep. */
+function findPodSpecs(node: unknown, path: (string | number)[], depth = 0): (string | number)[][] {
+  if (node === null || typeof node !== 'object' || depth > 8) return [];
+  if (!Array.isArray(node) && Array.isArray((node as Obj).containers)) return [path];
+  const entries: [string | number, unknown][] = Array.isArray(node) ? node.map((v, i) => [i, v]) : Object.entries(node as Obj);
+  return entries.flatMap(([key, value]) => findPodSpecs(value, [...path, key], depth + 1));
 }
 
 function at(data: unknown, path: readonly (string | number)[]): unknown {
@@ -53,8 +65,21 @@ function gpuLimit(container: Obj): number | null {
   return null;
 }
 
+/** A container's `env: [{name, value}]`, with lines. */
+function podEnvironment(node: unknown, source: YamlSource): OllamaService['environment'] {
+  const out: OllamaService['environment'] = {};
+  if (!isSeq(node)) return out;
+  for (const item of node.items) {
+    if (!isMap(item)) continue;
+    const name = item.get('name');
+    const value = item.get('value');
+    if (typeof name === 'string') out[name] = { value: value === undefined || value === null ? '' : String(value), line: source.line(item as Node) };
+  }
+  return out;
+}
+
 /** `indexes[i]` is the position of `docs[i]` among the file's YAML documents (empty ones are skipped). */
-export function kubernetesLaunches(source: YamlSource, docs: Obj[], indexes: readonly number[], findings: Findings): ServerLaunch[] {
+export function kubernetesLaunches(source: YamlSource, docs: Obj[], indexes: readonly number[], findings: Findings, ollama: OllamaService[] = []): ServerLaunch[] {
   const launches: ServerLaunch[] = [];
   docs.forEach((doc, d) => {
     const root = source.docs[indexes[d] ?? d]?.contents ?? null;
@@ -84,6 +109,7 @@ export function kubernetesLaunches(source: YamlSource, docs: Obj[], indexes: rea
           findings,
         );
         launches.push(...run.launches);
+        if (run.ollama) ollama.push({ where: context.where, line: source.line(node), environment: podEnvironment(nodeAt(node, ['env']), source) });
       });
     }
   });

@@ -2,6 +2,7 @@
 import type { OllamaSpec } from '../engines/flags.js';
 import { ModelfileError, parseModelfile } from '../formats/modelfile.js';
 import { MODELFILE_EQUIVALENTS } from '../engines/ollama/parameters.js';
+import { OLLAMA_RELEASES } from '../engines/ollama/releases.js';
 import { closest } from '../util/closest.js';
 import type { OllamaService } from './compose.js';
 import type { Findings } from './finding.js';
@@ -69,12 +70,12 @@ export function checkOllamaEnvironment(service: OllamaService, spec: OllamaSpec,
     const allowed = (spec.environment.OLLAMA_KV_CACHE_TYPE ?? '').split('|');
     if (!allowed.includes(kv.value.toLowerCase())) {
       findings.add('error', kv.line, 'ollama-env', `OLLAMA_KV_CACHE_TYPE=${kv.value}: Ollama takes ${allowed.join(', ')}`, 'OLLAMA_KV_CACHE_TYPE=q8_0');
-    } else if (!service.environment.OLLAMA_FLASH_ATTENTION) {
+    } else if (!service.environment.OLLAMA_FLASH_ATTENTION && OLLAMA_RELEASES.find((r) => r.version === spec.version)?.kvCacheTypeNeedsFlashAttention !== false) {
       findings.add(
         'warning',
         kv.line,
         'ollama-env',
-        'OLLAMA_KV_CACHE_TYPE is ignored unless flash attention is on (envconfig: on by default only for some model families)',
+        `OLLAMA_KV_CACHE_TYPE is ignored unless flash attention is on (Ollama ${spec.version}: on by default only for some model families)`,
         'OLLAMA_FLASH_ATTENTION=1',
       );
     }

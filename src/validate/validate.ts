@@ -8,7 +8,7 @@ import type { EngineId } from '../engines/ids.js';
 import { descriptorOf, engineRelease } from '../engines/registry.js';
 import type { OllamaSpec } from '../engines/flags.js';
 import { composeSchemaError } from '../formats/compose.js';
-import { composeRun } from './compose.js';
+import { composeRun, type OllamaService } from './compose.js';
 import { checkDeployment, type HardwareHint } from './deployment-check.js';
 import { Findings, type Finding } from './finding.js';
 import { parseFlags } from './flags-check.js';
@@ -111,9 +111,11 @@ function checkYaml(text: string, v: Validator, findings: Findings): { kind: File
     return { kind: 'compose', launches: run.launches.length + run.ollama.length };
   }
   if (docs.some((d) => typeof d.apiVersion === 'string' && typeof d.kind === 'string')) {
-    const launches = kubernetesLaunches(source, docs, indexes, findings);
+    const ollama: OllamaService[] = [];
+    const launches = kubernetesLaunches(source, docs, indexes, findings, ollama);
     checkLaunches(launches, v, findings);
-    return { kind: 'kubernetes', launches: launches.length };
+    for (const pod of ollama) checkOllamaEnvironment(pod, v.ollama, findings);
+    return { kind: 'kubernetes', launches: launches.length + ollama.length };
   }
   return { kind: 'yaml', launches: 0 };
 }
