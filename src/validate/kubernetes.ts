@@ -3,7 +3,7 @@ import { isMap, isSeq, type Node } from 'yaml';
 import type { OllamaService } from './compose.js';
 import { containerRun } from './container.js';
 import type { Findings } from './finding.js';
-import type { ServerLaunch } from './launch.js';
+import { launchOfArgs, type ServerLaunch } from './launch.js';
 import { nodeAt, tokensOf, type YamlSource } from './yaml-source.js';
 
 type Obj = Record<string, unknown>;
@@ -65,6 +65,31 @@ function gpuLimit(container: Obj): number | null {
   return null;
 }
 
+/**
+ * A KubeAI `Model` (kubeai.org): `engine: VLLM` runs `vllm serve` on the model its `url` names
+ * (`hf://org/name`) with `args`, on the GPUs its `resourceProfile` asks (`nvidia-gpu-h100:2`);
+ * KubeAI gives the pod its shared memory and Service.
+ */
+function kubeaiModel(doc: Obj, root: unknown, source: YamlSource): ServerLaunch | null {
+  if (doc.kind !== 'Model' || typeof doc.apiVersion !== 'string' || !doc.apiVersion.startsWith('kubeai.org/')) return null;
+  const spec = (doc.spec ?? {}) as Obj;
+  if (String(spec.engine ?? '').toLowerCase() !== 'vllm' || typeof spec.url !== 'string') return null;
+  const line = source.line(nodeAt(root, ['spec', 'url']));
+  const model = spec.url.replace(/^hf:\/\//, '');
+  const count = /:(\d+)$/.exec(String(spec.resourceProfile ?? ''))?.[1];
+  const context = {
+    container: true,
+    gpus: count ? Number(count) : null,
+    nodes: 1,
+    sharedMemory: true,
+    portPublished: null,
+    planned: null,
+    where: `Model ${String((doc.metadata as Obj | undefined)?.name ?? '')}`,
+  };
+  const args = tokensOf(nodeAt(root, ['spec', 'args']), source, true) ?? [];
+  return launchOfArgs('vllm', [{ text: model, line }, ...args], true, line, context);
+}
+
 /** A container's `env: [{name, value}]`, with lines. */
 function podEnvironment(node: unknown, source: YamlSource): OllamaService['environment'] {
   const out: OllamaService['environment'] = {};
@@ -83,6 +108,11 @@ export function kubernetesLaunches(source: YamlSource, docs: Obj[], indexes: rea
   const launches: ServerLaunch[] = [];
   docs.forEach((doc, d) => {
     const root = source.docs[indexes[d] ?? d]?.contents ?? null;
+    const kubeai = kubeaiModel(doc, root, source);
+    if (kubeai) {
+      launches.push(kubeai);
+      return;
+    }
     for (const { path, nodes } of podSpecs(doc)) {
       const pod = (at(doc, path) ?? {}) as Obj;
       const containers = (pod.containers ?? []) as Obj[];
