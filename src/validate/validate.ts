@@ -5,23 +5,23 @@
 import { basename, extname } from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
 import type { EngineId } from '../engines/ids.js';
-import { descriptorOf, engineRelease } from '../engines/registry.js';
-import type { OllamaSpec } from '../engines/flags.js';
+import { DESCRIPTORS, descriptorOf, engineRelease } from '../engines/registry.js';
+import { findFlag, type OllamaSpec } from '../engines/flags.js';
 import { composeSchemaError } from '../formats/compose.js';
 import { composeRun, type OllamaService } from './compose.js';
 import { checkDeployment, type HardwareHint } from './deployment-check.js';
 import { Findings, type Finding } from './finding.js';
 import { parseFlags } from './flags-check.js';
 import { kubernetesLaunches } from './kubernetes.js';
-import type { ServerLaunch } from './launch.js';
+import { launchOfArgs, type LaunchContext, type ServerLaunch, type Token } from './launch.js';
 import { checkModelfile, checkOllamaEnvironment } from './ollama-check.js';
 import { scriptLaunches } from './script.js';
-import { readYaml, toData } from './yaml-source.js';
+import { nodeAt, readYaml, toData, type YamlSource } from './yaml-source.js';
 
 /** Deployment files are small; anything larger is not one (and would slow CI down). */
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
-export type FileKind = 'compose' | 'kubernetes' | 'script' | 'modelfile' | 'yaml' | 'unreadable';
+export type FileKind = 'compose' | 'kubernetes' | 'script' | 'modelfile' | 'server-config' | 'yaml' | 'unreadable';
 
 export interface FileReport {
   file: string;
@@ -117,7 +117,41 @@ function checkYaml(text: string, v: Validator, findings: Findings): { kind: File
     for (const pod of ollama) checkOllamaEnvironment(pod, v.ollama, findings);
     return { kind: 'kubernetes', launches: launches.length + ollama.length };
   }
+  const config = first && docs.length === 1 ? serverConfigLaunch(source, first) : null;
+  if (config) {
+    checkLaunches([config], v, findings);
+    return { kind: 'server-config', launches: 1 };
+  }
   return { kind: 'yaml', launches: 0 };
+}
+
+/**
+ * A server's YAML config file (`vllm serve --config config.yaml`: option names as keys,
+ * `tensor-parallel-size: 2`), recognised when most of its keys are one engine's options:
+ * read as the launch `--key value …` it stands for.
+ */
+function serverConfigLaunch(source: YamlSource, doc: Record<string, unknown>): ServerLaunch | null {
+  const keys = Object.keys(doc);
+  if (keys.length < 2 || keys.some((k) => doc[k] !== null && typeof doc[k] === 'object' && !Array.isArray(doc[k]))) return null;
+  for (const descriptor of DESCRIPTORS) {
+    const set = descriptor.commandLine ? descriptor.flagSet(descriptor.defaultVersion) : null;
+    if (!set || !descriptor.commandLine) continue;
+    const known = keys.filter((k) => findFlag(set, `--${k.replaceAll('_', '-')}`, descriptor.commandLine?.syntax ?? { underscores: true, prefixes: false }) !== null);
+    if (known.length < 2 || known.length / keys.length < 0.6) continue;
+    const root = source.docs[0]?.contents ?? null;
+    const args: Token[] = keys.flatMap((key) => {
+      const line = source.line(nodeAt(root, [key]));
+      const value = doc[key];
+      const flag = { text: `--${key.replaceAll('_', '-')}`, line };
+      if (value === true) return [flag];
+      if (value === false || value === null) return [];
+      const values = Array.isArray(value) ? value.map(String) : [String(value)];
+      return [flag, ...values.map((text) => ({ text, line }))];
+    });
+    const context: LaunchContext = { container: false, gpus: null, nodes: 1, sharedMemory: null, portPublished: null, planned: null, where: 'config file' };
+    return launchOfArgs(descriptor.id, args, false, 1, context);
+  }
+  return null;
 }
 
 /** Validates one file's content. Never throws for bad content: every problem is a finding. */
