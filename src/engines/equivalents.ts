@@ -13,6 +13,7 @@ const SETTING_NAMES: Readonly<Record<keyof SettingFlags, string>> = {
   tp: 'the tensor-parallel degree',
   pp: 'the pipeline-parallel degree',
   dp: 'the data-parallel replicas',
+  nodes: 'the machines one launch spans',
   context: 'the context length',
   slots: 'the parallel slots',
   memoryFraction: 'the share of GPU memory the engine takes',

@@ -171,6 +171,8 @@ export interface SettingFlags {
   pp: string | null;
   /** Data-parallel replicas (vLLM --data-parallel-size, SGLang --dp-size). */
   dp: string | null;
+  /** Machines one launch spans, each running it with its own rank (--nnodes). */
+  nodes: string | null;
   /** Tokens per request (vLLM, SGLang) or the whole KV cache shared by the slots (llama.cpp). */
   context: string;
   /** llama.cpp's parallel slots sharing `context`. */

@@ -50,13 +50,18 @@ function repeatedServer(spec: ContainerSpec, image: ReturnType<typeof engineOfIm
 
 export function containerRun(spec: ContainerSpec, context: LaunchContext, findings: Findings): ContainerRun {
   const argv = [...(spec.entrypoint ?? []), ...(spec.command ?? [])];
-  const shellAt = argv.findIndex((t, i) => SHELL.test(t.text) && argv[i + 1]?.text === '-c');
+  // `sh -c`, `bash -ec`, `bash -exc`: the command string follows the option group that holds c.
+  const shellAt = argv.findIndex((t, i) => SHELL.test(t.text) && /^-[a-zA-Z]*c[a-zA-Z]*$/.test(argv[i + 1]?.text ?? ''));
   const script = shellAt >= 0 ? argv[shellAt + 2] : undefined;
   if (script) {
+    const image = spec.image ? engineOfImage(spec.image) : null;
     // `sh -c SCRIPT NAME ARG…`: NAME is $0 and the rest is "$@", which a launch in the script may pass on
     // (an entrypoint `bash -c '… exec vllm serve "$@"' --` with the flags in the command).
     const positional = argv.slice(shellAt + 4);
-    const launches = scriptLaunches(script.text, findings, context, script.line).map((launch) => {
+    const launches = scriptLaunches(script.text, findings, context, script.line).map((found) => {
+      // The release the image's tag names applies to the server the script runs in it.
+      const version = image?.engine === found.engine ? image.run.version : null;
+      const launch = version ? { ...found, version, pinned: true } : found;
       const words = [...(launch.positionalModel ? [launch.positionalModel] : []), ...launch.args];
       const at = words.findIndex((t) => /^\$\$?(@|\{@\})$/.test(t.text));
       if (at < 0 || positional.length === 0) return launch;

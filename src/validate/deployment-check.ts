@@ -104,7 +104,9 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
   // GPUs: the container's reservation, the user's --gpus, or what gpuplan planned.
   const planned = context.planned ? (catalog.gpus.find((g) => g.id === context.planned?.gpu) ?? null) : null;
   const gpu = hint?.gpu ?? planned;
-  const reserved = typeof context.gpus === 'number' ? context.gpus * context.nodes : null;
+  // A launch with --nnodes N runs once per machine (a StatefulSet's N pods), each with its own GPUs.
+  const nnodes = (names.nodes && integer(flags, names.nodes)) || 1;
+  const reserved = typeof context.gpus === 'number' ? context.gpus * Math.max(context.nodes, nnodes) : null;
   const gpuCount = reserved ?? hint?.count ?? context.planned?.gpuCount ?? null;
 
   if (context.container && context.gpus === null) {

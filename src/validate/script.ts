@@ -11,7 +11,13 @@ const REDIRECTS = new Set(['>', '>>', '<', '>&', '<&', '&>', '|&', '<(', '>(']);
 
 /** `${NAME:-x}` and friends, which shell-quote does not parse, become `$NAME`: a value only known at run time. */
 function simplifyExpansions(command: string): string {
-  return command.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}/g, '$$$1');
+  return (
+    command
+      .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}/g, '$$$1')
+      // `$(pwd)` and backticks: a value known at run time, not a `(` that splits the command.
+      .replace(/\$\([^()]*\)/g, '$$CMD')
+      .replace(/`[^`]*`/g, '$$CMD')
+  );
 }
 
 /** Words of one command with the line each starts on (found by scanning the raw text). */

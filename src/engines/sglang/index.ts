@@ -42,6 +42,7 @@ export const sglangDescriptor: EngineDescriptor = {
       tp: '--tensor-parallel-size',
       pp: '--pipeline-parallel-size',
       dp: '--dp-size',
+      nodes: '--nnodes',
       context: '--context-length',
       slots: null,
       memoryFraction: '--mem-fraction-static',

@@ -54,6 +54,7 @@ export const vllmDescriptor: EngineDescriptor = {
       tp: '--tensor-parallel-size',
       pp: '--pipeline-parallel-size',
       dp: '--data-parallel-size',
+      nodes: '--nnodes',
       context: '--max-model-len',
       slots: null,
       memoryFraction: '--gpu-memory-utilization',
