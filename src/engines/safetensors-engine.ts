@@ -12,6 +12,9 @@ import type { CliSyntax, Deployment, Engine, EngineFit, ModelVariant } from './t
 import type { EngineId } from './ids.js';
 import type { Verdict } from './verdict.js';
 
+/** The interpreter of `python3 -m vllm…`/`python -m sglang…`: python3.11, or python$PYTHON_VERSION in scripts. */
+export const PYTHON_PROGRAM = /(^|\/)python([0-9.]*|\$\w+)$/;
+
 /** argparse with vLLM's FlexibleArgumentParser / SGLang's parser: `_` spellings, unique prefixes, `--opt=value`. */
 export const PYTHON_SYNTAX: CliSyntax = {
   underscores: true,

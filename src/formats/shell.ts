@@ -3,10 +3,12 @@ import { parse, type ParseEntry } from 'shell-quote';
 
 /**
  * The text of one command starting at `start`: up to the first newline that is
- * neither inside quotes nor escaped by a backslash (a line continuation).
+ * neither inside quotes or an array assignment's parentheses nor escaped by a backslash (a line continuation).
  */
 export function commandText(script: string, start: number): string {
   let quote: '"' | "'" | null = null;
+  // `CMD=(vllm serve …` with its words on the following lines: an array assignment runs to its `)`.
+  let arrays = 0;
   for (let i = start; i < script.length; i++) {
     const c = script[i];
     if (quote === "'") {
@@ -20,8 +22,16 @@ export function commandText(script: string, start: number): string {
     } else if (c === '#' && (i === start || /\s/.test(script[i - 1] ?? ''))) {
       // A comment runs to the end of the line; its quotes are not quotes.
       const end = script.indexOf('\n', i);
+      if (arrays > 0 && end >= 0) {
+        i = end - 1; // a comment between an array's words
+        continue;
+      }
       return script.slice(start, end < 0 ? script.length : end);
-    } else if (c === '\n') {
+    } else if (c === '(' && script[i - 1] === '=') {
+      arrays++;
+    } else if (c === ')' && arrays > 0) {
+      arrays--;
+    } else if (c === '\n' && arrays === 0) {
       return script.slice(start, i);
     }
   }

@@ -48,16 +48,40 @@ function repeatedServer(spec: ContainerSpec, image: ReturnType<typeof engineOfIm
   );
 }
 
+/**
+ * Where the command string of `sh -c SCRIPT`, `bash -ec`, `bash -exc`, `bash -l -c`, `bash -lc -- SCRIPT`
+ * sits: after the shell's options, one of which holds c, and an optional `--`.
+ */
+function shellScript(argv: readonly Token[]): { script: number } | null {
+  const shellAt = argv.findIndex((t) => SHELL.test(t.text));
+  if (shellAt < 0) return null;
+  let i = shellAt + 1;
+  let commandMode = false;
+  for (; i < argv.length; i++) {
+    const word = argv[i]?.text ?? '';
+    if (word === '--') {
+      i++;
+      break;
+    }
+    if (word === '-o' || word === '+o') {
+      i++; // `-o pipefail`
+      continue;
+    }
+    if (!/^[-+][a-zA-Z]+$/.test(word)) break;
+    if (word.startsWith('-') && word.includes('c')) commandMode = true;
+  }
+  return commandMode && i < argv.length ? { script: i } : null;
+}
+
 export function containerRun(spec: ContainerSpec, context: LaunchContext, findings: Findings): ContainerRun {
   const argv = [...(spec.entrypoint ?? []), ...(spec.command ?? [])];
-  // `sh -c`, `bash -ec`, `bash -exc`: the command string follows the option group that holds c.
-  const shellAt = argv.findIndex((t, i) => SHELL.test(t.text) && /^-[a-zA-Z]*c[a-zA-Z]*$/.test(argv[i + 1]?.text ?? ''));
-  const script = shellAt >= 0 ? argv[shellAt + 2] : undefined;
-  if (script) {
+  const shell = shellScript(argv);
+  const script = shell ? argv[shell.script] : undefined;
+  if (shell && script) {
     const image = spec.image ? engineOfImage(spec.image) : null;
     // `sh -c SCRIPT NAME ARG…`: NAME is $0 and the rest is "$@", which a launch in the script may pass on
     // (an entrypoint `bash -c '… exec vllm serve "$@"' --` with the flags in the command).
-    const positional = argv.slice(shellAt + 4);
+    const positional = argv.slice(shell.script + 2);
     const launches = scriptLaunches(script.text, findings, context, script.line).map((found) => {
       // The release the image's tag names applies to the server the script runs in it.
       const version = image?.engine === found.engine ? image.run.version : null;
@@ -95,5 +119,10 @@ export function containerRun(spec: ContainerSpec, context: LaunchContext, findin
   if (image.run.ollamaDaemon) return { launches: [], ollama: true };
   // The image's own entrypoint runs the server (when it runs one); the command holds only its arguments.
   if (!image.run.server) return { launches: [], ollama: false };
+  if (!spec.command?.length) {
+    // A sketch (`# … other config`) or a model set elsewhere (llama.cpp's LLAMA_ARG_* variables): nothing to read.
+    findings.add('info', spec.line, 'no-arguments', `${spec.image} runs its server with no arguments (no model named): nothing to check`, null);
+    return { launches: [], ollama: false };
+  }
   return { launches: [launchOfArgs(image.engine, spec.command ?? [], image.run.server.positionalModel, spec.line, context, image.run.version)], ollama: false };
 }

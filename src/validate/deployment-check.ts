@@ -89,6 +89,8 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
   // Data-parallel replicas (vLLM --data-parallel-size, SGLang --dp-size) each take TP × PP GPUs.
   const dp = (names.dp && integer(flags, names.dp)) || 1;
   const tpLine = (names.tp && flags.get(names.tp)?.token.line) || launch.line;
+  // Fixes name the option as the file spells it (`--tp-size` for SGLang's `--tensor-parallel-size`).
+  const tpFlag = (names.tp && flags.get(names.tp)?.spelling) || names.tp || '--tensor-parallel-size';
 
   // A positional that is a variable (`${EAGER:+--enforce-eager}`) may be an option, not the model.
   if (launch.positionalModel && !launch.positionalModel.text.includes('$') && flags.has('--model')) {
@@ -109,7 +111,10 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
   const reserved = typeof context.gpus === 'number' ? context.gpus * Math.max(context.nodes, nnodes) : null;
   const gpuCount = reserved ?? hint?.count ?? context.planned?.gpuCount ?? null;
 
-  if (context.container && context.gpus === null) {
+  if (context.accelerator) {
+    // vLLM on Ascend, Neuron, Gaudi or TPU runs through a platform plugin with its own memory rules.
+    findings.add('info', launch.line, 'memory-unchecked', `${context.where} runs on ${context.accelerator}, which gpuplan does not model: GPU count, shared memory and memory not checked`, null);
+  } else if (context.container && context.gpus === null) {
     findings.add(
       'error',
       launch.line,
@@ -121,17 +126,31 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
   // With --config the parallel settings may live in a file gpuplan does not read.
   const layout = dp > 1 ? `TP ${tp} × PP ${pp} × DP ${dp}` : `TP ${tp} × PP ${pp}`;
   const used = tp * pp * dp;
-  if (tensor && gpuCount !== null && reserved !== null && !flags.has('--config')) {
+  const rayCluster = context.rayClusterGpus ?? null;
+  if (tensor && rayCluster !== null && !context.accelerator && !flags.has('--config')) {
+    // In a KubeRay pod vLLM places its workers on the whole cluster (Ray is initialised there).
+    if (used > rayCluster) {
+      findings.add(
+        'error',
+        tpLine,
+        'parallel-gpus',
+        `${layout} = ${used} GPUs, but the Ray cluster of ${context.where} has ${rayCluster} (head and workers)`,
+        `add worker replicas, or lower ${tpFlag}`,
+      );
+    }
+  } else if (tensor && gpuCount !== null && reserved !== null && !context.accelerator && !flags.has('--config')) {
     const cluster = names.executorBackend !== null && value(flags, names.executorBackend) === 'ray';
     if (used > reserved && cluster) {
       findings.add('info', tpLine, 'parallel-gpus', `${layout} = ${used} GPUs from a Ray cluster; ${context.where} brings ${reserved}`, null);
     } else if (used > reserved) {
-      findings.add('error', tpLine, 'parallel-gpus', `${layout} = ${used} GPUs, but ${context.where} gets ${reserved}`, `reserve ${used} GPUs, or lower ${names.tp ?? '--tensor-parallel-size'}`);
+      findings.add('error', tpLine, 'parallel-gpus', `${layout} = ${used} GPUs, but ${context.where} gets ${reserved}`, `reserve ${used} GPUs, or lower ${tpFlag}`);
     } else if (used < reserved) {
-      findings.add('warning', tpLine, 'parallel-gpus', `${layout} uses ${used} of the ${reserved} GPUs ${context.where} reserves`, `${names.tp ?? '--tensor-parallel-size'} ${reserved / pp / dp}`);
+      findings.add('warning', tpLine, 'parallel-gpus', `${layout} uses ${used} of the ${reserved} GPUs ${context.where} reserves`, `${tpFlag} ${reserved / pp / dp}`);
     }
   }
-  if (tensor && context.container && tp * pp > 1 && context.sharedMemory === false) {
+  // Workers on this machine share memory; with one GPU here (the rest on other Ray or LWS nodes) there is nothing to share.
+  const localGpus = typeof context.gpus === 'number' ? Math.min(tp * pp, context.gpus) : tp * pp;
+  if (tensor && context.container && localGpus > 1 && !context.accelerator && context.sharedMemory === false) {
     const fix =
       context.where === 'docker run'
         ? 'add --ipc=host (or --shm-size=16g)'
@@ -142,7 +161,7 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
       'error',
       launch.line,
       'shared-memory',
-      `${engine.name} with ${tp * pp} GPUs needs shared memory between workers; ${context.where} has the 64 MB container default, and NCCL fails`,
+      `${engine.name} with ${localGpus} GPUs in one container needs shared memory between workers; ${context.where} has the 64 MB container default, and NCCL fails`,
       fix,
     );
   }
@@ -184,7 +203,7 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
   const tpProblem = tensor ? tensorParallelProblem(arch, tp) : null;
   if (tpProblem) {
     const valid = validTensorParallelDegrees(arch, Math.max(8, tp));
-    findings.add('error', tpLine, 'tp-heads', `${tpProblem} of ${match.model.name}; ${engine.name} refuses to start`, `${names.tp} one of ${valid.join(', ')}`);
+    findings.add('error', tpLine, 'tp-heads', `${tpProblem} of ${match.model.name}; ${engine.name} refuses to start`, `${tpFlag} one of ${valid.join(', ')}`);
     return;
   }
   const asked = integer(flags, names.context);
@@ -200,6 +219,7 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
       `${names.context} ${arch.maxContext}`,
     );
   }
+  if (context.accelerator) return;
   if (dp > 1) {
     // Replicas (and with expert parallel, experts spread over them) are not what gpuplan's accounting models.
     findings.add('info', launch.line, 'memory-unchecked', `${layout}: data-parallel replicas, memory not checked`, null);
@@ -217,7 +237,7 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
           tpLine,
           'weights-too-large',
           `${match.model.name} at TP ${tp} × PP ${pp} puts ${formatGiB(perGpu)} of weights on each GPU, more than any GPU holds (${largest.name}: ${formatGiB(largest.memoryBytes)})`,
-          `raise ${names.tp ?? 'the tensor-parallel size'} (or pipeline stages), or serve a smaller quantization`,
+          `raise ${tpFlag} (or pipeline stages), or serve a smaller quantization`,
         );
         return;
       }

@@ -8,7 +8,8 @@ import type { Findings } from './finding.js';
 import type { ServerLaunch, Token } from './launch.js';
 
 /** Options as given, by canonical name, with the token that carried the value. */
-export type ParsedFlags = Map<string, { value: string | null; token: Token }>;
+/** Options by every name the parser accepts: the value, its token, and the option as the file spells it. */
+export type ParsedFlags = Map<string, { value: string | null; token: Token; spelling: string }>;
 
 /** A value that is only known at run time (`$VAR`): not checked. */
 const dynamic = (value: string) => value.includes('$');
@@ -175,7 +176,7 @@ export function parseFlags(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax
       if (found.flag.type === 'list' && inline === null) while (args[i + 1] && !args[i + 1]?.text.startsWith('-')) i++;
     }
     // Under every spelling the parser accepts, so a check may ask by any of them (releases rename flags and keep aliases).
-    for (const name of [found.name, ...found.flag.aliases]) parsed.set(name, { value, token: valueToken });
+    for (const name of [found.name, ...found.flag.aliases]) parsed.set(name, { value, token: valueToken, spelling });
   }
   return parsed;
 }

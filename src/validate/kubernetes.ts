@@ -4,6 +4,7 @@ import type { OllamaService } from './compose.js';
 import { containerRun } from './container.js';
 import type { Findings } from './finding.js';
 import { launchOfArgs, type ServerLaunch } from './launch.js';
+import { scriptLaunches } from './script.js';
 import { nodeAt, tokensOf, type YamlSource } from './yaml-source.js';
 
 type Obj = Record<string, unknown>;
@@ -65,6 +66,37 @@ function gpuLimit(container: Obj): number | null {
   return null;
 }
 
+/** Device plugins of accelerators gpuplan does not model (vLLM runs on them through platform plugins). */
+const OTHER_ACCELERATOR = /^(huawei\.com\/|aws\.amazon\.com\/neuron|habana\.ai\/|google\.com\/tpu|intel\.com\/(gpu|gaudi)|gpu\.intel\.com\/)/i;
+
+/** The accelerator a container asks for that is not an NVIDIA or AMD GPU, or its ResourceClaims (dynamic resource allocation). */
+function otherAccelerator(container: Obj): string | null {
+  const resources = (container.resources ?? {}) as { limits?: Obj; requests?: Obj; claims?: unknown };
+  const keys = [...Object.keys(resources.limits ?? {}), ...Object.keys(resources.requests ?? {})];
+  const device = keys.find((key) => OTHER_ACCELERATOR.test(key));
+  if (device) return device;
+  return Array.isArray(resources.claims) && resources.claims.length > 0 ? 'a ResourceClaim (dynamic resource allocation)' : null;
+}
+
+/**
+ * KubeRay clusters (RayCluster, RayService.rayClusterConfig, RayJob.rayClusterSpec, AIBrix
+ * RayClusterFleet): the object holding `headGroupSpec` in a pod spec's path. A launch in one of its
+ * pods places its workers on every GPU of the cluster: the head's and each worker replica's.
+ */
+function rayCluster(doc: Obj, path: readonly (string | number)[]): { gpus: number; sharedMemory: boolean } | null {
+  const groupAt = path.findIndex((key) => key === 'headGroupSpec' || key === 'workerGroupSpecs');
+  if (groupAt < 0) return null;
+  const cluster = (at(doc, path.slice(0, groupAt)) ?? {}) as Obj;
+  const group = (at(doc, path.slice(0, path[groupAt] === 'headGroupSpec' ? groupAt + 1 : groupAt + 2)) ?? {}) as Obj;
+  // KubeRay mounts a memory-backed /dev/shm into the Ray container (the first) for the object store,
+  // unless plasma-directory moves it (ray-operator/controllers/ray/common/pod.go, kuberay feeaf72).
+  const sharedMemory = ((group.rayStartParams ?? {}) as Obj)['plasma-directory'] === undefined;
+  const podGpus = (group: unknown) => (((at(group, ['template', 'spec', 'containers']) as Obj[] | undefined) ?? []) as Obj[]).reduce((sum, c) => sum + (gpuLimit(c) ?? 0), 0);
+  const workers = Array.isArray(cluster.workerGroupSpecs) ? (cluster.workerGroupSpecs as Obj[]) : [];
+  const workerGpus = workers.reduce((sum, group) => sum + (Number(group.replicas ?? group.minReplicas ?? 1) || 0) * podGpus(group), 0);
+  return { gpus: podGpus(cluster.headGroupSpec) + workerGpus, sharedMemory };
+}
+
 /**
  * A KubeAI `Model` (kubeai.org): `engine: VLLM` runs `vllm serve` on the model its `url` names
  * (`hf://org/name`) with `args`, on the GPUs its `resourceProfile` asks (`nvidia-gpu-h100:2`);
@@ -90,6 +122,27 @@ function kubeaiModel(doc: Obj, root: unknown, source: YamlSource): ServerLaunch 
   return launchOfArgs('vllm', [{ text: model, line }, ...args], true, line, context);
 }
 
+/**
+ * A KubeRay `RayJob`: its `entrypoint` is a shell command submitted to the cluster of
+ * `rayClusterSpec` (or to an existing one its `clusterSelector` names, whose GPUs are unknown).
+ */
+function rayJobLaunches(doc: Obj, root: unknown, source: YamlSource, findings: Findings): ServerLaunch[] {
+  const spec = (doc.spec ?? {}) as Obj;
+  if (doc.kind !== 'RayJob' || typeof spec.entrypoint !== 'string') return [];
+  const ray = spec.rayClusterSpec ? rayCluster(doc, ['spec', 'rayClusterSpec', 'headGroupSpec']) : null;
+  const context = {
+    container: ray !== null,
+    gpus: ray?.gpus ?? null,
+    nodes: 1,
+    sharedMemory: null,
+    portPublished: null,
+    planned: null,
+    where: `RayJob ${String((doc.metadata as Obj | undefined)?.name ?? '')} entrypoint`,
+    rayClusterGpus: ray?.gpus ?? null,
+  };
+  return scriptLaunches(spec.entrypoint, findings, context, source.line(nodeAt(root, ['spec', 'entrypoint'])));
+}
+
 /** A container's `env: [{name, value}]`, with lines. */
 function podEnvironment(node: unknown, source: YamlSource): OllamaService['environment'] {
   const out: OllamaService['environment'] = {};
@@ -113,16 +166,22 @@ export function kubernetesLaunches(source: YamlSource, docs: Obj[], indexes: rea
       launches.push(kubeai);
       return;
     }
+    launches.push(...rayJobLaunches(doc, root, source, findings));
     for (const { path, nodes } of podSpecs(doc)) {
       const pod = (at(doc, path) ?? {}) as Obj;
       const containers = (pod.containers ?? []) as Obj[];
+      const ray = rayCluster(doc, path);
       containers.forEach((container, i) => {
         const node = nodeAt(root, [...path, 'containers', i]);
+        // KubeRay runs `ray start` in a group's container unless it gives its own command.
+        if (ray && container.command === undefined && container.args === undefined) return;
         const context = {
           container: true,
           gpus: gpuLimit(container),
+          accelerator: otherAccelerator(container),
+          rayClusterGpus: ray?.gpus ?? null,
           nodes,
-          sharedMemory: hasSharedMemory(pod, container),
+          sharedMemory: hasSharedMemory(pod, container) || (ray?.sharedMemory === true && i === 0),
           // Services are separate objects; whether one selects this pod is not checked.
           portPublished: null,
           planned: null,

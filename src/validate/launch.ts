@@ -33,6 +33,13 @@ export interface LaunchContext {
   planned: { gpu: string; gpuCount: number; nodes: number } | null;
   /** Where in the file: a service or container name. */
   where: string;
+  /**
+   * A device that is not an NVIDIA or AMD GPU (`huawei.com/Ascend910`, `aws.amazon.com/neuron`) or a
+   * ResourceClaim: gpuplan does not model it, so GPU count, shared memory and memory go unchecked.
+   */
+  accelerator?: string | null;
+  /** GPUs of the Ray cluster the container belongs to (head and every worker pod): the launch may use them all. */
+  rayClusterGpus?: number | null;
 }
 
 export interface ServerLaunch {

@@ -17,6 +17,8 @@ function simplifyExpansions(command: string): string {
       // `$(pwd)` and backticks: a value known at run time, not a `(` that splits the command.
       .replace(/\$\([^()]*\)/g, '$$CMD')
       .replace(/`[^`]*`/g, '$$CMD')
+      // `--model <model-path>` in documentation samples is a value to fill in, not a redirection.
+      .replace(/(^|[\s=])<[A-Za-z][\w.:/-]*>(?=[\s"'\\]|$)/gm, '$1$$PLACEHOLDER')
   );
 }
 
@@ -60,11 +62,37 @@ export function scriptCommands(script: string, firstLine = 1): { text: string; l
   return commands;
 }
 
+/**
+ * `CMD="vllm serve … --flag"` or `CMD=(vllm serve …)`: a command kept in a variable, as bash
+ * stores it (the escapes of double quotes removed).
+ */
+function commandAssignment(text: string): { name: string; text: string } | null {
+  const match = /^\s*(?:(?:export|local|readonly|declare(?:\s+-a)?)\s+)?([A-Za-z_]\w*)=(?:"((?:[^"\\]|\\[\s\S])*)"|'([^']*)'|\(([^()]*)\))/.exec(text);
+  if (!match?.[1]) return null;
+  const quoted = match[2];
+  // Backslash-newline stays: the command is read with its continuations, and its lines stay right.
+  // An array's words may have comments between them.
+  const value = quoted !== undefined ? quoted.replace(/\\(["\\$`])/g, '$1') : (match[3] ?? (match[4] ?? '').replace(/(^|\s)#[^\n]*/g, '$1'));
+  return { name: match[1], text: value };
+}
+
+/** `eval "$CMD"`, `exec $CMD`, `"${CMD[@]}" &`: the command the variable holds, at the line it was written. */
+function expandedCommand(command: { text: string; line: number }, assigned: ReadonlyMap<string, { text: string; line: number }>): { text: string; line: number } {
+  const use = /^\s*(?:(?:eval|exec|nohup)\s+)*"?\$\{?([A-Za-z_]\w*)(?:\[[@*]\])?\}?"?(?=\s|$)/.exec(command.text);
+  const held = use?.[1] ? assigned.get(use[1]) : undefined;
+  if (!use || !held) return command;
+  return { text: `${held.text}${command.text.slice(use[0].length)}`, line: held.line };
+}
+
 /** Launches in a shell script; a command shell-quote cannot read is reported, not fatal. */
 export function scriptLaunches(script: string, findings: Findings, context: LaunchContext, firstLine = 1): ServerLaunch[] {
   const launches: ServerLaunch[] = [];
   let previous: ServerLaunch | null = null;
-  for (const command of scriptCommands(script, firstLine)) {
+  const assigned = new Map<string, { text: string; line: number }>();
+  for (const written of scriptCommands(script, firstLine)) {
+    const assignment = commandAssignment(written.text);
+    if (assignment) assigned.set(assignment.name, { text: assignment.text, line: written.line });
+    const command = expandedCommand(written, assigned);
     // A command that starts with an option right after a server launch: the `\` that should join
     // them is missing or followed by a space, so bash runs these options as a command of their own.
     if (previous && /^\s*--?[A-Za-z]/.test(command.text)) {

@@ -91,9 +91,9 @@ function checkYaml(text: string, v: Validator, findings: Findings): { kind: File
   const docs: Record<string, unknown>[] = [];
   const indexes: number[] = [];
   for (const [index, doc] of source.docs.entries()) {
-    const read = toData(doc);
+    const read = toData(doc, text);
     if ('error' in read) {
-      findings.add('error', source.line(doc.contents) || 1, 'yaml', `not valid YAML: ${read.error}`);
+      findings.add('error', (read.offset !== null ? source.lineAt(read.offset) : source.line(doc.contents)) || 1, 'yaml', `not valid YAML: ${read.error}`);
       return { kind: 'yaml', launches: 0 };
     }
     if (read.data !== null && typeof read.data === 'object' && !Array.isArray(read.data)) {

@@ -6,6 +6,8 @@ import type { Token } from './launch.js';
 export interface YamlSource {
   docs: Document.Parsed[];
   line(node: Node | null | undefined): number;
+  /** The line of an offset into the text. */
+  lineAt(offset: number): number;
 }
 
 /** Aliases one file may expand: a "billion laughs" file stops here instead of eating memory. */
@@ -19,17 +21,23 @@ export function readYaml(text: string): YamlSource {
   return {
     docs: list,
     line: (node) => (node?.range ? lineCounter.linePos(node.range[0]).line : 0),
+    lineAt: (offset) => lineCounter.linePos(offset).line,
   };
 }
 
-/** A document as plain data, or the reason it is not readable. */
-export function toData(doc: Document.Parsed): { data: unknown } | { error: string } {
+/** A document as plain data, or the reason it is not readable and the offset it points at. */
+export function toData(doc: Document.Parsed, text = ''): { data: unknown } | { error: string; offset: number | null } {
   const first = doc.errors[0];
-  if (first) return { error: first.message.split('\n')[0] ?? 'invalid YAML' };
+  if (first) {
+    const message = first.message.split('\n')[0] ?? 'invalid YAML';
+    // kubectl and Compose refuse a repeated key too (`volumes` twice in one pod spec): name it.
+    const key = first.code === 'DUPLICATE_KEY' ? (/^[^:\n]*/.exec(text.slice(first.pos[0]))?.[0] ?? '').trim() : '';
+    return { error: key ? `${message.replace(/ at line.*$/, '')}: \`${key}\` appears twice in one mapping` : message, offset: first.pos[0] };
+  }
   try {
     return { data: doc.toJS({ maxAliasCount: MAX_ALIASES }) };
   } catch (error) {
-    return { error: (error as Error).message.split('\n')[0] ?? 'invalid YAML' };
+    return { error: (error as Error).message.split('\n')[0] ?? 'invalid YAML', offset: null };
   }
 }
 

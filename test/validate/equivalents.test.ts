@@ -67,3 +67,56 @@ describe('nothing dropped silently (issue 14)', () => {
     expect(json.files[0]).toMatchObject({ kind: 'compose', launches: 1, notUnderstood: null });
   });
 });
+
+describe('launches inside wrappers and operators (issue 14)', () => {
+  const errors = (r: ReturnType<typeof validateText>) => r.findings.filter((f) => f.severity === 'error').map((f) => f.rule);
+
+  it('a command kept in a variable (`CMD="…"; eval "$CMD"`, `CMD=(…)` over lines; "${CMD[@]}") is the launch', () => {
+    const quoted = validateText('run.sh', 'CMD="python3 -m sglang.launch_server \\\n  --model-path meta-llama/Llama-3.1-8B-Instruct --tp-size 3"\necho "$CMD"\neval "$CMD"\n');
+    expect(quoted.findings.find((f) => f.rule === 'tp-heads')).toMatchObject({ fix: '--tp-size one of 1, 2, 4, 8' });
+    const array = validateText('run.sh', 'ARGS=(\n  vllm serve meta-llama/Llama-3.1-8B-Instruct\n  # the context\n  --max-model-lenn 8192\n)\n"${ARGS[@]}" &\n');
+    expect(errors(array)).toEqual(['unknown-flag']);
+  });
+
+  it('`bash -lc -- SCRIPT` and `bash -o pipefail -c SCRIPT` run their script; `<model-path>` in a sample is a value to fill in', () => {
+    const pod = (command: string, script: string) =>
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: vllm\n      image: vllm/vllm-openai:v0.16.0\n      command: ${command}\n      args: [${JSON.stringify(script)}]\n      resources: {limits: {nvidia.com/gpu: 1}}\n`;
+    expect(errors(validateText('pod.yaml', pod('["/bin/bash", "-lc", "--"]', 'ulimit -n 65536; vllm serve meta-llama/Llama-3.1-8B-Instruct --tensor-parallel-size 3')))).toEqual([
+      'parallel-gpus',
+      'tp-heads',
+    ]);
+    expect(errors(validateText('pod.yaml', pod('["bash", "-o", "pipefail", "-c"]', 'vllm serve meta-llama/Llama-3.1-8B-Instruct --max-model-lenn 8192')))).toEqual(['unknown-flag']);
+    expect(validateText('run.sh', 'vllm serve \\\n  --model <model-path> \\\n  --served-model-name <model-name>\n').findings.filter((f) => f.severity !== 'info')).toEqual([]);
+  });
+
+  it('KubeRay: the launch may use every GPU of the cluster; the Ray container gets KubeRay’s /dev/shm unless plasma-directory moves it', () => {
+    const cluster = (tp: number, params: string) =>
+      `apiVersion: ray.io/v1\nkind: RayCluster\nmetadata: {name: c}\nspec:\n  headGroupSpec:\n    rayStartParams: {${params}}\n    template:\n      spec:\n        containers:\n          - name: head\n            image: vllm/vllm-openai:v0.16.0\n            command: ["/bin/bash", "-lc", "--"]\n            args: ["ray start --head; vllm serve meta-llama/Llama-3.1-8B-Instruct --tensor-parallel-size ${tp}"]\n            resources: {limits: {nvidia.com/gpu: 2}}\n  workerGroupSpecs:\n    - groupName: g\n      replicas: 1\n      rayStartParams: {}\n      template:\n        spec:\n          containers:\n            - name: worker\n              image: vllm/vllm-openai:v0.16.0\n              resources: {limits: {nvidia.com/gpu: 2}}\n`;
+    expect(errors(validateText('ray.yaml', cluster(4, '')))).toEqual([]);
+    const tooBig = validateText('ray.yaml', cluster(8, ''));
+    expect(tooBig.findings.find((f) => f.rule === 'parallel-gpus')?.message).toBe('TP 8 × PP 1 = 8 GPUs, but the Ray cluster of RayCluster c container head has 4 (head and workers)');
+    expect(errors(validateText('ray.yaml', cluster(4, 'plasma-directory: /tmp')))).toEqual(['shared-memory']);
+  });
+
+  it('a RayJob entrypoint is a launch on the cluster of its rayClusterSpec', () => {
+    const job = `apiVersion: ray.io/v1\nkind: RayJob\nmetadata: {name: j}\nspec:\n  entrypoint: vllm serve meta-llama/Llama-3.1-8B-Instruct --tensor-parallel-size 4 --distributed-executor-backend ray\n  rayClusterSpec:\n    headGroupSpec:\n      rayStartParams: {}\n      template:\n        spec:\n          containers: [{name: head, image: vllm/vllm-openai:v0.16.0}]\n    workerGroupSpecs:\n      - {groupName: g, replicas: 1, rayStartParams: {}, template: {spec: {containers: [{name: w, image: vllm/vllm-openai:v0.16.0, resources: {limits: {nvidia.com/gpu: 2}}}]}}}\n`;
+    expect(validateText('job.yaml', job).findings.find((f) => f.rule === 'parallel-gpus')?.message).toBe('TP 4 × PP 1 = 4 GPUs, but the Ray cluster of RayJob j entrypoint has 2 (head and workers)');
+  });
+
+  it('Ascend NPUs (vllm-ascend) are not "no GPUs"; a vLLM image given no arguments is a sketch, not an error', () => {
+    const npu = validateText(
+      'npu.yaml',
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: vllm\n      image: quay.io/ascend/vllm-ascend:v0.11.0rc1\n      command: ["vllm", "serve", "Qwen/Qwen2.5-7B-Instruct", "--tensor-parallel-size", "2"]\n      resources: {limits: {huawei.com/Ascend910: "2"}}\n',
+    );
+    expect(npu.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    expect(npu.findings.find((f) => f.rule === 'memory-unchecked')?.message).toContain('huawei.com/Ascend910');
+    const sketch = validateText('s.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: vllm\n      image: vllm/vllm-openai:latest\n');
+    expect(sketch.findings.map((f) => `${f.severity} ${f.rule}`)).toEqual(['info no-arguments']);
+  });
+
+  it('a key given twice (kubectl refuses it) is reported at its line, by name', () => {
+    const r = validateText('d.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  volumes: []\n  containers: []\n  volumes: []\n');
+    expect(r.findings[0]).toMatchObject({ rule: 'yaml', message: 'not valid YAML: Map keys must be unique: `volumes` appears twice in one mapping' });
+    expect((r.findings[0] as unknown as { line: number }).line).toBe(7);
+  });
+});

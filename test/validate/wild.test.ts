@@ -59,6 +59,14 @@ const MUTANTS: Mutant[] = [
     fix: /^--gpu-memory-utilization 0\.9$/,
   },
   { name: "another engine's option", find: /--gpu-memory-utilization\b/, replace: '--mem-fraction-static', rule: 'unknown-flag', fix: /^--gpu-memory-utilization \(/ },
+  // A Ray head that asks for more GPUs than the head and its workers have (AIBrix RayClusterFleet).
+  {
+    name: 'a layout larger than the Ray cluster',
+    find: /(--tensor-parallel-size )2( --distributed-executor-backend ray)/,
+    replace: '$116$2',
+    rule: 'parallel-gpus',
+    fix: /^add worker replicas, or lower --tensor-parallel-size$/,
+  },
   { name: "llama-server given vLLM's context option", find: /--ctx-size\b/, replace: '--max-model-len', rule: 'unknown-flag', fix: /^--ctx-size \(/ },
 ];
 

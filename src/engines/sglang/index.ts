@@ -6,14 +6,12 @@
 import { PLAN_FILES } from '../common.js';
 import { releaseLookup, splitImage } from '../descriptor.js';
 import { loadFlagSet } from '../flags.js';
-import { PYTHON_SYNTAX, safetensorsEngine } from '../safetensors-engine.js';
+import { PYTHON_PROGRAM, PYTHON_SYNTAX, safetensorsEngine } from '../safetensors-engine.js';
 import type { EngineDescriptor } from '../types.js';
 import { SGLANG_KV_DTYPES } from './kv-dtypes.js';
 import { sglangLaunch } from './launch.js';
 import { fitSglang } from './memory.js';
 import { SGLANG_RELEASES } from './releases.js';
-
-const PYTHON = /(^|\/)python[0-9.]*$/;
 
 const lookup = releaseLookup(SGLANG_RELEASES, (release) =>
   safetensorsEngine({
@@ -60,7 +58,7 @@ export const sglangDescriptor: EngineDescriptor = {
   },
   recognise(words, at) {
     const word = words[at] ?? '';
-    return PYTHON.test(word) && words[at + 1] === '-m' && words[at + 2] === 'sglang.launch_server' ? { start: at + 3, positionalModel: false } : null;
+    return PYTHON_PROGRAM.test(word) && words[at + 1] === '-m' && words[at + 2] === 'sglang.launch_server' ? { start: at + 3, positionalModel: false } : null;
   },
   image(reference) {
     const { name, tag } = splitImage(reference);

@@ -6,14 +6,13 @@
 import { PLAN_FILES } from '../common.js';
 import { releaseLookup, splitImage } from '../descriptor.js';
 import { loadFlagSet } from '../flags.js';
-import { PYTHON_SYNTAX, safetensorsEngine } from '../safetensors-engine.js';
+import { PYTHON_PROGRAM, PYTHON_SYNTAX, safetensorsEngine } from '../safetensors-engine.js';
 import type { EngineDescriptor } from '../types.js';
 import { VLLM_KV_DTYPES } from './kv-dtypes.js';
 import { vllmLaunch } from './launch.js';
 import { fitVllm, float16Refusal } from './memory.js';
 import { VLLM_RELEASES, type VllmRelease } from './releases.js';
 
-const PYTHON = /(^|\/)python[0-9.]*$/;
 const IMAGES = [/(^|\/)vllm\/vllm-openai(-rocm)?$/, /(^|\/)rocm\/vllm$/];
 /**
  * Images built FROM vllm/vllm-openai keep its entrypoint (lmcache/vllm-openai, vastai/vllm, a
@@ -72,7 +71,7 @@ export const vllmDescriptor: EngineDescriptor = {
   recognise(words, at) {
     const word = words[at] ?? '';
     if ((word === 'vllm' || word.endsWith('/vllm')) && words[at + 1] === 'serve') return { start: at + 2, positionalModel: true };
-    if (PYTHON.test(word) && words[at + 1] === '-m' && words[at + 2] === 'vllm.entrypoints.openai.api_server') return { start: at + 3, positionalModel: false };
+    if (PYTHON_PROGRAM.test(word) && words[at + 1] === '-m' && words[at + 2] === 'vllm.entrypoints.openai.api_server') return { start: at + 3, positionalModel: false };
     return null;
   },
   image(reference) {
