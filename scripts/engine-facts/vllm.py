@@ -19,7 +19,8 @@ kwargs mapping in vllm/engine/arg_utils.py) on the annotations it reads:
 
   * bool in the hint            -> BooleanOptionalAction (type bool, negatable)
   * Literal[...]                -> choices, sorted; with str also in the hint argparse gets a
-                                   metavar list instead, recorded here as choices too
+                                   metavar list instead, recorded as choices with
+                                   openChoices: true (any string is accepted)
   * list/tuple/set[...]         -> nargs "+" (type "list")
   * int / float                 -> int / float
   * dict, dataclass, dict|str   -> JSON (type "json")
@@ -30,8 +31,8 @@ kwargs mapping in vllm/engine/arg_utils.py) on the annotations it reads:
     documentation of the accepted values, without "None"
 
 Output schema: the one of catalogs/engine-flags/*.json (engine, version, command, commit,
-sources, derivedBy, flags{name: {aliases, takesValue, type, choices?, negatable?,
-default?}}). `default` is written only when the source gives a literal.
+sources, derivedBy, flags{name: {aliases, takesValue, type, choices?, openChoices?,
+negatable?, default?}}). `default` is written only when the source gives a literal.
 """
 
 from __future__ import annotations
@@ -1287,6 +1288,8 @@ def record(flag: Flag) -> tuple[str, dict]:
         metavar = kw.get("metavar")
         if isinstance(metavar, (list, tuple)) and metavar:
             choices = list(metavar)
+            # Literal | str: argparse shows the values but takes any string (a registry open to plugins)
+            entry["openChoices"] = True
         elif isinstance(metavar, str):
             mm = re.match(r"^\{([^{}]*)\}", metavar)
             if mm and mm.group(1):
@@ -1363,7 +1366,7 @@ def main(argv: list | None = None) -> int:
     if args.no_defaults:
         for e in flags.values():
             e.pop("default", None)
-    order = ["aliases", "takesValue", "type", "choices", "negatable", "default"]
+    order = ["aliases", "takesValue", "type", "choices", "openChoices", "negatable", "default"]
     flags = {k: {o: v[o] for o in order if o in v} for k, v in flags.items()}
     doc = {
         "engine": "vllm",

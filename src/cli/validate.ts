@@ -5,6 +5,7 @@ import { findGpu } from '../catalog/lookup.js';
 import type { HardwareHint } from '../validate/deployment-check.js';
 import type { ValidateResult } from '../validate/finding.js';
 import { formatResult, type Format } from '../validate/report.js';
+import { LAUNCH_MARKER } from '../validate/python.js';
 import { createValidator, MAX_FILE_BYTES, validateFile } from '../validate/validate.js';
 import { UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
@@ -26,7 +27,16 @@ export interface ValidateOptions {
 const DEPLOY_PATTERNS = ['**/*.{yml,yaml,sh,bash}', '**/Modelfile*', '**/*.modelfile'];
 const IGNORED = ['**/node_modules/**', '**/.git/**'];
 
-/** Paths, directories (searched for deployment files) and globs → files, in a stable order. */
+function isPythonLauncher(file: string): boolean {
+  try {
+    const stat = statSync(file);
+    return stat.size <= MAX_FILE_BYTES && LAUNCH_MARKER.test(readFileSync(file, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Paths, directories (searched for deployment files and Python launchers) and globs → files, in a stable order. */
 export async function expandPaths(paths: readonly string[]): Promise<string[]> {
   const files: string[] = [];
   for (const path of paths) {
@@ -44,8 +54,11 @@ export async function expandPaths(paths: readonly string[]): Promise<string[]> {
       files.push(...matched.sort());
       continue;
     }
+    const dir = path.replace(/\/+$/, '');
     const found = await glob(DEPLOY_PATTERNS, { cwd: path, ignore: IGNORED, onlyFiles: true, caseSensitiveMatch: false });
-    files.push(...found.sort().map((f) => `${path.replace(/\/+$/, '')}/${f}`));
+    // Python files are deployment files only when they launch a server (most are application code).
+    const python = (await glob('**/*.py', { cwd: path, ignore: IGNORED, onlyFiles: true })).filter((f) => isPythonLauncher(`${dir}/${f}`));
+    files.push(...[...found, ...python].sort().map((f) => `${dir}/${f}`));
   }
   return [...new Set(files)];
 }

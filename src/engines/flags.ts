@@ -16,6 +16,8 @@ export const FlagSchema = z.strictObject({
   takesValue: z.boolean(),
   type: z.string().nullable(),
   choices: z.array(z.string()).optional(),
+  /** The choices are the documented values of an open registry (vLLM `Literal[…] | str` → argparse metavar): any string is taken. */
+  openChoices: z.boolean().optional(),
   /** The default, where the source gives a literal. */
   default: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
   /** Has a `--no-` form (argparse BooleanOptionalAction). */

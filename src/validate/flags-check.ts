@@ -1,6 +1,6 @@
 /** A launch's arguments against the engine's real argument parser (catalogs/engine-flags/). */
 import { equivalentOption } from '../engines/equivalents.js';
-import { findFlag, flagIndex, type FlagSet } from '../engines/flags.js';
+import { type Flag, findFlag, flagIndex, type FlagSet } from '../engines/flags.js';
 import { descriptorOf } from '../engines/registry.js';
 import type { CliSyntax } from '../engines/types.js';
 import { closest, editDistance } from '../util/closest.js';
@@ -20,9 +20,23 @@ const dynamic = (value: string) => value.includes('$');
  */
 const VLLM_INT = /^(-?\d+|\d+(\.\d+)?[kmgt]|\d+[KMGT])$/;
 
-function checkValue(syntax: CliSyntax, name: string, type: string | null, choices: readonly string[] | undefined, token: Token, findings: Findings, certain = true): void {
+function checkValue(syntax: CliSyntax, name: string, flag: Pick<Flag, 'type' | 'choices' | 'openChoices'>, token: Token, findings: Findings, certain = true): void {
+  const { type, choices } = flag;
   const value = token.text;
   if (dynamic(value)) return;
+  if (choices && !choices.includes(value) && flag.openChoices) {
+    // argparse takes any string here; the engine looks the name up in a registry plugins can extend.
+    const near = closest(value, choices, 1)[0];
+    const typo = near !== undefined && editDistance(value, near) <= 2;
+    findings.add(
+      typo ? 'warning' : 'info',
+      token.line,
+      'invalid-choice',
+      `${name} ${value}: not one of the values the release documents (${choices.join(', ')}); it takes other names a plugin registers${typo ? `, so a misspelling fails only when the engine looks it up` : ''}`,
+      near ? `${name} ${near}` : null,
+    );
+    return;
+  }
   if (choices && !choices.includes(value)) {
     const near = closest(value, choices, 1)[0];
     // Registries of choices grow with releases (tool parsers, quantizations, backends): for a release gpuplan only
@@ -171,7 +185,7 @@ export function parseFlags(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax
         findings.add('error', token.line, 'missing-value', `${spelling} needs a value`);
         continue;
       }
-      checkValue(syntax, found.name, found.flag.type, found.flag.choices, valueToken, findings, exact && launch.pinned);
+      checkValue(syntax, found.name, found.flag, valueToken, findings, exact && launch.pinned);
       // nargs='+' options (vLLM --served-model-name a b, --middleware …) take every word up to the next option.
       if (found.flag.type === 'list' && inline === null) while (args[i + 1] && !args[i + 1]?.text.startsWith('-')) i++;
     }

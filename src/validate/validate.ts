@@ -15,13 +15,14 @@ import { parseFlags } from './flags-check.js';
 import { kubernetesLaunches } from './kubernetes.js';
 import { launchOfArgs, type LaunchContext, type ServerLaunch, type Token } from './launch.js';
 import { checkModelfile, checkOllamaEnvironment } from './ollama-check.js';
+import { pythonLaunches } from './python.js';
 import { scriptLaunches } from './script.js';
 import { nodeAt, readYaml, toData, type YamlSource } from './yaml-source.js';
 
 /** Deployment files are small; anything larger is not one (and would slow CI down). */
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
-export type FileKind = 'compose' | 'kubernetes' | 'script' | 'modelfile' | 'server-config' | 'yaml' | 'unreadable';
+export type FileKind = 'compose' | 'kubernetes' | 'script' | 'python' | 'modelfile' | 'server-config' | 'yaml' | 'unreadable';
 
 export interface FileReport {
   file: string;
@@ -45,6 +46,8 @@ function notUnderstoodReason(kind: FileKind, launches: number, text: string, fin
       return 'no container runs vLLM, SGLang, llama.cpp or Ollama in a way gpuplan recognises (image, command and args)';
     case 'script':
       return 'no server launch (vllm serve, python -m vllm/sglang…, llama-server, docker run …) found';
+    case 'python':
+      return 'no command string or argv list that starts vllm serve, sglang.launch_server or llama-server (outside docstrings and print/log calls)';
     default:
       return HELM_TEMPLATE.test(text)
         ? 'a Helm template: render it first (helm template … > out.yaml) and validate the output'
@@ -76,6 +79,8 @@ export function isModelfileName(file: string): boolean {
 
 function checkLaunches(launches: readonly ServerLaunch[], v: Validator, findings: Findings): void {
   for (const raw of launches) {
+    // `vllm serve --help`, `llama-server -h`: prints the options and exits, nothing is served.
+    if (raw.args.some((t) => t.text === '--help' || t.text === '-h')) continue;
     const named = v.versions[raw.engine];
     const launch = { ...raw, version: named ?? raw.version, pinned: raw.pinned || named !== undefined };
     const descriptor = descriptorOf(launch.engine);
@@ -180,8 +185,14 @@ export function validateFile(file: string, content: Buffer, v: Validator, size =
     findings.add('warning', 0, 'empty', 'empty file');
     return report('unreadable');
   }
-  if (isModelfileName(file) || /^\s*FROM\s/i.test(text)) return report('modelfile', checkModelfile(text, v.ollama, findings));
   const ext = extname(file).toLowerCase();
+  // Before the Modelfile test: `from x import y` is Python, not a FROM instruction.
+  if (!isModelfileName(file) && (ext === '.py' || /^#!.*\bpython/.test(text))) {
+    const launches = pythonLaunches(text, findings, { container: false, gpus: null, nodes: 1, sharedMemory: null, portPublished: null, planned: null, where: 'Python launcher' });
+    checkLaunches(launches, v, findings);
+    return report('python', launches.length);
+  }
+  if (isModelfileName(file) || /^\s*FROM\s/i.test(text)) return report('modelfile', checkModelfile(text, v.ollama, findings));
   if (ext === '.sh' || ext === '.bash' || text.startsWith('#!')) {
     const launches = scriptLaunches(text, findings, { container: false, gpus: null, nodes: 1, sharedMemory: null, portPublished: null, planned: null, where: 'script' });
     checkLaunches(launches, v, findings);

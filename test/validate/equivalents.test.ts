@@ -46,6 +46,25 @@ describe('fixes by meaning, not spelling (issue 14)', () => {
   });
 });
 
+describe('choices that are open registries (vLLM `Literal[…] | str`: argparse takes any name)', () => {
+  const compose = (tag: string, mode: string) =>
+    `services:\n  vllm:\n    image: vllm/vllm-openai:${tag}\n    command: ["${tag === 'v0.11.0' ? '--model' : 'serve-model'}", "meta-llama/Llama-3.1-8B-Instruct", "--tokenizer-mode", "${mode}"]\n    ports: ["8000:8000"]\n    ipc: host\n    deploy:\n      resources:\n        reservations:\n          devices:\n            - {driver: nvidia, count: 1, capabilities: [gpu]}\n`.replace(
+      '"serve-model", ',
+      '',
+    );
+  it('a name a plugin registers is a note on 0.16.0 (TokenizerMode | str since vllm-project/vllm f0a28bf, Dec 2025); a near-miss a warning', () => {
+    const plugin = validateText('docker-compose.yml', compose('v0.16.0', 'step_audio_2')).findings.find((f) => f.rule === 'invalid-choice');
+    expect(plugin?.severity).toBe('info');
+    expect(validateText('docker-compose.yml', compose('v0.16.0', 'mistrall')).findings.find((f) => f.rule === 'invalid-choice')).toMatchObject({
+      severity: 'warning',
+      fix: '--tokenizer-mode mistral',
+    });
+  });
+  it('0.11.0 took only its Literal values: the same name is an error there', () => {
+    expect(validateText('docker-compose.yml', compose('v0.11.0', 'step_audio_2')).findings.find((f) => f.rule === 'invalid-choice')?.severity).toBe('error');
+  });
+});
+
 describe('nothing dropped silently (issue 14)', () => {
   it('a file that runs nothing gpuplan recognises is counted and explained; --strict fails on it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gpuplan-strict-'));
@@ -118,5 +137,54 @@ describe('launches inside wrappers and operators (issue 14)', () => {
     const r = validateText('d.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  volumes: []\n  containers: []\n  volumes: []\n');
     expect(r.findings[0]).toMatchObject({ rule: 'yaml', message: 'not valid YAML: Map keys must be unique: `volumes` appears twice in one mapping' });
     expect((r.findings[0] as unknown as { line: number }).line).toBe(7);
+  });
+
+  it('Python launchers: argv lists handed to subprocess/exec and command strings are launches; docstrings, help texts and prints are not', () => {
+    const source = [
+      '#!/usr/bin/env python3',
+      '"""Starts vLLM.',
+      '',
+      '    vllm serve <your_model> --swap-space 16 --max-model-lenn 1',
+      '"""',
+      'import os, subprocess, sys',
+      'from pathlib import Path',
+      '',
+      'MODEL = os.environ.get("MODEL", "meta-llama/Llama-3.1-8B-Instruct")',
+      '',
+      'def main():',
+      '    cmd = [',
+      '        "vllm", "serve", MODEL,',
+      '        "--tensor-parallel-size", str(int(os.environ.get("TP", "1"))),',
+      '        "--max-model-len", "8192",  # context',
+      '    ]',
+      '    cmd += ["--gpu-memory-utilization", "0.9"]',
+      '    cmd.append("--enable-prefix-cachingg")',
+      '    print("running", " ".join(cmd), "llama-server --no-such-option")',
+      '    subprocess.run(cmd, check=True)',
+      '',
+      'def sglang(path):',
+      '    subprocess.Popen(',
+      '        f"python3 -m sglang.launch_server --model-path {path} "',
+      '        "--tp-size 2 --mem-fraction-static 90",',
+      '        shell=True,',
+      '    )',
+      '',
+      'parser_help = dict(help="llama-server baseline binary path to use")',
+      'issues = []',
+      'issues.append("llama-server")',
+      'print(", ".join(issues))',
+    ].join('\n');
+    const r = validateText('launch.py', source);
+    expect(r.findings.filter((f) => f.severity !== 'info').map((f) => [(f as unknown as { line: number }).line, f.rule, f.fix])).toEqual([
+      [18, 'unknown-flag', 'did you mean --enable-prefix-caching?'],
+      [25, 'memory-fraction', '--mem-fraction-static 0.9'],
+    ]);
+    // `from x import y` is not a Modelfile FROM, and a directory walk takes only the .py files that launch a server.
+    expect(validateText('tool.py', 'from pathlib import Path\nprint(Path.cwd())\n').findings.map((f) => f.rule)).toEqual([]);
+    const dir = mkdtempSync(join(tmpdir(), 'gpuplan-python-walk-'));
+    writeFileSync(join(dir, 'serve.py'), 'import os\nos.system("vllm serve meta-llama/Llama-3.1-8B-Instruct --port 8001")\n');
+    writeFileSync(join(dir, 'app.py'), 'import os\nprint(os.getcwd())\n');
+    const walked = JSON.parse(gpuplan(['validate', dir, '--format', 'json']).stdout) as { files: { file: string; launches: number }[] };
+    expect(walked.files.map((f) => [f.file.slice(dir.length + 1), f.launches])).toEqual([['serve.py', 1]]);
   });
 });
