@@ -1,7 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { glob } from 'tinyglobby';
 import { loadCatalog } from '../catalog/catalog.js';
+import { modelFromConfigFile } from '../catalog/config-file.js';
 import { findGpu } from '../catalog/lookup.js';
+import type { ModelSpec } from '../catalog/model.js';
 import type { HardwareHint } from '../validate/deployment-check.js';
 import type { ValidateResult } from '../validate/finding.js';
 import { formatResult, type Format } from '../validate/report.js';
@@ -33,6 +36,18 @@ function isPythonLauncher(file: string): boolean {
     return stat.size <= MAX_FILE_BYTES && LAUNCH_MARKER.test(readFileSync(file, 'utf8'));
   } catch {
     return false;
+  }
+}
+
+/** The model of a checkpoint directory on this machine, from its config.json; null when there is none or it cannot be read. */
+function readCheckpointConfig(catalog: Awaited<ReturnType<typeof loadCatalog>>, dir: string): ModelSpec | null {
+  const path = dir.endsWith('config.json') ? dir : join(dir, 'config.json');
+  try {
+    if (!statSync(path).isFile() || statSync(path).size > MAX_FILE_BYTES) return null;
+    return modelFromConfigFile(catalog, path);
+  } catch {
+    // Not there, not JSON, or an architecture gpuplan cannot read: the launch falls back to the catalog by name.
+    return null;
   }
 }
 
@@ -76,7 +91,7 @@ function hardwareHint(catalog: Awaited<ReturnType<typeof loadCatalog>>, o: Valid
 export async function runValidate(paths: string[], o: ValidateOptions, io: Io): Promise<number> {
   const catalog = await loadCatalog(o.catalog);
   const versions = await parseEngineVersions(o.engineVersion ?? []);
-  const validator = createValidator(catalog, hardwareHint(catalog, o), versions);
+  const validator = createValidator(catalog, hardwareHint(catalog, o), versions, (dir) => readCheckpointConfig(catalog, dir));
   const files = await expandPaths(paths);
   const reports = files.map((file) => {
     let content: Buffer;

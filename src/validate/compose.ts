@@ -2,7 +2,7 @@
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { containerRun, stringCommand } from './container.js';
 import type { Findings } from './finding.js';
-import type { LaunchContext, ServerLaunch, Token } from './launch.js';
+import { bindMount, type LaunchContext, type Mount, type ServerLaunch, type Token } from './launch.js';
 import { nodeAt, tokensOf, unescapeVariables, type YamlSource } from './yaml-source.js';
 
 type Service = Record<string, unknown>;
@@ -92,6 +92,16 @@ function environmentOf(node: Node | null, source: YamlSource): OllamaService['en
   return env;
 }
 
+/** A service's bind mounts, short (`./models:/models`) and long (`{type: bind, source, target}`) syntax. */
+function mountsOf(volumes: unknown): Mount[] {
+  if (!Array.isArray(volumes)) return [];
+  return volumes.flatMap((v): Mount[] => {
+    if (typeof v === 'string') return [bindMount(v)].filter((m): m is Mount => m !== null);
+    const long = v as { type?: unknown; source?: unknown; target?: unknown } | null;
+    return long?.type === 'bind' && typeof long.source === 'string' && typeof long.target === 'string' ? [{ host: long.source, container: long.target }] : [];
+  });
+}
+
 export function composeRun(source: YamlSource, data: Record<string, unknown>, findings: Findings): ComposeRun {
   const root = source.docs[0]?.contents ?? null;
   const services = (data.services ?? {}) as Record<string, Service>;
@@ -112,6 +122,7 @@ export function composeRun(source: YamlSource, data: Record<string, unknown>, fi
       containerPorts: hostNetwork || !Array.isArray(service.ports) ? null : containerPortsOf(service.ports),
       planned,
       where: `service ${name}`,
+      mounts: mountsOf(service.volumes),
     };
     const container = containerRun(
       {

@@ -4,10 +4,12 @@
  * quantization against the GPU, and the engine's own memory accounting for the
  * configured context (pure).
  */
+import { isAbsolute, resolve } from 'node:path';
+import type { Architecture } from '../catalog/architecture.js';
 import type { Catalog, CatalogModel } from '../catalog/catalog.js';
 import { findByName } from '../catalog/lookup.js';
 import { normalizeName } from '../util/closest.js';
-import { specFromCatalogEntry } from '../catalog/model.js';
+import { type ModelSpec, specFromCatalogEntry } from '../catalog/model.js';
 import type { Artifact, Gpu } from '../catalog/schema.js';
 import { onlineQuantizationOf, tensorParallelProblem, validTensorParallelDegrees } from '../engines/common.js';
 import { descriptorOf, engineRelease } from '../engines/registry.js';
@@ -19,7 +21,7 @@ import { formatGiB } from '../memory/units.js';
 import { weightsPerGpu } from '../memory/weights.js';
 import type { ParsedFlags } from './flags-check.js';
 import type { Findings } from './finding.js';
-import type { ServerLaunch } from './launch.js';
+import type { LaunchContext, ServerLaunch } from './launch.js';
 
 export interface HardwareHint {
   gpu: Gpu;
@@ -69,6 +71,51 @@ function byDirectoryName(catalog: Catalog, path: string): CatalogModel | undefin
   return found.length === 1 ? found[0] : undefined;
 }
 
+/**
+ * Reads the config.json of a checkpoint directory on this machine (I/O, given by the caller), or
+ * null. `dir` is the file's own directory, against which relative paths resolve.
+ */
+export interface LocalModels {
+  dir: string;
+  read: (checkpointDir: string) => ModelSpec | null;
+}
+
+/** What a launch serves: a catalog model, or the config.json beside its local path. */
+interface ServedModel {
+  spec: ModelSpec;
+  architecture: Architecture;
+  name: string;
+  /** The artifact the reference names (`org/repo:QUANT`), when it names one. */
+  artifact: Artifact | null;
+  /** How `gpuplan plan --model` names it. */
+  planRef: string;
+}
+
+/** Where a path the server reads is on this machine: through the container's bind mounts, or as written for a plain script. */
+export function hostPaths(ref: string, context: LaunchContext, dir: string): string[] {
+  const paths = context.container
+    ? (context.mounts ?? []).filter((m) => ref === m.container || ref.startsWith(`${m.container.replace(/\/+$/, '')}/`)).map((m) => m.host + ref.slice(m.container.replace(/\/+$/, '').length))
+    : [ref];
+  return paths.map((p) => (isAbsolute(p) ? p : resolve(dir, p)));
+}
+
+/**
+ * The model a reference names. A checkpoint directory on this machine with a config.json
+ * (`./models/my-finetune`, mounted into the container) is read for its exact architecture;
+ * otherwise the catalog, by repo, name, or a local path's directory name.
+ */
+function servedModel(catalog: Catalog, ref: string, context: LaunchContext, local: LocalModels | null): ServedModel | null {
+  const looksLocal = /^([./~]|[A-Za-z]:\\)/.test(ref) || (context.mounts ?? []).some((m) => ref.startsWith(m.container));
+  if (local && looksLocal && !ref.startsWith('~')) {
+    for (const path of hostPaths(ref, context, local.dir)) {
+      const spec = local.read(path);
+      if (spec?.architecture) return { spec, architecture: spec.architecture, name: spec.name, artifact: null, planRef: `${path}/config.json` };
+    }
+  }
+  const match = catalogMatch(catalog, ref);
+  return match ? { spec: specFromCatalogEntry(match.model), architecture: match.model.architecture, name: match.model.name, artifact: match.artifact, planRef: match.model.id } : null;
+}
+
 function modelRef(launch: ServerLaunch, flags: ParsedFlags, names: SettingFlags): { ref: string; line: number } | null {
   for (const name of names.model) {
     const flag = flags.get(name);
@@ -77,7 +124,7 @@ function modelRef(launch: ServerLaunch, flags: ParsedFlags, names: SettingFlags)
   return launch.positionalModel ? { ref: launch.positionalModel.text, line: launch.positionalModel.line } : null;
 }
 
-export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalog: Catalog, hint: HardwareHint | null, findings: Findings): void {
+export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalog: Catalog, hint: HardwareHint | null, findings: Findings, local: LocalModels | null = null): void {
   const { context } = launch;
   const descriptor = descriptorOf(launch.engine);
   const engine = engineRelease(launch.engine, launch.version);
@@ -193,17 +240,16 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
 
   const ref = modelRef(launch, flags, names);
   if (!ref || ref.ref.includes('$')) return;
-  const match = catalogMatch(catalog, ref.ref);
+  const match = servedModel(catalog, ref.ref, context, local);
   if (!match) {
-    findings.add('info', ref.line, 'model-unknown', `model ${ref.ref} is not in gpuplan's catalog: heads and memory not checked`, null);
+    findings.add('info', ref.line, 'model-unknown', `model ${ref.ref} is not in gpuplan's catalog and no config.json was found beside it: heads and memory not checked`, null);
     return;
   }
-  const spec = specFromCatalogEntry(match.model);
-  const arch = match.model.architecture;
+  const { spec, architecture: arch } = match;
   const tpProblem = tensor ? tensorParallelProblem(arch, tp) : null;
   if (tpProblem) {
     const valid = validTensorParallelDegrees(arch, Math.max(8, tp));
-    findings.add('error', tpLine, 'tp-heads', `${tpProblem} of ${match.model.name}; ${engine.name} refuses to start`, `${tpFlag} one of ${valid.join(', ')}`);
+    findings.add('error', tpLine, 'tp-heads', `${tpProblem} of ${match.name}; ${engine.name} refuses to start`, `${tpFlag} one of ${valid.join(', ')}`);
     return;
   }
   const asked = integer(flags, names.context);
@@ -215,7 +261,7 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
       'error',
       flags.get(names.context)?.token.line ?? launch.line,
       'context-too-long',
-      `${names.context} ${asked} is above ${match.model.name}'s maximum of ${arch.maxContext} tokens: ${engine.name} refuses to start (User-specified max_model_len (${asked}) is greater than the derived max_model_len)`,
+      `${names.context} ${asked} is above ${match.name}'s maximum of ${arch.maxContext} tokens: ${engine.name} refuses to start (User-specified max_model_len (${asked}) is greater than the derived max_model_len)`,
       `${names.context} ${arch.maxContext}`,
     );
   }
@@ -236,7 +282,7 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
           'error',
           tpLine,
           'weights-too-large',
-          `${match.model.name} at TP ${tp} × PP ${pp} puts ${formatGiB(perGpu)} of weights on each GPU, more than any GPU holds (${largest.name}: ${formatGiB(largest.memoryBytes)})`,
+          `${match.name} at TP ${tp} × PP ${pp} puts ${formatGiB(perGpu)} of weights on each GPU, more than any GPU holds (${largest.name}: ${formatGiB(largest.memoryBytes)})`,
           `raise ${tpFlag} (or pipeline stages), or serve a smaller quantization`,
         );
         return;
@@ -251,7 +297,7 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
     const name = flag === 'quantization' ? names.quantization : names.dtype;
     return name ? value(flags, name) : null;
   });
-  const artifact = match.artifact ?? sixteenBitCheckpoint(spec) ?? match.model.artifacts[0] ?? null;
+  const artifact = match.artifact ?? sixteenBitCheckpoint(spec) ?? spec.artifacts[0] ?? null;
   const quantId = onlineId && artifact && artifact.quantization !== onlineId ? onlineId : (artifact?.quantization ?? spec.nativeQuantization);
   const quant = catalog.quantizations.find((q) => q.id === quantId);
   if (!quant) return;
@@ -290,7 +336,7 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
       contextLine,
       'memory',
       `${quant.id} on ${count} × ${gpu.id} at ${contextTokens} tokens: ${fit.verdict.message}${log}`,
-      `gpuplan plan --model ${match.model.id} --budget ${count}x${gpu.id} --context ${contextTokens}`,
+      `gpuplan plan --model ${match.planRef} --budget ${count}x${gpu.id} --context ${contextTokens}`,
     );
     return;
   }

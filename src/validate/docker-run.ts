@@ -5,7 +5,7 @@
  */
 import { containerRun } from './container.js';
 import type { Findings } from './finding.js';
-import type { LaunchContext, ServerLaunch, Token } from './launch.js';
+import { bindMount, type LaunchContext, type ServerLaunch, type Token } from './launch.js';
 
 /** docker run options that take no value (the rest take one, as the next word or after `=`). */
 const FLAGS_WITHOUT_VALUE = new Set([
@@ -44,7 +44,7 @@ function gpusOf(value: string): number | 'all' {
 export function dockerRunLaunches(argv: readonly Token[], findings: Findings): ServerLaunch[] | null {
   const runAt = argv.findIndex((t, i) => /(^|\/)(docker|podman)$/.test(t.text) && argv[i + 1]?.text === 'run');
   if (runAt < 0) return null;
-  const context: LaunchContext = { container: true, gpus: null, nodes: 1, sharedMemory: false, portPublished: false, containerPorts: [], planned: null, where: 'docker run' };
+  const context: LaunchContext = { container: true, gpus: null, nodes: 1, sharedMemory: false, portPublished: false, containerPorts: [], planned: null, where: 'docker run', mounts: [] };
   let entrypoint: Token[] | null = null;
   let i = runAt + 2;
   for (; i < argv.length; i++) {
@@ -66,6 +66,15 @@ export function dockerRunLaunches(argv: readonly Token[], findings: Findings): S
       context.containerPorts = null;
     } else if (name === '--device' && value.startsWith('/dev/kfd')) context.gpus = 'all';
     else if (name === '--entrypoint') entrypoint = [{ text: value, line: token.line }];
+    else if (name === '-v' || name === '--volume') {
+      const mount = bindMount(value);
+      if (mount) context.mounts?.push(mount);
+    } else if (name === '--mount') {
+      const fields = Object.fromEntries(value.split(',').map((kv) => kv.split('=') as [string, string]));
+      const host = fields.source ?? fields.src;
+      const target = fields.target ?? fields.destination ?? fields.dst;
+      if (fields.type === 'bind' && host && target) context.mounts?.push({ host, container: target });
+    }
   }
   const image = argv[i];
   if (!image) return [];

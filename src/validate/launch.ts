@@ -40,6 +40,20 @@ export interface LaunchContext {
   accelerator?: string | null;
   /** GPUs of the Ray cluster the container belongs to (head and every worker pod): the launch may use them all. */
   rayClusterGpus?: number | null;
+  /** Bind mounts (`./models:/models`): where a path inside the container is on the host, relative to the file. */
+  mounts?: Mount[];
+}
+
+export interface Mount {
+  host: string;
+  container: string;
+}
+
+/** A bind mount in Docker's short syntax (`./models:/models:ro`); named volumes (no path) are not on the host. */
+export function bindMount(spec: string): Mount | null {
+  const [host, container] = spec.split(':');
+  if (!host || !container || !/^[./~]/.test(host) || !container.startsWith('/')) return null;
+  return { host, container };
 }
 
 export interface ServerLaunch {

@@ -2,8 +2,9 @@
  * `gpuplan validate`: one file's text → what it is, the server launches in it, and
  * the findings. Reading the files and printing are the CLI's job (cli/validate.ts).
  */
-import { basename, extname } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
+import type { ModelSpec } from '../catalog/model.js';
 import type { EngineId } from '../engines/ids.js';
 import { DESCRIPTORS, descriptorOf, engineRelease } from '../engines/registry.js';
 import { findFlag, type OllamaSpec } from '../engines/flags.js';
@@ -62,15 +63,17 @@ export interface Validator {
   versions: Partial<Record<EngineId, string>>;
   ollama: OllamaSpec;
   hint: HardwareHint | null;
+  /** Reads a checkpoint directory's config.json on this machine (the CLI's I/O); null: local paths match by name only. */
+  readLocalModel: ((checkpointDir: string) => ModelSpec | null) | null;
 }
 
 /** Throws UserError for a release an engine does not have. */
-export function createValidator(catalog: Catalog, hint: HardwareHint | null, versions: Partial<Record<EngineId, string>> = {}): Validator {
+export function createValidator(catalog: Catalog, hint: HardwareHint | null, versions: Partial<Record<EngineId, string>> = {}, readLocalModel: Validator['readLocalModel'] = null): Validator {
   for (const [id, version] of Object.entries(versions)) engineRelease(id as EngineId, version);
   const ollama = descriptorOf('ollama');
   const spec = ollama.ollamaSpec(versions.ollama ?? ollama.defaultVersion);
   if (!spec) throw new Error('Ollama has no Modelfile spec');
-  return { catalog, versions, ollama: spec, hint };
+  return { catalog, versions, ollama: spec, hint, readLocalModel };
 }
 
 export function isModelfileName(file: string): boolean {
@@ -78,6 +81,7 @@ export function isModelfileName(file: string): boolean {
 }
 
 function checkLaunches(launches: readonly ServerLaunch[], v: Validator, findings: Findings): void {
+  const local = v.readLocalModel ? { dir: dirname(findings.file), read: v.readLocalModel } : null;
   for (const raw of launches) {
     // `vllm serve --help`, `llama-server -h`: prints the options and exits, nothing is served.
     if (raw.args.some((t) => t.text === '--help' || t.text === '-h')) continue;
@@ -87,7 +91,7 @@ function checkLaunches(launches: readonly ServerLaunch[], v: Validator, findings
     const set = descriptor.flagSet(launch.version);
     if (!set || !descriptor.commandLine) continue;
     const flags = parseFlags(launch, set, descriptor.commandLine.syntax, findings, engineRelease(launch.engine, launch.version).release.flagSetExact);
-    checkDeployment(launch, flags, v.catalog, v.hint, findings);
+    checkDeployment(launch, flags, v.catalog, v.hint, findings, local);
   }
 }
 

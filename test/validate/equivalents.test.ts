@@ -2,11 +2,12 @@
  * validate's fixes by meaning (issue 14's list of wrong suggestions) and flags of other
  * recorded releases.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gpuplan } from '../cli/run.js';
+import { fixture } from '../helpers.js';
 
 function validateText(name: string, text: string): { code: number | null; findings: { rule: string; severity: string; message: string; fix: string | null }[] } {
   const dir = mkdtempSync(join(tmpdir(), 'gpuplan-equivalents-'));
@@ -186,5 +187,24 @@ describe('launches inside wrappers and operators (issue 14)', () => {
     writeFileSync(join(dir, 'app.py'), 'import os\nprint(os.getcwd())\n');
     const walked = JSON.parse(gpuplan(['validate', dir, '--format', 'json']).stdout) as { files: { file: string; launches: number }[] };
     expect(walked.files.map((f) => [f.file.slice(dir.length + 1), f.launches])).toEqual([['serve.py', 1]]);
+  });
+
+  it('a local checkpoint path is read from the config.json beside it (through the compose bind mount), else matched by its directory name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpuplan-local-model-'));
+    mkdirSync(join(dir, 'models', 'my-finetune'), { recursive: true });
+    // Qwen2.5-14B's config (40 attention heads, 8 KV heads) under a name no catalog entry has.
+    writeFileSync(join(dir, 'models', 'my-finetune', 'config.json'), readFileSync(fixture('configs/qwen2.5-14b.config.json')));
+    const compose = (model: string) =>
+      `services:\n  vllm:\n    image: vllm/vllm-openai:v0.16.0\n    command: ["${model}", "--tensor-parallel-size", "3"]\n    volumes: ["./models:/models:ro"]\n    ports: ["8000:8000"]\n    ipc: host\n    deploy:\n      resources:\n        reservations:\n          devices:\n            - {driver: nvidia, count: 3, capabilities: [gpu]}\n`;
+    writeFileSync(join(dir, 'docker-compose.yml'), compose('/models/my-finetune'));
+    const read = JSON.parse(gpuplan(['validate', join(dir, 'docker-compose.yml'), '--format', 'json']).stdout) as { findings: { rule: string; message: string; fix: string }[] };
+    expect(read.findings.find((f) => f.rule === 'tp-heads')).toMatchObject({
+      message: 'TP 3 does not divide the 40 attention heads of Qwen2.5-14B-Instruct; vLLM refuses to start',
+      fix: '--tensor-parallel-size one of 1, 2, 4, 8',
+    });
+    // Without a config.json, the directory's name: /models/Llama-3.1-8B-Instruct is Llama 3.1 8B (32 heads).
+    writeFileSync(join(dir, 'docker-compose.yml'), compose('/models/Llama-3.1-8B-Instruct'));
+    const named = JSON.parse(gpuplan(['validate', join(dir, 'docker-compose.yml'), '--format', 'json']).stdout) as { findings: { rule: string; message: string }[] };
+    expect(named.findings.find((f) => f.rule === 'tp-heads')?.message).toContain('Llama-3.1-8B');
   });
 });
