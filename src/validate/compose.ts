@@ -10,6 +10,8 @@ type Service = Record<string, unknown>;
 export interface OllamaService {
   where: string;
   line: number;
+  /** The release the image tag names, or null (untagged, `latest`, unknown): the default release, not pinned. */
+  version: string | null;
   environment: Record<string, { value: string; line: number }>;
 }
 
@@ -135,7 +137,7 @@ export function composeRun(source: YamlSource, data: Record<string, unknown>, fi
       findings,
     );
     run.launches.push(...container.launches);
-    if (container.ollama) run.ollama.push({ where: `service ${name}`, line, environment: environmentOf(nodeAt(node, ['environment']), source) });
+    if (container.ollama) run.ollama.push({ where: `service ${name}`, line, version: container.ollama.version, environment: environmentOf(nodeAt(node, ['environment']), source) });
   }
   return run;
 }

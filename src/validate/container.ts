@@ -14,8 +14,8 @@ export interface ContainerSpec {
 
 export interface ContainerRun {
   launches: ServerLaunch[];
-  /** The container runs an Ollama server. */
-  ollama: boolean;
+  /** The container runs an Ollama server: with the release its image tag names (null: untagged or unknown), or null when it runs none. */
+  ollama: { version: string | null } | null;
 }
 
 const SHELL = /(^|\/)(ba|da|z)?sh$/;
@@ -95,7 +95,7 @@ export function containerRun(spec: ContainerSpec, context: LaunchContext, findin
       const model = launch.acceptsPositionalModel && first && !first.text.startsWith('-') ? first : null;
       return { ...launch, positionalModel: model, args: model ? spliced.slice(1) : spliced };
     });
-    return { launches, ollama: /\bollama\s+serve\b/.test(script.text) };
+    return { launches, ollama: /\bollama\s+serve\b/.test(script.text) ? { version: image?.engine === 'ollama' ? image.run.version : null } : null };
   }
 
   const image = spec.image ? engineOfImage(spec.image) : null;
@@ -112,17 +112,17 @@ export function containerRun(spec: ContainerSpec, context: LaunchContext, findin
   const direct = launchFromArgv(argv, context, image?.run.version ?? null);
   if (direct) {
     repeatedServer(spec, image, argv, findings);
-    return { launches: [direct], ollama: false };
+    return { launches: [direct], ollama: null };
   }
 
-  if (!image || spec.entrypoint) return { launches: [], ollama: false };
-  if (image.run.ollamaDaemon) return { launches: [], ollama: true };
+  if (!image || spec.entrypoint) return { launches: [], ollama: null };
+  if (image.run.ollamaDaemon) return { launches: [], ollama: { version: image.run.version } };
   // The image's own entrypoint runs the server (when it runs one); the command holds only its arguments.
-  if (!image.run.server) return { launches: [], ollama: false };
+  if (!image.run.server) return { launches: [], ollama: null };
   if (!spec.command?.length) {
     // A sketch (`# … other config`) or a model set elsewhere (llama.cpp's LLAMA_ARG_* variables): nothing to read.
     findings.add('info', spec.line, 'no-arguments', `${spec.image} runs its server with no arguments (no model named): nothing to check`, null);
-    return { launches: [], ollama: false };
+    return { launches: [], ollama: null };
   }
-  return { launches: [launchOfArgs(image.engine, spec.command ?? [], image.run.server.positionalModel, spec.line, context, image.run.version)], ollama: false };
+  return { launches: [launchOfArgs(image.engine, spec.command ?? [], image.run.server.positionalModel, spec.line, context, image.run.version)], ollama: null };
 }

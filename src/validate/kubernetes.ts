@@ -198,7 +198,7 @@ export function kubernetesLaunches(source: YamlSource, docs: Obj[], indexes: rea
           findings,
         );
         launches.push(...run.launches);
-        if (run.ollama) ollama.push({ where: context.where, line: source.line(node), environment: podEnvironment(nodeAt(node, ['env']), source) });
+        if (run.ollama) ollama.push({ where: context.where, line: source.line(node), version: run.ollama.version, environment: podEnvironment(nodeAt(node, ['env']), source) });
       });
     }
   });

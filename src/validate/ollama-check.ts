@@ -3,7 +3,7 @@ import type { OllamaSpec } from '../engines/flags.js';
 import { ModelfileError, parseModelfile } from '../formats/modelfile.js';
 import { MODELFILE_EQUIVALENTS } from '../engines/ollama/parameters.js';
 import { OLLAMA_RELEASES } from '../engines/ollama/releases.js';
-import { closest } from '../util/closest.js';
+import { closest, editDistance } from '../util/closest.js';
 import type { OllamaService } from './compose.js';
 import type { Findings } from './finding.js';
 
@@ -58,12 +58,19 @@ export function checkModelfile(text: string, spec: OllamaSpec, findings: Finding
   return 1;
 }
 
-export function checkOllamaEnvironment(service: OllamaService, spec: OllamaSpec, findings: Findings): void {
+/**
+ * `OLLAMA_*` variables of a container against the release that runs: the one its image tag names
+ * (`pinned`), else the newest gpuplan records, which a later release may outgrow (then a name
+ * gpuplan does not know is a note, unless it is a near-miss of one it does).
+ */
+export function checkOllamaEnvironment(service: OllamaService, spec: OllamaSpec, pinned: boolean, findings: Findings): void {
   const names = Object.keys(spec.environment);
   for (const [name, { line }] of Object.entries(service.environment)) {
     if (!name.startsWith('OLLAMA_') || spec.environment[name] !== undefined) continue;
     const near = closest(name, names, 1)[0];
-    findings.add('warning', line, 'ollama-env', `Ollama ${spec.version} does not read ${name} (${service.where})`, near ? `did you mean ${near}?` : null);
+    const typo = near !== undefined && editDistance(name, near) <= 2;
+    if (pinned || typo) findings.add('warning', line, 'ollama-env', `Ollama ${spec.version} does not read ${name} (${service.where})`, near ? `did you mean ${near}?` : null);
+    else findings.add('info', line, 'ollama-env', `${name} is not among the variables of Ollama ${spec.version}, the newest release gpuplan records (${service.where}); a newer one may read it`, null);
   }
   const kv = service.environment.OLLAMA_KV_CACHE_TYPE;
   if (kv && !kv.value.includes('$')) {

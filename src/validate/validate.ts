@@ -80,6 +80,12 @@ export function isModelfileName(file: string): boolean {
   return /^modelfile/i.test(basename(file)) || extname(file).toLowerCase() === '.modelfile';
 }
 
+/** An Ollama container's variables, read as the release `--engine-version` names, else its image tag's, else the default. */
+function checkOllamaService(service: OllamaService, v: Validator, findings: Findings): void {
+  const tagged = v.versions.ollama === undefined && service.version !== null ? descriptorOf('ollama').ollamaSpec(service.version) : null;
+  checkOllamaEnvironment(service, tagged ?? v.ollama, v.versions.ollama !== undefined || tagged !== null, findings);
+}
+
 function checkLaunches(launches: readonly ServerLaunch[], v: Validator, findings: Findings): void {
   const local = v.readLocalModel ? { dir: dirname(findings.file), read: v.readLocalModel } : null;
   for (const raw of launches) {
@@ -116,14 +122,14 @@ function checkYaml(text: string, v: Validator, findings: Findings): { kind: File
     if (schema) findings.add('error', 0, 'compose-schema', `not a valid compose file (Compose Specification schema): ${schema}`);
     const run = composeRun(source, first, findings);
     checkLaunches(run.launches, v, findings);
-    for (const service of run.ollama) checkOllamaEnvironment(service, v.ollama, findings);
+    for (const service of run.ollama) checkOllamaService(service, v, findings);
     return { kind: 'compose', launches: run.launches.length + run.ollama.length };
   }
   if (docs.some((d) => typeof d.apiVersion === 'string' && typeof d.kind === 'string')) {
     const ollama: OllamaService[] = [];
     const launches = kubernetesLaunches(source, docs, indexes, findings, ollama);
     checkLaunches(launches, v, findings);
-    for (const pod of ollama) checkOllamaEnvironment(pod, v.ollama, findings);
+    for (const pod of ollama) checkOllamaService(pod, v, findings);
     return { kind: 'kubernetes', launches: launches.length + ollama.length };
   }
   const config = first && docs.length === 1 ? serverConfigLaunch(source, first) : null;

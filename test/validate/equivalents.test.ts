@@ -207,4 +207,18 @@ describe('launches inside wrappers and operators (issue 14)', () => {
     const named = JSON.parse(gpuplan(['validate', join(dir, 'docker-compose.yml'), '--format', 'json']).stdout) as { findings: { rule: string; message: string }[] };
     expect(named.findings.find((f) => f.rule === 'tp-heads')?.message).toContain('Llama-3.1-8B');
   });
+
+  it('OLLAMA_* variables are read as the release the image tag names; untagged, an unknown name is a note', () => {
+    const compose = (tag: string, variable: string) => `services:\n  ollama:\n    image: ollama/ollama${tag}\n    ports: ["11434:11434"]\n    environment:\n      ${variable}: "1"\n`;
+    // OLLAMA_VULKAN is read by 0.32.15 (its envconfig), not by 0.12.6; OLLAMA_NEW_ENGINE the other way round.
+    const old = validateText('docker-compose.yml', compose(':0.12.6', 'OLLAMA_VULKAN')).findings.find((f) => f.rule === 'ollama-env');
+    expect(old).toMatchObject({ severity: 'warning', message: 'Ollama 0.12.6 does not read OLLAMA_VULKAN (service ollama)' });
+    expect(validateText('docker-compose.yml', compose(':0.32.15', 'OLLAMA_VULKAN')).findings.filter((f) => f.rule === 'ollama-env')).toEqual([]);
+    expect(validateText('docker-compose.yml', compose(':0.12.6', 'OLLAMA_NEW_ENGINE')).findings.filter((f) => f.rule === 'ollama-env')).toEqual([]);
+    expect(validateText('docker-compose.yml', compose('', 'OLLAMA_SOMETHING_NEWER')).findings.find((f) => f.rule === 'ollama-env')?.severity).toBe('info');
+    expect(validateText('docker-compose.yml', compose('', 'OLLAMA_FLASH_ATTENTON')).findings.find((f) => f.rule === 'ollama-env')).toMatchObject({
+      severity: 'warning',
+      fix: 'did you mean OLLAMA_FLASH_ATTENTION?',
+    });
+  });
 });
