@@ -27,7 +27,7 @@ export interface ValidateOptions {
 }
 
 /** Files a directory holds that can be deployment files. */
-const DEPLOY_PATTERNS = ['**/*.{yml,yaml,sh,bash}', '**/Modelfile*', '**/*.modelfile'];
+const DEPLOY_PATTERNS = ['**/*.{yml,yaml,sh,bash}', '**/.dstack.yml', '**/Modelfile*', '**/*.modelfile'];
 const IGNORED = ['**/node_modules/**', '**/.git/**'];
 
 function isPythonLauncher(file: string): boolean {

@@ -14,6 +14,7 @@ import { checkDeployment, type HardwareHint } from './deployment-check.js';
 import { Findings, type Finding } from './finding.js';
 import { parseFlags } from './flags-check.js';
 import { kubernetesLaunches } from './kubernetes.js';
+import { launcherTaskLaunches } from './launcher-task.js';
 import { launchOfArgs, type LaunchContext, type ServerLaunch, type Token } from './launch.js';
 import { checkModelfile, checkOllamaEnvironment } from './ollama-check.js';
 import { pythonLaunches } from './python.js';
@@ -23,7 +24,7 @@ import { nodeAt, readYaml, toData, type YamlSource } from './yaml-source.js';
 /** Deployment files are small; anything larger is not one (and would slow CI down). */
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
-export type FileKind = 'compose' | 'kubernetes' | 'script' | 'python' | 'modelfile' | 'server-config' | 'yaml' | 'unreadable';
+export type FileKind = 'compose' | 'kubernetes' | 'script' | 'python' | 'launcher-task' | 'modelfile' | 'server-config' | 'yaml' | 'unreadable';
 
 export interface FileReport {
   file: string;
@@ -47,6 +48,8 @@ function notUnderstoodReason(kind: FileKind, launches: number, text: string, fin
       return 'no container runs vLLM, SGLang, llama.cpp or Ollama in a way gpuplan recognises (image, command and args)';
     case 'script':
       return 'no server launch (vllm serve, python -m vllm/sglang…, llama-server, docker run …) found';
+    case 'launcher-task':
+      return 'a SkyPilot or dstack task whose script starts no server gpuplan recognises';
     case 'python':
       return 'no command string or argv list that starts vllm serve, sglang.launch_server or llama-server (outside docstrings and print/log calls)';
     default:
@@ -131,6 +134,11 @@ function checkYaml(text: string, v: Validator, findings: Findings): { kind: File
     checkLaunches(launches, v, findings);
     for (const pod of ollama) checkOllamaService(pod, v, findings);
     return { kind: 'kubernetes', launches: launches.length + ollama.length };
+  }
+  const task = first && docs.length === 1 ? launcherTaskLaunches(first, source, findings) : null;
+  if (task) {
+    checkLaunches(task, v, findings);
+    return { kind: 'launcher-task', launches: task.length };
   }
   const config = first && docs.length === 1 ? serverConfigLaunch(source, first) : null;
   if (config) {

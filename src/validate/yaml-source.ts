@@ -8,6 +8,8 @@ export interface YamlSource {
   line(node: Node | null | undefined): number;
   /** The line of an offset into the text. */
   lineAt(offset: number): number;
+  /** The text of a 1-based line. */
+  lineText(line: number): string;
 }
 
 /** Aliases one file may expand: a "billion laughs" file stops here instead of eating memory. */
@@ -22,6 +24,12 @@ export function readYaml(text: string): YamlSource {
     docs: list,
     line: (node) => (node?.range ? lineCounter.linePos(node.range[0]).line : 0),
     lineAt: (offset) => lineCounter.linePos(offset).line,
+    lineText: (line) => {
+      const start = lineCounter.lineStarts[line - 1];
+      if (start === undefined) return '';
+      const end = text.indexOf('\n', start);
+      return text.slice(start, end < 0 ? text.length : end);
+    },
   };
 }
 

@@ -221,4 +221,18 @@ describe('launches inside wrappers and operators (issue 14)', () => {
       fix: 'did you mean OLLAMA_FLASH_ATTENTION?',
     });
   });
+
+  it('SkyPilot tasks and dstack configurations: the script with the variables the file sets, against the GPUs it asks for', () => {
+    const sky = validateText(
+      'serve.yaml',
+      'resources:\n  accelerators: A100-80GB:4\nenvs:\n  MODEL_NAME: meta-llama/Llama-3.1-70B-Instruct\nrun: |\n  vllm serve $MODEL_NAME \\\n    --tensor-parallel-size 8\n',
+    );
+    expect(sky.findings.find((f) => f.rule === 'parallel-gpus')).toMatchObject({ severity: 'error', message: 'TP 8 × PP 1 = 8 GPUs, but SkyPilot task gets 4' });
+    expect((sky.findings.find((f) => f.rule === 'parallel-gpus') as unknown as { line: number }).line).toBe(7);
+    const dstack = (gpu: string) =>
+      `type: service\nname: llama\nimage: lmsysorg/sglang:v0.5.3\nenv:\n  - MODEL_ID=meta-llama/Llama-3.1-8B-Instruct\ncommands:\n  - python3 -m sglang.launch_server --model-path $MODEL_ID --tp $DSTACK_GPUS_NUM --port 8000 --host 0.0.0.0\nport: 8000\nresources:\n  gpu: ${gpu}\n`;
+    expect(validateText('.dstack.yml', dstack('24GB:2')).findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    // Three GPUs: $DSTACK_GPUS_NUM is 3, which does not divide Llama 3.1 8B's 32 heads.
+    expect(validateText('.dstack.yml', dstack('L4:3')).findings.find((f) => f.severity === 'error')).toMatchObject({ rule: 'tp-heads', fix: '--tp one of 1, 2, 4, 8' });
+  });
 });
