@@ -34,6 +34,8 @@ export interface SafetensorsEngineSpec<R extends EngineRelease> {
   /** The oldest NVIDIA GPUs the engine's kernels are built for, and why. */
   minComputeCapability: { cc: string; why: string };
   onlineQuantizations: readonly string[];
+  /** With `--dtype auto`, a 16-bit checkpoint in a dtype the GPU lacks is loaded in the first one it has (why, cited). */
+  autoDtypeFallback?: string;
   fit(release: R, d: Deployment): EngineFit;
   /** The release's refusal of a model in this form, if it has one. */
   refusal?: (release: R, variant: ModelVariant) => Verdict | null;
@@ -53,6 +55,7 @@ export function safetensorsEngine<R extends EngineRelease>(spec: SafetensorsEngi
       return spec.kvDtypes();
     },
     onlineQuantizations: spec.onlineQuantizations,
+    autoDtypeFallback: spec.autoDtypeFallback ?? null,
     unsupported(quant: Quantization, gpu: Gpu) {
       if (quant.format !== 'safetensors' || !quant.engines.includes(spec.id)) return `${spec.name} does not serve ${quant.id}`;
       if (spec.release.images[gpu.vendor] === null) return `no ${gpu.vendor.toUpperCase()} image of ${spec.name} ${spec.release.version} is recorded (pick another --engine-version)`;

@@ -132,6 +132,11 @@ export interface Engine {
   images: Readonly<Record<Gpu['vendor'], string | null>>;
   /** KV cache dtypes this release accepts (`auto` for its default). */
   kvDtypes: readonly KvDtype[];
+  /**
+   * Why, with `--dtype auto`, a 16-bit checkpoint in a dtype the GPU lacks (BF16 before compute capability 8.0)
+   * loads in one it has (FP16, same bytes) instead of failing; null when the engine stops instead.
+   */
+  autoDtypeFallback?: string | null;
   /** Null when the engine runs the quantization on the GPU, else why not. */
   unsupported(quant: Quantization, gpu: Gpu, variant: ModelVariant): string | null;
   /** The engine's own refusal of this model in this form (e.g. vLLM refuses float16 for Gemma 2/3), or null. */
@@ -171,6 +176,8 @@ export interface SettingFlags {
   pp: string | null;
   /** Data-parallel replicas (vLLM --data-parallel-size, SGLang --dp-size). */
   dp: string | null;
+  /** An option that puts the data-parallel ranks inside the TP group (SGLang --enable-dp-attention: TP GPUs in all, DP divides TP). */
+  dpInsideTp: string | null;
   /** Machines one launch spans, each running it with its own rank (--nnodes). */
   nodes: string | null;
   /** Tokens per request (vLLM, SGLang) or the whole KV cache shared by the slots (llama.cpp). */

@@ -19,14 +19,15 @@ export function normalizeName(name: string): string {
 
 /**
  * The candidates nearest to `wanted`, best first. A candidate that contains the
- * typed text (or is contained in it) counts as close, so `r1` suggests every R1.
+ * typed text (or makes up at least half of it) counts as close, so `r1` suggests every R1.
  */
 export function closest(wanted: string, candidates: readonly string[], limit = 3): string[] {
   const key = normalizeName(wanted);
   const scored = [...new Set(candidates)].map((candidate) => {
     const other = normalizeName(candidate);
     const distance = editDistance(key, other);
-    const contains = key.length > 0 && (other.includes(key) || key.includes(other));
+    // A short candidate inside a long typo (`-n` inside `tensorparalellsize`) is chance, not closeness.
+    const contains = key.length > 0 && (other.includes(key) || (other.length >= Math.max(3, key.length / 2) && key.includes(other)));
     return { candidate, score: contains ? Math.min(distance, 1) : distance };
   });
   scored.sort((x, y) => x.score - y.score || x.candidate.localeCompare(y.candidate));

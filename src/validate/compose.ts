@@ -120,7 +120,9 @@ export function composeRun(source: YamlSource, data: Record<string, unknown>, fi
       // One service per node: the others run the same file (x-gpuplan says how many).
       nodes: planned?.nodes ?? 1,
       sharedMemory: service.ipc === 'host' || service.shm_size !== undefined,
-      portPublished: hostNetwork || (Array.isArray(service.ports) && service.ports.length > 0),
+      // Without `ports`, other services of the file (Open WebUI, a proxy) reach it on the compose network:
+      // unpublished is a choice then, and with `expose:` it is stated.
+      portPublished: hostNetwork || (Array.isArray(service.ports) && service.ports.length > 0) ? true : service.expose !== undefined || Object.keys(services).length > 1 ? null : false,
       containerPorts: hostNetwork || !Array.isArray(service.ports) ? null : containerPortsOf(service.ports),
       planned,
       where: `service ${name}`,

@@ -10,10 +10,10 @@ import type { Catalog, CatalogModel } from '../catalog/catalog.js';
 import { findByName } from '../catalog/lookup.js';
 import { normalizeName } from '../util/closest.js';
 import { type ModelSpec, specFromCatalogEntry } from '../catalog/model.js';
-import type { Artifact, Gpu } from '../catalog/schema.js';
-import { onlineQuantizationOf, tensorParallelProblem, validTensorParallelDegrees } from '../engines/common.js';
+import type { Artifact, Gpu, Quantization } from '../catalog/schema.js';
+import { ONLINE_QUANTIZATION_FLAGS, onlineQuantizationOf, tensorParallelProblem, validTensorParallelDegrees } from '../engines/common.js';
 import { descriptorOf, engineRelease } from '../engines/registry.js';
-import type { Deployment, KvDtype, SettingFlags } from '../engines/types.js';
+import type { Deployment, Engine, KvDtype, SettingFlags } from '../engines/types.js';
 import { fits } from '../engines/verdict.js';
 import { modelVariant, sixteenBitCheckpoint } from '../engines/variant.js';
 import { countParams } from '../memory/params.js';
@@ -116,6 +116,32 @@ function servedModel(catalog: Catalog, ref: string, context: LaunchContext, loca
   return match ? { spec: specFromCatalogEntry(match.model), architecture: match.model.architecture, name: match.model.name, artifact: match.artifact, planRef: match.model.id } : null;
 }
 
+/**
+ * The dtype a 16-bit checkpoint loads in when no `--dtype` is given: an engine with an auto-dtype
+ * fallback (vLLM) takes FP16 where the GPU has no BF16; other engines keep the checkpoint's dtype.
+ */
+function autoDtype(
+  stored: Quantization,
+  gpu: Gpu,
+  flags: ParsedFlags,
+  names: SettingFlags,
+  engine: Engine,
+  spec: ModelSpec,
+  arch: Architecture,
+  artifact: Artifact | null,
+  catalog: Catalog,
+): Quantization {
+  const dtype = names.dtype ? value(flags, names.dtype) : null;
+  if (stored.id !== 'bf16' || (dtype !== null && dtype !== 'auto') || !engine.autoDtypeFallback) return stored;
+  const probe = modelVariant(spec, arch, countParams(arch), stored, artifact, 'artifact');
+  if (!engine.unsupported(stored, gpu, probe)) return stored;
+  const fp16 = catalog.quantizations.find((q) => q.id === 'fp16');
+  if (!fp16) return stored;
+  const asHalf = modelVariant(spec, arch, countParams(arch), fp16, artifact, 'artifact');
+  // Gemma 2/3 (refused in FP16) would load in FP32 at twice the bytes: not modelled, the BF16 finding stands.
+  return !engine.refusal(asHalf) && !engine.unsupported(fp16, gpu, asHalf) ? fp16 : stored;
+}
+
 function modelRef(launch: ServerLaunch, flags: ParsedFlags, names: SettingFlags): { ref: string; line: number } | null {
   for (const name of names.model) {
     const flag = flags.get(name);
@@ -171,8 +197,20 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
     );
   }
   // With --config the parallel settings may live in a file gpuplan does not read.
-  const layout = dp > 1 ? `TP ${tp} × PP ${pp} × DP ${dp}` : `TP ${tp} × PP ${pp}`;
-  const used = tp * pp * dp;
+  // SGLang's DP attention runs the DP ranks inside the TP group: TP × PP GPUs in all.
+  const dpInsideTp = names.dpInsideTp !== null && flags.has(names.dpInsideTp);
+  const replicas = dpInsideTp ? 1 : dp;
+  const layout = dp > 1 ? (dpInsideTp ? `TP ${tp} × PP ${pp} (DP ${dp} attention inside TP)` : `TP ${tp} × PP ${pp} × DP ${dp}`) : `TP ${tp} × PP ${pp}`;
+  const used = tp * pp * replicas;
+  if (dpInsideTp && dp > 1 && tp % dp !== 0 && names.dp) {
+    findings.add(
+      'error',
+      flags.get(names.dp)?.token.line ?? launch.line,
+      'parallel-gpus',
+      `${names.dp} ${dp} with ${names.dpInsideTp}: the DP ranks split the TP group, so DP must divide TP ${tp} (${engine.name} refuses to start)`,
+      `${names.dp} one of ${[1, 2, 4, 8, 16].filter((d) => d <= tp && tp % d === 0).join(', ')}`,
+    );
+  }
   const rayCluster = context.rayClusterGpus ?? null;
   if (tensor && rayCluster !== null && !context.accelerator && !flags.has('--config')) {
     // In a KubeRay pod vLLM places its workers on the whole cluster (Ray is initialised there).
@@ -192,7 +230,7 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
     } else if (used > reserved) {
       findings.add('error', tpLine, 'parallel-gpus', `${layout} = ${used} GPUs, but ${context.where} gets ${reserved}`, `reserve ${used} GPUs, or lower ${tpFlag}`);
     } else if (used < reserved) {
-      findings.add('warning', tpLine, 'parallel-gpus', `${layout} uses ${used} of the ${reserved} GPUs ${context.where} reserves`, `${tpFlag} ${reserved / pp / dp}`);
+      findings.add('warning', tpLine, 'parallel-gpus', `${layout} uses ${used} of the ${reserved} GPUs ${context.where} reserves`, `${tpFlag} ${reserved / pp / replicas}`);
     }
   }
   // Workers on this machine share memory; with one GPU here (the rest on other Ray or LWS nodes) there is nothing to share.
@@ -298,9 +336,13 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
     return name ? value(flags, name) : null;
   });
   const artifact = match.artifact ?? sixteenBitCheckpoint(spec) ?? spec.artifacts[0] ?? null;
-  const quantId = onlineId && artifact && artifact.quantization !== onlineId ? onlineId : (artifact?.quantization ?? spec.nativeQuantization);
-  const quant = catalog.quantizations.find((q) => q.id === quantId);
-  if (!quant) return;
+  // `--dtype half` sets the activations' dtype: it re-types 16-bit weights, not an AWQ/GPTQ/FP8 checkpoint's.
+  const storedBits = catalog.quantizations.find((q) => q.id === (artifact?.quantization ?? spec.nativeQuantization))?.nominalBits ?? 16;
+  const dtypeOnly = onlineId !== null && ONLINE_QUANTIZATION_FLAGS[onlineId]?.flag === 'dtype';
+  const quantId = onlineId && artifact && artifact.quantization !== onlineId && !(dtypeOnly && storedBits < 16) ? onlineId : (artifact?.quantization ?? spec.nativeQuantization);
+  const stored = catalog.quantizations.find((q) => q.id === quantId);
+  if (!stored) return;
+  const quant = autoDtype(stored, gpu, flags, names, engine, spec, arch, artifact, catalog);
   const variant = modelVariant(spec, arch, countParams(arch), quant, artifact, onlineId && quantId === onlineId ? 'online' : 'artifact');
   const unsupported = engine.unsupported(quant, gpu, variant);
   if (unsupported) {

@@ -92,7 +92,9 @@ function unknownOption(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax, sp
   // only a near miss of a known option (a typo) or another engine's option is surely wrong there.
   // Short options are all near each other; a long one within 1–2 edits of a known one is a typo.
   const reach = spelling.startsWith('--') ? (spelling.length >= 12 ? 2 : 1) : 0;
-  const typo = reach > 0 && known.some((name) => editDistance(spelling, name) <= reach);
+  // A known option with its last word lengthened (`--max-model-length` for `--max-model-len`) is a typo too.
+  const lengthened = (name: string) => name.startsWith('--') && name.length >= 8 && spelling.startsWith(name) && /^[a-z]/.test(spelling.slice(name.length));
+  const typo = reach > 0 && known.some((name) => editDistance(spelling, name) <= reach || lengthened(name));
   const equivalent = equivalentOption(launch.engine, spelling);
   const certain = (exact && launch.pinned) || typo || equivalent !== null;
   const message = certain
@@ -178,11 +180,22 @@ export function parseFlags(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax
       if (inline !== null) {
         value = inline;
         valueToken = { text: inline, line: token.line };
-      } else if (args[i + 1] !== undefined) {
+      } else if (args[i + 1] !== undefined && !/^--?[A-Za-z]/.test(args[i + 1]?.text ?? '')) {
         valueToken = args[++i] as Token;
         value = valueToken.text;
       } else {
-        findings.add('error', token.line, 'missing-value', `${spelling} needs a value`);
+        // The next word is another option (a bare `-fa` written as a switch): argparse stops with "expected one
+        // argument", llama-server takes the option as the value and rejects it. The next option stays an option.
+        const choices = found.flag.choices ?? [];
+        const enable = ['on', 'true', 'enabled', '1'].find((c) => choices.includes(c));
+        const next = args[i + 1]?.text;
+        findings.add(
+          'error',
+          token.line,
+          'missing-value',
+          `${spelling} needs a value${choices.length ? ` (${choices.join(', ')})` : ''}${next ? `; ${next} after it is the next option` : ''}`,
+          enable ? `${spelling} ${enable}` : null,
+        );
         continue;
       }
       checkValue(syntax, found.name, found.flag, valueToken, findings, exact && launch.pinned);

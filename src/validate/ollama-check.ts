@@ -58,6 +58,12 @@ export function checkModelfile(text: string, spec: OllamaSpec, findings: Finding
   return 1;
 }
 
+/** The cache type a wrong value means, by its bits (`fp8`, `q8` → q8_0; `q4`, `int4` → q4_0; `fp16` → f16), else q8_0. */
+function kvTypeMeant(value: string, allowed: readonly string[]): string {
+  const bits = /(\d+)/.exec(value)?.[1];
+  return allowed.find((a) => bits !== undefined && new RegExp(`^[a-z]+${bits}(_|$)`).test(a)) ?? 'q8_0';
+}
+
 /**
  * `OLLAMA_*` variables of a container against the release that runs: the one its image tag names
  * (`pinned`), else the newest gpuplan records, which a later release may outgrow (then a name
@@ -76,7 +82,7 @@ export function checkOllamaEnvironment(service: OllamaService, spec: OllamaSpec,
   if (kv && !kv.value.includes('$')) {
     const allowed = (spec.environment.OLLAMA_KV_CACHE_TYPE ?? '').split('|');
     if (!allowed.includes(kv.value.toLowerCase())) {
-      findings.add('error', kv.line, 'ollama-env', `OLLAMA_KV_CACHE_TYPE=${kv.value}: Ollama takes ${allowed.join(', ')}`, 'OLLAMA_KV_CACHE_TYPE=q8_0');
+      findings.add('error', kv.line, 'ollama-env', `OLLAMA_KV_CACHE_TYPE=${kv.value}: Ollama takes ${allowed.join(', ')}`, `OLLAMA_KV_CACHE_TYPE=${kvTypeMeant(kv.value, allowed)}`);
     } else if (!service.environment.OLLAMA_FLASH_ATTENTION && OLLAMA_RELEASES.find((r) => r.version === spec.version)?.kvCacheTypeNeedsFlashAttention !== false) {
       findings.add(
         'warning',

@@ -236,3 +236,51 @@ describe('launches inside wrappers and operators (issue 14)', () => {
     expect(validateText('.dstack.yml', dstack('L4:3')).findings.find((f) => f.severity === 'error')).toMatchObject({ rule: 'tp-heads', fix: '--tp one of 1, 2, 4, 8' });
   });
 });
+
+describe('a stranger’s review: correct launches that drew alarms, and fixes that missed (issue 14)', () => {
+  const gpus = (n: number) => `    deploy:\n      resources:\n        reservations:\n          devices:\n            - {driver: nvidia, count: ${n}, capabilities: [gpu]}\n`;
+  const alarms = (r: ReturnType<typeof validateText>) => r.findings.filter((f) => f.severity !== 'info').map((f) => `${f.rule}: ${f.message}`);
+
+  it('SGLang DP attention runs its DP ranks inside the TP group (the DeepSeek-V3 recipe on one 8-GPU node); DP must divide TP', () => {
+    const recipe = (dp: number) =>
+      `services:\n  sglang:\n    image: lmsysorg/sglang:v0.5.3\n    ipc: host\n    ports: ["30000:30000"]\n    command: python3 -m sglang.launch_server --model-path deepseek-ai/DeepSeek-V3 --tp 8 --dp ${dp} --enable-dp-attention --trust-remote-code --host 0.0.0.0 --port 30000\n${gpus(8)}`;
+    expect(alarms(validateText('docker-compose.yml', recipe(8)))).toEqual([]);
+    expect(validateText('docker-compose.yml', recipe(3)).findings.find((f) => f.rule === 'parallel-gpus')).toMatchObject({ severity: 'error', fix: '--dp-size one of 1, 2, 4, 8' });
+  });
+
+  it('--dtype half with an AWQ checkpoint sets the activations, not 16-bit weights; BF16 weights load as FP16 on a T4 when no dtype is given (vLLM _resolve_auto_dtype)', () => {
+    const awq = `services:\n  vllm:\n    image: vllm/vllm-openai:v0.16.0\n    ipc: host\n    ports: ["8000:8000"]\n    command: --model Qwen/Qwen2.5-7B-Instruct-AWQ --quantization awq --dtype half --max-model-len 4096\n${gpus(1)}`;
+    const dir = mkdtempSync(join(tmpdir(), 'gpuplan-awq-'));
+    writeFileSync(join(dir, 'docker-compose.yml'), awq);
+    const onT4 = JSON.parse(gpuplan(['validate', join(dir, 'docker-compose.yml'), '--gpu', 't4', '--format', 'json']).stdout) as { findings: { severity: string; rule: string }[] };
+    expect(onT4.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    writeFileSync(join(dir, 'docker-compose.yml'), awq.replace('Qwen/Qwen2.5-7B-Instruct-AWQ --quantization awq --dtype half', 'meta-llama/Llama-3.1-8B-Instruct'));
+    const bf16 = JSON.parse(gpuplan(['validate', join(dir, 'docker-compose.yml'), '--gpu', 'v100-32g', '--format', 'json']).stdout) as { findings: { severity: string; rule: string }[] };
+    expect(bf16.findings.filter((f) => f.rule === 'quantization')).toEqual([]);
+  });
+
+  it('a service other services reach on the compose network (Open WebUI, a proxy, `expose:`) need not publish its port', () => {
+    const stack = `services:\n  vllm:\n    image: vllm/vllm-openai:v0.16.0\n    ipc: host\n    command: ["meta-llama/Llama-3.1-8B-Instruct"]\n${gpus(1)}  open-webui:\n    image: ghcr.io/open-webui/open-webui:main\n    ports: ["3000:8080"]\n    environment:\n      OPENAI_API_BASE_URL: http://vllm:8000/v1\n`;
+    expect(alarms(validateText('docker-compose.yml', stack))).toEqual([]);
+    const alone = `services:\n  vllm:\n    image: vllm/vllm-openai:v0.16.0\n    ipc: host\n    command: ["meta-llama/Llama-3.1-8B-Instruct"]\n${gpus(1)}`;
+    expect(validateText('docker-compose.yml', alone).findings.find((f) => f.rule === 'port')?.severity).toBe('warning');
+  });
+
+  it('fixes: a long typo is not matched to a one-letter option; a bare -fa is `-fa on` and --host stays an option; a lengthened option is a typo; OLLAMA_KV_CACHE_TYPE by its bits', () => {
+    expect(validateText('run.sh', 'vllm serve meta-llama/Llama-3.1-8B-Instruct --tensor-paralell-size 2\n').findings.find((f) => f.rule === 'unknown-flag')?.fix).toBe(
+      'did you mean --tensor-parallel-size?',
+    );
+    const fa = validateText('run.sh', 'llama-server -m /models/llama.gguf -ngl 99 -fa --host 0.0.0.0 --port 8080\n');
+    expect(fa.findings.filter((f) => f.severity === 'error').map((f) => [f.rule, f.fix])).toEqual([['missing-value', '-fa on']]);
+    expect(validateText('run.sh', 'vllm serve meta-llama/Llama-3.1-8B-Instruct --max-model-length 8192\n').findings.find((f) => f.rule === 'unknown-flag')).toMatchObject({
+      severity: 'error',
+      fix: 'did you mean --max-model-len?',
+    });
+    const kv = (v: string) =>
+      validateText(
+        'docker-compose.yml',
+        `services:\n  ollama:\n    image: ollama/ollama\n    ports: ["11434:11434"]\n    environment:\n      OLLAMA_FLASH_ATTENTION: "1"\n      OLLAMA_KV_CACHE_TYPE: ${v}\n`,
+      ).findings.find((f) => f.rule === 'ollama-env')?.fix;
+    expect([kv('q4'), kv('fp8'), kv('fp16')]).toEqual(['OLLAMA_KV_CACHE_TYPE=q4_0', 'OLLAMA_KV_CACHE_TYPE=q8_0', 'OLLAMA_KV_CACHE_TYPE=f16']);
+  });
+});

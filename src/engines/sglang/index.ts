@@ -40,6 +40,8 @@ export const sglangDescriptor: EngineDescriptor = {
       tp: '--tensor-parallel-size',
       pp: '--pipeline-parallel-size',
       dp: '--dp-size',
+      // sglang/srt/server_args.py: with dp attention the world size is tp_size and dp_size must divide it.
+      dpInsideTp: '--enable-dp-attention',
       nodes: '--nnodes',
       context: '--context-length',
       slots: null,

@@ -33,6 +33,9 @@ const lookup = releaseLookup(VLLM_RELEASES, (release) =>
     kvDtypes: () => (loadFlagSet(release.flagSet).flags['--kv-cache-dtype']?.choices ?? ['auto']) as (typeof VLLM_KV_DTYPES)[number][],
     minComputeCapability: { cc: '7.0', why: "vLLM's CUDA kernels" },
     onlineQuantizations: ['fp16', 'fp8', 'bnb-nf4'],
+    // vllm/config/model.py _resolve_auto_dtype (0.11.0 b8b302c and later): the checkpoint's dtype if the platform
+    // supports it, else the platform's first (platforms/cuda.py supported_dtypes: float16 below compute capability 8.0).
+    autoDtypeFallback: 'vLLM loads a BF16 checkpoint as FP16 where the GPU has no BF16 (vllm/config/model.py _resolve_auto_dtype)',
     fit: fitVllm,
     refusal: float16Refusal,
     // Multi-node: a Ray cluster (head + workers) in compose, and vLLM's documented LeaderWorkerSet for Kubernetes.
@@ -53,6 +56,7 @@ export const vllmDescriptor: EngineDescriptor = {
       tp: '--tensor-parallel-size',
       pp: '--pipeline-parallel-size',
       dp: '--data-parallel-size',
+      dpInsideTp: null,
       nodes: '--nnodes',
       context: '--max-model-len',
       slots: null,
