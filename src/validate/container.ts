@@ -121,7 +121,13 @@ export function containerRun(spec: ContainerSpec, context: LaunchContext, findin
   if (!image.run.server) return { launches: [], ollama: null };
   if (!spec.command?.length) {
     // A sketch (`# … other config`) or a model set elsewhere (llama.cpp's LLAMA_ARG_* variables): nothing to read.
-    findings.add('info', spec.line, 'no-arguments', `${spec.image} runs its server with no arguments (no model named): nothing to check`, null);
+    findings.add(
+      'info',
+      spec.line,
+      'no-arguments',
+      `${spec.image} runs its server with no arguments: its settings come from elsewhere (llama.cpp's LLAMA_ARG_* variables, which gpuplan does not read, or the image) or it serves the engine's default model; nothing to check`,
+      null,
+    );
     return { launches: [], ollama: null };
   }
   return { launches: [launchOfArgs(image.engine, spec.command ?? [], image.run.server.positionalModel, spec.line, context, image.run.version)], ollama: null };

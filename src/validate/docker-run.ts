@@ -5,6 +5,7 @@
  */
 import { containerRun } from './container.js';
 import type { Findings } from './finding.js';
+import type { OllamaService } from './compose.js';
 import { bindMount, type LaunchContext, type ServerLaunch, type Token } from './launch.js';
 
 /** docker run options that take no value (the rest take one, as the next word or after `=`). */
@@ -41,11 +42,13 @@ function gpusOf(value: string): number | 'all' {
   return count?.[1] ? Number(count[1]) : 'all';
 }
 
-export function dockerRunLaunches(argv: readonly Token[], findings: Findings): ServerLaunch[] | null {
+/** `ollama`: where an Ollama server the command starts is added (its `-e OLLAMA_*` variables are checked like a service's). */
+export function dockerRunLaunches(argv: readonly Token[], findings: Findings, ollama: OllamaService[] = []): ServerLaunch[] | null {
   const runAt = argv.findIndex((t, i) => /(^|\/)(docker|podman)$/.test(t.text) && argv[i + 1]?.text === 'run');
   if (runAt < 0) return null;
   const context: LaunchContext = { container: true, gpus: null, nodes: 1, sharedMemory: false, portPublished: false, containerPorts: [], planned: null, where: 'docker run', mounts: [] };
   let entrypoint: Token[] | null = null;
+  const environment: OllamaService['environment'] = {};
   let i = runAt + 2;
   for (; i < argv.length; i++) {
     const token = argv[i] as Token;
@@ -66,7 +69,10 @@ export function dockerRunLaunches(argv: readonly Token[], findings: Findings): S
       context.containerPorts = null;
     } else if (name === '--device' && value.startsWith('/dev/kfd')) context.gpus = 'all';
     else if (name === '--entrypoint') entrypoint = [{ text: value, line: token.line }];
-    else if (name === '-v' || name === '--volume') {
+    else if (name === '-e' || name === '--env') {
+      const [key = '', set] = value.split(/=(.*)/s);
+      if (key) environment[key] = { value: set ?? '', line: token.line };
+    } else if (name === '-v' || name === '--volume') {
       const mount = bindMount(value);
       if (mount) context.mounts?.push(mount);
     } else if (name === '--mount') {
@@ -78,5 +84,7 @@ export function dockerRunLaunches(argv: readonly Token[], findings: Findings): S
   }
   const image = argv[i];
   if (!image) return [];
-  return containerRun({ image: image.text, entrypoint, command: argv.slice(i + 1), line: image.line }, context, findings).launches;
+  const run = containerRun({ image: image.text, entrypoint, command: argv.slice(i + 1), line: image.line }, context, findings);
+  if (run.ollama) ollama.push({ where: 'docker run', line: image.line, version: run.ollama.version, environment });
+  return run.launches;
 }

@@ -114,6 +114,21 @@ function unknownOption(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax, sp
   findings.add(certain ? 'error' : 'info', token.line, 'unknown-flag', message, near ? `did you mean ${near}?` : null);
 }
 
+/**
+ * A prefix argparse completes to one option (`--tool-parser` → `--tool-parser-plugin`) while its value
+ * belongs to another (`hermes` is a `--tool-call-parser`): the server starts, but not as meant.
+ */
+function misreadPrefix(set: FlagSet, syntax: CliSyntax, spelling: string, name: string, value: Token, findings: Findings): void {
+  const written = syntax.underscores && spelling.startsWith('--') ? `--${spelling.slice(2).replaceAll('_', '-')}` : spelling;
+  const flag = set.flags[name];
+  if (!syntax.prefixes || !flag || written === name || flag.aliases.includes(written) || dynamic(value.text)) return;
+  // Only a free-form string option taking a word that is another option's choice (numbers are everyone's values).
+  if ((flag.type !== 'str' && flag.type !== null) || flag.choices || /^[\d.]+$/.test(value.text)) return;
+  const owner = Object.entries(set.flags).find(([other, flag]) => other !== name && !flag.openChoices && flag.choices?.includes(value.text) && flag.choices.length > 2);
+  if (!owner) return;
+  findings.add('warning', value.line, 'prefix-option', `${spelling} is read as ${name} (argparse completes unique prefixes), but ${value.text} is a value of ${owner[0]}`, `${owner[0]} ${value.text}`);
+}
+
 /** `exact`: the set is the release's complete argument set; when it is not, a flag it lacks is a warning, not an error. */
 export function parseFlags(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax, findings: Findings, exact = true): ParsedFlags {
   const parsed: ParsedFlags = new Map();
@@ -199,6 +214,7 @@ export function parseFlags(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax
         continue;
       }
       checkValue(syntax, found.name, found.flag, valueToken, findings, exact && launch.pinned);
+      misreadPrefix(set, syntax, spelling, found.name, valueToken, findings);
       // nargs='+' options (vLLM --served-model-name a b, --middleware …) take every word up to the next option.
       if (found.flag.type === 'list' && inline === null) while (args[i + 1] && !args[i + 1]?.text.startsWith('-')) i++;
     }

@@ -29,7 +29,17 @@ export function checkModelfile(text: string, spec: OllamaSpec, findings: Finding
     const type = spec.parameters[command.name];
     if (type === undefined) {
       if (spec.deprecatedParameters.includes(command.name)) {
-        findings.add('warning', command.line, 'modelfile-parameter', `PARAMETER ${command.name} is deprecated in Ollama ${spec.version} and ignored`, 'remove it');
+        // Set to the value it always defaulted to, the line changes nothing: a note; otherwise the setting is lost.
+        const given = command.args.trim().toLowerCase();
+        const retired = RETIRED_DEFAULTS[command.name];
+        const harmless = retired !== undefined && (given === retired || (given !== '' && Number(given) === Number(retired)));
+        findings.add(
+          harmless ? 'info' : 'warning',
+          command.line,
+          'modelfile-parameter',
+          `PARAMETER ${command.name} is deprecated in Ollama ${spec.version} and ignored${harmless ? ' (this is its old default, so nothing changes)' : ''}`,
+          'remove it',
+        );
       } else {
         // By meaning first (max_tokens is num_predict), then by spelling.
         const equivalent = MODELFILE_EQUIVALENTS[command.name.toLowerCase().replaceAll('-', '_')];
@@ -57,6 +67,21 @@ export function checkModelfile(text: string, spec: OllamaSpec, findings: Finding
   }
   return 1;
 }
+
+/**
+ * The defaults of retired Modelfile parameters in api/types.go DefaultOptions before they were
+ * dropped (ollama/ollama fa9973cd7, "api: remove unused sampling parameters", May 2025, and earlier
+ * runner options): setting one to it was already a no-op.
+ */
+const RETIRED_DEFAULTS: Readonly<Record<string, string>> = {
+  mirostat: '0',
+  mirostat_tau: '5.0',
+  mirostat_eta: '0.1',
+  penalize_newline: 'true',
+  use_mlock: 'false',
+  low_vram: 'false',
+  f16_kv: 'true',
+};
 
 /** The cache type a wrong value means, by its bits (`fp8`, `q8` → q8_0; `q4`, `int4` → q4_0; `fp16` → f16), else q8_0. */
 function kvTypeMeant(value: string, allowed: readonly string[]): string {

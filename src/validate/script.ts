@@ -1,6 +1,7 @@
 /** Server launches in shell scripts: line continuations, quoting and variables as bash reads them. */
 import { parse } from 'shell-quote';
 import { commandText } from '../formats/shell.js';
+import type { OllamaService } from './compose.js';
 import type { Findings } from './finding.js';
 import { dockerRunLaunches } from './docker-run.js';
 import { launchFromArgv, type LaunchContext, type ServerLaunch, type Token } from './launch.js';
@@ -85,7 +86,8 @@ function expandedCommand(command: { text: string; line: number }, assigned: Read
 }
 
 /** Launches in a shell script; a command shell-quote cannot read is reported, not fatal. */
-export function scriptLaunches(script: string, findings: Findings, context: LaunchContext, firstLine = 1): ServerLaunch[] {
+/** `ollama`: where Ollama servers started by `docker run ollama/ollama` are added. */
+export function scriptLaunches(script: string, findings: Findings, context: LaunchContext, firstLine = 1, ollama: OllamaService[] = []): ServerLaunch[] {
   const launches: ServerLaunch[] = [];
   let previous: ServerLaunch | null = null;
   const assigned = new Map<string, { text: string; line: number }>();
@@ -128,7 +130,7 @@ export function scriptLaunches(script: string, findings: Findings, context: Laun
       // `2>&1`: the 2 is the file descriptor of the redirection, not an argument.
       const argsEnd = redirect < 0 ? end : /^\d$/.test(tokens[redirect - 1]?.text ?? '') && redirect - 1 > start ? redirect - 1 : redirect;
       const argv = tokens.slice(start, argsEnd);
-      const inContainer = dockerRunLaunches(argv, findings);
+      const inContainer = dockerRunLaunches(argv, findings, ollama);
       if (inContainer) {
         launches.push(...inContainer);
         previous = inContainer[0] ?? previous;

@@ -212,9 +212,11 @@ export function validateFile(file: string, content: Buffer, v: Validator, size =
   }
   if (isModelfileName(file) || /^\s*FROM\s/i.test(text)) return report('modelfile', checkModelfile(text, v.ollama, findings));
   if (ext === '.sh' || ext === '.bash' || text.startsWith('#!')) {
-    const launches = scriptLaunches(text, findings, { container: false, gpus: null, nodes: 1, sharedMemory: null, portPublished: null, planned: null, where: 'script' });
+    const ollama: OllamaService[] = [];
+    const launches = scriptLaunches(text, findings, { container: false, gpus: null, nodes: 1, sharedMemory: null, portPublished: null, planned: null, where: 'script' }, 1, ollama);
     checkLaunches(launches, v, findings);
-    return report('script', launches.length);
+    for (const server of ollama) checkOllamaService(server, v, findings);
+    return report('script', launches.length + ollama.length);
   }
   // A Helm template is not YAML until rendered: say so instead of reporting template syntax as YAML errors.
   if (HELM_TEMPLATE.test(text)) return report('yaml');

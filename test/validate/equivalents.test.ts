@@ -283,4 +283,23 @@ describe('a stranger’s review: correct launches that drew alarms, and fixes th
       ).findings.find((f) => f.rule === 'ollama-env')?.fix;
     expect([kv('q4'), kv('fp8'), kv('fp16')]).toEqual(['OLLAMA_KV_CACHE_TYPE=q4_0', 'OLLAMA_KV_CACHE_TYPE=q8_0', 'OLLAMA_KV_CACHE_TYPE=f16']);
   });
+
+  it('docker run of ollama/ollama (Ollama’s own docs command) is a server, its -e OLLAMA_* variables checked', () => {
+    const run = validateText('ollama.sh', 'docker run -d --gpus=all -v ollama:/root/.ollama -p 11434:11434 -e OLLAMA_NUM_PARALEL=4 --name ollama ollama/ollama:0.12.6\n');
+    expect(run.findings.find((f) => f.rule === 'ollama-env')).toMatchObject({ severity: 'warning', fix: 'did you mean OLLAMA_NUM_PARALLEL?' });
+    const dir = mkdtempSync(join(tmpdir(), 'gpuplan-ollama-run-'));
+    writeFileSync(join(dir, 'ollama.sh'), 'docker run -d --gpus=all -v ollama:/root/.ollama -p 11434:11434 --name ollama ollama/ollama\n');
+    const json = JSON.parse(gpuplan(['validate', join(dir, 'ollama.sh'), '--format', 'json']).stdout) as { files: { launches: number; notUnderstood: string | null }[] };
+    expect(json.files[0]).toMatchObject({ launches: 1, notUnderstood: null });
+  });
+
+  it('a prefix argparse completes to one option while its value is another option’s choice (--tool-parser hermes) is a warning; --max-num-seq 8 is fine', () => {
+    const r = validateText('run.sh', 'vllm serve meta-llama/Llama-3.1-8B-Instruct --enable-auto-tool-choice --tool-parser hermes --max-num-seq 8\n');
+    expect(r.findings.filter((f) => f.severity !== 'info').map((f) => [f.rule, f.fix])).toEqual([['prefix-option', '--tool-call-parser hermes']]);
+  });
+
+  it('a retired Modelfile parameter at its old default (mirostat 0) is a note; set to anything else, a warning (the setting is lost)', () => {
+    const r = validateText('Modelfile', 'FROM llama3.1:8b\nPARAMETER mirostat 0\nPARAMETER mirostat_tau 5\nPARAMETER mirostat 2\n');
+    expect(r.findings.map((f) => f.severity)).toEqual(['info', 'info', 'warning']);
+  });
 });
