@@ -66,6 +66,16 @@ function gpuLimit(container: Obj): number | null {
   return null;
 }
 
+/**
+ * No GPU request, but the pod picks its GPUs from the node's runtime (`runtimeClassName: nvidia`,
+ * NVIDIA_VISIBLE_DEVICES or CUDA_VISIBLE_DEVICES set): it gets them where that runtime is the
+ * default, how many is not in the file.
+ */
+function gpusFromRuntime(pod: Obj, container: Obj): 'all' | null {
+  const env = Array.isArray(container.env) ? (container.env as Obj[]).map((e) => String(e?.name ?? '')) : [];
+  return /nvidia/i.test(String(pod.runtimeClassName ?? '')) || env.some((n) => /^(CUDA|NVIDIA)_VISIBLE_DEVICES$/.test(n)) ? 'all' : null;
+}
+
 /** Device plugins of accelerators gpuplan does not model (vLLM runs on them through platform plugins). */
 const OTHER_ACCELERATOR = /^(huawei\.com\/|aws\.amazon\.com\/neuron|habana\.ai\/|google\.com\/tpu|intel\.com\/(gpu|gaudi)|gpu\.intel\.com\/)/i;
 
@@ -177,7 +187,7 @@ export function kubernetesLaunches(source: YamlSource, docs: Obj[], indexes: rea
         if (ray && container.command === undefined && container.args === undefined) return;
         const context = {
           container: true,
-          gpus: gpuLimit(container),
+          gpus: gpuLimit(container) ?? gpusFromRuntime(pod, container),
           accelerator: otherAccelerator(container),
           rayClusterGpus: ray?.gpus ?? null,
           nodes,

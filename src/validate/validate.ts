@@ -17,6 +17,7 @@ import { kubernetesLaunches } from './kubernetes.js';
 import { launcherTaskLaunches } from './launcher-task.js';
 import { launchOfArgs, type LaunchContext, type ServerLaunch, type Token } from './launch.js';
 import { checkModelfile, checkOllamaEnvironment } from './ollama-check.js';
+import { isProductionStackValues, productionStackLaunches } from './production-stack.js';
 import { pythonLaunches } from './python.js';
 import { scriptLaunches } from './script.js';
 import { nodeAt, readYaml, toData, type YamlSource } from './yaml-source.js';
@@ -24,7 +25,7 @@ import { nodeAt, readYaml, toData, type YamlSource } from './yaml-source.js';
 /** Deployment files are small; anything larger is not one (and would slow CI down). */
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
-export type FileKind = 'compose' | 'kubernetes' | 'script' | 'python' | 'launcher-task' | 'modelfile' | 'server-config' | 'yaml' | 'unreadable';
+export type FileKind = 'compose' | 'kubernetes' | 'script' | 'python' | 'launcher-task' | 'helm-values' | 'modelfile' | 'server-config' | 'yaml' | 'unreadable';
 
 export interface FileReport {
   file: string;
@@ -48,6 +49,8 @@ function notUnderstoodReason(kind: FileKind, launches: number, text: string, fin
       return 'no container runs vLLM, SGLang, llama.cpp or Ollama in a way gpuplan recognises (image, command and args)';
     case 'script':
       return 'no server launch (vllm serve, python -m vllm/sglang…, llama-server, docker run …) found';
+    case 'helm-values':
+      return 'production-stack values with no modelSpec';
     case 'launcher-task':
       return 'a SkyPilot or dstack task whose script starts no server gpuplan recognises';
     case 'python':
@@ -134,6 +137,11 @@ function checkYaml(text: string, v: Validator, findings: Findings): { kind: File
     checkLaunches(launches, v, findings);
     for (const pod of ollama) checkOllamaService(pod, v, findings);
     return { kind: 'kubernetes', launches: launches.length + ollama.length };
+  }
+  if (first && docs.length === 1 && isProductionStackValues(first)) {
+    const launches = productionStackLaunches(first, source);
+    checkLaunches(launches, v, findings);
+    return { kind: 'helm-values', launches: launches.length };
   }
   const task = first && docs.length === 1 ? launcherTaskLaunches(first, source, findings) : null;
   if (task) {

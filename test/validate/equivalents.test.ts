@@ -302,4 +302,30 @@ describe('a stranger’s review: correct launches that drew alarms, and fixes th
     const r = validateText('Modelfile', 'FROM llama3.1:8b\nPARAMETER mirostat 0\nPARAMETER mirostat_tau 5\nPARAMETER mirostat 2\n');
     expect(r.findings.map((f) => f.severity)).toEqual(['info', 'info', 'warning']);
   });
+
+  it('production-stack Helm values are the launches the chart renders (vllmConfig → options, extraArgs after them, requestGPU)', () => {
+    const values = [
+      'servingEngineSpec:',
+      '  runtimeClassName: ""',
+      '  modelSpec:',
+      '  - name: "llama3"',
+      '    repository: "vllm/vllm-openai"',
+      '    tag: "v0.16.0"',
+      '    modelURL: "meta-llama/Llama-3.1-8B-Instruct"',
+      '    requestGPU: 1',
+      '    vllmConfig:',
+      '      maxModelLen: 200000',
+      '      extraArgs: ["--gpu-memory-utilization", "90"]',
+    ].join('\n');
+    const r = validateText('values.yaml', values);
+    expect(r.findings.filter((f) => f.severity === 'error').map((f) => [(f as unknown as { line: number }).line, f.rule])).toEqual([
+      [10, 'context-too-long'],
+      [11, 'memory-fraction'],
+    ]);
+    // No GPU request but a runtime class (or CUDA_VISIBLE_DEVICES): the node's runtime gives the GPUs.
+    const pod =
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  runtimeClassName: nvidia\n  containers:\n    - name: vllm\n      image: vllm/vllm-openai:v0.16.0\n      args: ["meta-llama/Llama-3.1-8B-Instruct"]\n';
+    expect(validateText('pod.yaml', pod).findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    expect(validateText('pod.yaml', pod.replace('  runtimeClassName: nvidia\n', '')).findings.find((f) => f.rule === 'no-gpus')?.severity).toBe('error');
+  });
 });

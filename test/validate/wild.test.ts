@@ -67,6 +67,14 @@ const MUTANTS: Mutant[] = [
     rule: 'parallel-gpus',
     fix: /^add worker replicas, or lower --tensor-parallel-size$/,
   },
+  // production-stack values: the chart renders vllmConfig.tensorParallelSize as --tensor-parallel-size.
+  {
+    name: 'a TP that does not divide the heads, in Helm values',
+    find: /tensorParallelSize: 2\b/,
+    replace: 'tensorParallelSize: 3',
+    rule: 'tp-heads',
+    fix: /^--tensor-parallel-size one of 1, 2, 4(, 8)?$/,
+  },
   { name: "llama-server given vLLM's context option", find: /--ctx-size\b/, replace: '--max-model-len', rule: 'unknown-flag', fix: /^--ctx-size \(/ },
 ];
 
