@@ -48,7 +48,7 @@ export function productionStackLaunches(doc: Obj, source: YamlSource): ServerLau
       for (const [key, option] of VALUE_OPTIONS) {
         if (key in config) args.push(word(option, at('vllmConfig', key)), word(String(config[key]), at('vllmConfig', key)));
       }
-      if (Array.isArray(config.extraArgs)) config.extraArgs.forEach((extra, j) => args.push(word(String(extra), at('vllmConfig', 'extraArgs', j))));
+      if (Array.isArray(config.extraArgs)) args.push(...config.extraArgs.map((extra, j) => word(String(extra), at('vllmConfig', 'extraArgs', j))));
     }
     if (model.modelRevision) args.push(word('--revision', at('modelRevision')), word(String(model.modelRevision), at('modelRevision')));
     const image = `${String(model.repository ?? 'vllm/vllm-openai')}:${String(model.tag ?? 'latest')}`;
