@@ -109,7 +109,8 @@ export function containerRun(spec: ContainerSpec, context: LaunchContext, findin
     );
   }
   // The release the image tag names decides the flags; otherwise the engine's default release.
-  const direct = launchFromArgv(argv, context, image?.run.version ?? null);
+  const run = image?.run.cpuOnly ? { ...context, cpuImage: true } : context;
+  const direct = launchFromArgv(argv, run, image?.run.version ?? null);
   if (direct) {
     repeatedServer(spec, image, argv, findings);
     return { launches: [direct], ollama: null };
@@ -130,5 +131,5 @@ export function containerRun(spec: ContainerSpec, context: LaunchContext, findin
     );
     return { launches: [], ollama: null };
   }
-  return { launches: [launchOfArgs(image.engine, spec.command ?? [], image.run.server.positionalModel, spec.line, context, image.run.version)], ollama: null };
+  return { launches: [launchOfArgs(image.engine, spec.command ?? [], image.run.server.positionalModel, spec.line, run, image.run.version)], ollama: null };
 }

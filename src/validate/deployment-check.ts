@@ -187,6 +187,17 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
   if (context.accelerator) {
     // vLLM on Ascend, Neuron, Gaudi or TPU runs through a platform plugin with its own memory rules.
     findings.add('info', launch.line, 'memory-unchecked', `${context.where} runs on ${context.accelerator}, which gpuplan does not model: GPU count, shared memory and memory not checked`, null);
+  } else if (context.container && context.gpus === null && context.cpuImage) {
+    // A CPU build without GPUs is a CPU deployment: nothing to reserve.
+  } else if (context.container && context.gpus === null && !tensor) {
+    // llama.cpp's GPU builds find no device and run every layer on the CPU: it starts, slowly.
+    findings.add(
+      'warning',
+      launch.line,
+      'no-gpus',
+      `${context.where} reserves no GPUs, so ${engine.name} finds none and runs every layer on the CPU`,
+      'add deploy.resources.reservations.devices: [{driver: nvidia, count: N, capabilities: [gpu]}] (Kubernetes: resources.limits nvidia.com/gpu), or use the CPU image',
+    );
   } else if (context.container && context.gpus === null) {
     findings.add(
       'error',
@@ -303,7 +314,7 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
       `${names.context} ${arch.maxContext}`,
     );
   }
-  if (context.accelerator) return;
+  if (context.accelerator || context.cpuImage) return;
   if (dp > 1) {
     // Replicas (and with expert parallel, experts spread over them) are not what gpuplan's accounting models.
     findings.add('info', launch.line, 'memory-unchecked', `${layout}: data-parallel replicas, memory not checked`, null);

@@ -3,8 +3,8 @@ import { isMap, isSeq, type Node } from 'yaml';
 import type { OllamaService } from './compose.js';
 import { containerRun } from './container.js';
 import type { Findings } from './finding.js';
-import { launchOfArgs, type ServerLaunch } from './launch.js';
-import { scriptLaunches } from './script.js';
+import { engineOfImage, launchOfArgs, type LaunchContext, type ServerEngine, type ServerLaunch, type Token } from './launch.js';
+import { commandTokens, scriptLaunches } from './script.js';
 import { nodeAt, tokensOf, type YamlSource } from './yaml-source.js';
 
 type Obj = Record<string, unknown>;
@@ -153,6 +153,41 @@ function rayJobLaunches(doc: Obj, root: unknown, source: YamlSource, findings: F
   return scriptLaunches(spec.entrypoint, findings, context, source.line(nodeAt(root, ['spec', 'entrypoint'])));
 }
 
+/**
+ * KServe's `LLMInferenceService`: its `main` container runs the command of KServe's
+ * config-llm-template (kserve/kserve config/llmisvcconfig/config-llm-template.yaml):
+ * `vllm serve /mnt/models --served-model-name NAME --port 8000 [--tensor-parallel-size
+ * spec.parallelism.tensor] $VLLM_ADDITIONAL_ARGS "$@"`, the container's `args` being "$@" and
+ * /mnt/models the download of `spec.model.uri`; it mounts a memory-backed /dev/shm (kserve 2026-08).
+ */
+/** The server KServe's LLMInferenceService template starts. */
+const KSERVE_LLM_ENGINE: ServerEngine = 'vllm';
+
+function llmInferenceServiceLaunch(doc: Obj, root: unknown, container: Obj, node: Node | null, source: YamlSource, context: LaunchContext): ServerLaunch | null {
+  const spec = (doc.spec ?? {}) as Obj;
+  const model = (spec.model ?? {}) as Obj;
+  if (doc.kind !== 'LLMInferenceService' || container.name !== 'main' || typeof model.uri !== 'string') return null;
+  const line = source.line(node);
+  const uriLine = source.line(nodeAt(root, ['spec', 'model', 'uri']));
+  const words: Token[] = [
+    { text: model.uri.replace(/^hf:\/\//, ''), line: uriLine },
+    { text: '--port', line },
+    { text: '8000', line },
+  ];
+  const tensor = ((spec.parallelism ?? {}) as Obj).tensor;
+  if (tensor !== undefined) {
+    const tensorLine = source.line(nodeAt(root, ['spec', 'parallelism', 'tensor']));
+    words.push({ text: '--tensor-parallel-size', line: tensorLine }, { text: String(tensor), line: tensorLine });
+  }
+  const extra = Array.isArray(container.env) ? (container.env as Obj[]).find((e) => e?.name === 'VLLM_ADDITIONAL_ARGS') : undefined;
+  if (typeof extra?.value === 'string') words.push(...commandTokens(extra.value, line));
+  words.push(...(tokensOf(nodeAt(node, ['args']), source, true) ?? []));
+  const image = typeof container.image === 'string' ? engineOfImage(container.image) : null;
+  // The template mounts a memory-backed /dev/shm (volume dshm) and KServe creates the Service.
+  const run = { ...context, sharedMemory: true, ...(image?.run.cpuOnly ? { cpuImage: true } : {}) };
+  return launchOfArgs(KSERVE_LLM_ENGINE, words, true, line, run, image?.engine === KSERVE_LLM_ENGINE ? image.run.version : null);
+}
+
 /** A container's `env: [{name, value}]`, with lines. */
 function podEnvironment(node: unknown, source: YamlSource): OllamaService['environment'] {
   const out: OllamaService['environment'] = {};
@@ -197,6 +232,11 @@ export function kubernetesLaunches(source: YamlSource, docs: Obj[], indexes: rea
           planned: null,
           where: `${String(doc.kind)} ${String((doc.metadata as Obj | undefined)?.name ?? '')} container ${String(container.name ?? i)}`,
         };
+        const kserve = llmInferenceServiceLaunch(doc, root, container, node, source, context);
+        if (kserve) {
+          launches.push(kserve);
+          return;
+        }
         const run = containerRun(
           {
             image: typeof container.image === 'string' ? container.image : null,

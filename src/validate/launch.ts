@@ -38,6 +38,8 @@ export interface LaunchContext {
    * ResourceClaim: gpuplan does not model it, so GPU count, shared memory and memory go unchecked.
    */
   accelerator?: string | null;
+  /** The image is a CPU build of the server (llama.cpp `:server`, vllm/vllm-openai-cpu): it needs no GPU. */
+  cpuImage?: boolean;
   /** GPUs of the Ray cluster the container belongs to (head and every worker pod): the launch may use them all. */
   rayClusterGpus?: number | null;
   /** Bind mounts (`./models:/models`): where a path inside the container is on the host, relative to the file. */

@@ -57,7 +57,7 @@ function notUnderstoodReason(kind: FileKind, launches: number, text: string, fin
       return 'no command string or argv list that starts vllm serve, sglang.launch_server or llama-server (outside docstrings and print/log calls)';
     default:
       return HELM_TEMPLATE.test(text)
-        ? 'a Helm template: render it first (helm template … > out.yaml) and validate the output'
+        ? 'a Helm template: render it first (helm template … > out.yaml) and validate the output (a template a controller fills in, such as KServe’s LLMInferenceServiceConfig, is checked through what it produces)'
         : 'neither a compose file, a Kubernetes manifest, a script nor a Modelfile';
   }
 }

@@ -328,4 +328,18 @@ describe('a stranger’s review: correct launches that drew alarms, and fixes th
     expect(validateText('pod.yaml', pod).findings.filter((f) => f.severity !== 'info')).toEqual([]);
     expect(validateText('pod.yaml', pod.replace('  runtimeClassName: nvidia\n', '')).findings.find((f) => f.rule === 'no-gpus')?.severity).toBe('error');
   });
+
+  it('a KServe LLMInferenceService runs KServe’s vllm serve of its model uri, spec.parallelism.tensor and the main container’s args', () => {
+    const service = (tensor: number) =>
+      `apiVersion: serving.kserve.io/v1alpha2\nkind: LLMInferenceService\nmetadata: {name: llama}\nspec:\n  model:\n    uri: hf://meta-llama/Llama-3.1-8B-Instruct\n    name: meta-llama/Llama-3.1-8B-Instruct\n  parallelism:\n    tensor: ${tensor}\n  template:\n    containers:\n      - name: main\n        image: vllm/vllm-openai:v0.16.0\n        args: ["--max-model-len", "8192"]\n        resources: {limits: {nvidia.com/gpu: "${tensor}"}}\n`;
+    expect(validateText('llmisvc.yaml', service(2)).findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    expect(validateText('llmisvc.yaml', service(3)).findings.find((f) => f.rule === 'tp-heads')).toMatchObject({ severity: 'error', fix: '--tensor-parallel-size one of 1, 2, 4, 8' });
+  });
+
+  it('a CPU build without GPUs is a CPU deployment; llama.cpp’s CUDA build without GPUs starts on the CPU (a warning, not an error)', () => {
+    const compose = (image: string) =>
+      `services:\n  llama:\n    image: ${image}\n    ports: ["8080:8080"]\n    command: -m /models/qwen2.5-0.5b-instruct-q4_k_m.gguf --host 0.0.0.0 --port 8080 -c 4096\n`;
+    expect(validateText('docker-compose.yml', compose('ghcr.io/ggml-org/llama.cpp:server')).findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    expect(validateText('docker-compose.yml', compose('ghcr.io/ggml-org/llama.cpp:server-cuda')).findings.find((f) => f.rule === 'no-gpus')?.severity).toBe('warning');
+  });
 });

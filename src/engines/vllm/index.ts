@@ -13,7 +13,7 @@ import { vllmLaunch } from './launch.js';
 import { fitVllm, float16Refusal } from './memory.js';
 import { VLLM_RELEASES, type VllmRelease } from './releases.js';
 
-const IMAGES = [/(^|\/)vllm\/vllm-openai(-rocm)?$/, /(^|\/)rocm\/vllm$/];
+const IMAGES = [/(^|\/)vllm\/vllm-openai(-rocm|-cpu)?$/, /(^|\/)rocm\/vllm$/];
 /**
  * Images built FROM vllm/vllm-openai keep its entrypoint (lmcache/vllm-openai, vastai/vllm, a
  * team's own `registry/x/vllm-openai`): the same server, at a release their tag does not name.
@@ -85,7 +85,8 @@ export const vllmDescriptor: EngineDescriptor = {
     const release = official ? releaseOfTag(tag) : null;
     // An unknown tag (latest, nightly, a digest) runs what the newest release runs.
     const runs = (release ?? (VLLM_RELEASES[0] as VllmRelease)).imageEntrypoint;
-    return { server: { positionalModel: runs === 'vllm serve' }, ollamaDaemon: false, version: release?.version ?? null };
+    // vllm/vllm-openai-cpu (and a derived `…-cpu`) is the CPU build: it serves without GPUs.
+    return { server: { positionalModel: runs === 'vllm serve' }, ollamaDaemon: false, version: release?.version ?? null, cpuOnly: /-cpu$/.test(name) };
   },
   flagSet: (version) => loadFlagSet(lookup.at(version).release.flagSet),
   ollamaSpec: () => null,
