@@ -13,6 +13,7 @@ const SETTING_NAMES: Readonly<Record<keyof SettingFlags, string>> = {
   tp: 'the tensor-parallel degree',
   pp: 'the pipeline-parallel degree',
   dp: 'the data-parallel replicas',
+  dpLocal: 'the data-parallel ranks on this machine',
   dpInsideTp: 'data-parallel attention inside the tensor-parallel group',
   nodes: 'the machines one launch spans',
   context: 'the context length',

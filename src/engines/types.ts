@@ -176,6 +176,8 @@ export interface SettingFlags {
   pp: string | null;
   /** Data-parallel replicas (vLLM --data-parallel-size, SGLang --dp-size). */
   dp: string | null;
+  /** The data-parallel ranks this machine starts, of `dp` across machines (vLLM --data-parallel-size-local). */
+  dpLocal: string | null;
   /** An option that puts the data-parallel ranks inside the TP group (SGLang --enable-dp-attention: TP GPUs in all, DP divides TP). */
   dpInsideTp: string | null;
   /** Machines one launch spans, each running it with its own rank (--nnodes). */

@@ -2,7 +2,7 @@
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { containerRun, stringCommand } from './container.js';
 import type { Findings } from './finding.js';
-import { bindMount, type LaunchContext, type Mount, type ServerLaunch, type Token } from './launch.js';
+import { bindMount, GPU_DEVICE, type LaunchContext, type Mount, type ServerLaunch, type Token } from './launch.js';
 import { nodeAt, tokensOf, unescapeVariables, type YamlSource } from './yaml-source.js';
 
 type Service = Record<string, unknown>;
@@ -66,8 +66,8 @@ function gpusOf(service: Service): number | 'all' | null {
   // The legacy nvidia runtime (vLLM's docs compose examples) exposes every GPU unless NVIDIA_VISIBLE_DEVICES narrows it.
   if (service.runtime === 'nvidia') return 'all';
   if (Array.isArray(service.gpus)) return service.gpus.length;
-  // ROCm containers get GPUs as devices (/dev/kfd, /dev/dri): all of the machine's.
-  if (Array.isArray(service.devices) && service.devices.some((d) => String(d).startsWith('/dev/kfd'))) return 'all';
+  // GPUs given as devices (ROCm, Vulkan, CDI): all of the machine's, or the ones named.
+  if (Array.isArray(service.devices) && service.devices.some((d) => GPU_DEVICE.test(String(d)))) return 'all';
   return null;
 }
 

@@ -210,8 +210,11 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
   // With --config the parallel settings may live in a file gpuplan does not read.
   // SGLang's DP attention runs the DP ranks inside the TP group: TP × PP GPUs in all.
   const dpInsideTp = names.dpInsideTp !== null && flags.has(names.dpInsideTp);
-  const replicas = dpInsideTp ? 1 : dp;
-  const layout = dp > 1 ? (dpInsideTp ? `TP ${tp} × PP ${pp} (DP ${dp} attention inside TP)` : `TP ${tp} × PP ${pp} × DP ${dp}`) : `TP ${tp} × PP ${pp}`;
+  // Multi-node data parallel: each machine starts its --data-parallel-size-local ranks.
+  const dpHere = (names.dpLocal && integer(flags, names.dpLocal)) || dp;
+  const replicas = dpInsideTp ? 1 : dpHere;
+  const layout =
+    dp > 1 ? (dpInsideTp ? `TP ${tp} × PP ${pp} (DP ${dp} attention inside TP)` : `TP ${tp} × PP ${pp} × DP ${dpHere}${dpHere !== dp ? ` (of DP ${dp} across machines)` : ''}`) : `TP ${tp} × PP ${pp}`;
   const used = tp * pp * replicas;
   if (dpInsideTp && dp > 1 && tp % dp !== 0 && names.dp) {
     findings.add(
@@ -236,7 +239,8 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
     }
   } else if (tensor && gpuCount !== null && reserved !== null && !context.accelerator && !flags.has('--config')) {
     const cluster = names.executorBackend !== null && value(flags, names.executorBackend) === 'ray';
-    if (used > reserved && cluster) {
+    // A LeaderWorkerSet group is the whole Ray cluster (leader and workers): its GPUs are all there is.
+    if (used > reserved && cluster && context.nodes <= 1) {
       findings.add('info', tpLine, 'parallel-gpus', `${layout} = ${used} GPUs from a Ray cluster; ${context.where} brings ${reserved}`, null);
     } else if (used > reserved) {
       findings.add('error', tpLine, 'parallel-gpus', `${layout} = ${used} GPUs, but ${context.where} gets ${reserved}`, `reserve ${used} GPUs, or lower ${tpFlag}`);
@@ -315,6 +319,10 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
     );
   }
   if (context.accelerator || context.cpuImage) return;
+  if (context.gpuShare && (hint || context.planned)) {
+    findings.add('info', launch.line, 'memory-unchecked', `${context.where} gets ${context.gpuShare}, a share of a GPU: memory not checked`, null);
+    return;
+  }
   if (dp > 1) {
     // Replicas (and with expert parallel, experts spread over them) are not what gpuplan's accounting models.
     findings.add('info', launch.line, 'memory-unchecked', `${layout}: data-parallel replicas, memory not checked`, null);

@@ -6,7 +6,7 @@
 import { containerRun } from './container.js';
 import type { Findings } from './finding.js';
 import type { OllamaService } from './compose.js';
-import { bindMount, type LaunchContext, type ServerLaunch, type Token } from './launch.js';
+import { bindMount, GPU_DEVICE, type LaunchContext, type ServerLaunch, type Token } from './launch.js';
 
 /** docker run options that take no value (the rest take one, as the next word or after `=`). */
 const FLAGS_WITHOUT_VALUE = new Set([
@@ -67,7 +67,7 @@ export function dockerRunLaunches(argv: readonly Token[], findings: Findings, ol
     } else if (name === '-P' || name === '--publish-all' || (name === '--network' && value === 'host') || (name === '--net' && value === 'host')) {
       context.portPublished = true;
       context.containerPorts = null;
-    } else if (name === '--device' && value.startsWith('/dev/kfd')) context.gpus = 'all';
+    } else if (name === '--device' && GPU_DEVICE.test(value)) context.gpus = 'all';
     else if (name === '--entrypoint') entrypoint = [{ text: value, line: token.line }];
     else if (name === '-e' || name === '--env') {
       const [key = '', set] = value.split(/=(.*)/s);

@@ -20,6 +20,15 @@ const dynamic = (value: string) => value.includes('$');
  */
 const VLLM_INT = /^(-?\d+|\d+(\.\d+)?[kmgt]|\d+[KMGT])$/;
 
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function checkValue(syntax: CliSyntax, name: string, flag: Pick<Flag, 'type' | 'choices' | 'openChoices'>, token: Token, findings: Findings, certain = true): void {
   const { type, choices } = flag;
   const value = token.text;
@@ -51,6 +60,18 @@ function checkValue(syntax: CliSyntax, name: string, flag: Pick<Flag, 'type' | '
       near ? `${name} ${near}` : null,
     );
     return;
+  }
+  if (type === 'json' && /^[[{]/.test(value.trim())) {
+    // vLLM reads these with json.loads / pydantic validate_json: Python-style quotes or True/None stop the parser.
+    if (!parsesAsJson(value)) {
+      const fixed = value
+        .replace(/'/g, '"')
+        .replace(/\bTrue\b/g, 'true')
+        .replace(/\bFalse\b/g, 'false')
+        .replace(/\bNone\b/g, 'null');
+      findings.add('error', token.line, 'invalid-value', `${name} ${value}: not valid JSON, and the server stops parsing its arguments`, parsesAsJson(fixed) ? `${name} '${fixed}'` : null);
+      return;
+    }
   }
   if (type === 'int' && !(syntax.humanReadableInts ? VLLM_INT : /^-?\d+$/).test(value)) {
     // Newer releases take a few words for numbers (llama.cpp `-ngl all`/`auto`, vLLM `--max-model-len auto`): for a release

@@ -57,13 +57,24 @@ function hasSharedMemory(pod: Obj, container: Obj): boolean {
   return (volume?.emptyDir as Obj | undefined)?.medium === 'Memory';
 }
 
+/**
+ * GPU resources of the NVIDIA and AMD device plugins: whole GPUs, time-sliced shares
+ * (`nvidia.com/gpu.shared`, renameByDefault) and MIG slices (`nvidia.com/mig-3g.40gb`, mixed strategy).
+ */
+const GPU_RESOURCE = /^(nvidia\.com\/(gpu|gpu\.shared|mig-[\w.-]+)|amd\.com\/gpu)$/;
+
 function gpuLimit(container: Obj): number | null {
   const resources = (container.resources ?? {}) as { limits?: Obj; requests?: Obj };
-  for (const key of ['nvidia.com/gpu', 'amd.com/gpu']) {
-    const value = resources.limits?.[key] ?? resources.requests?.[key];
-    if (value !== undefined) return Number(value) || 0;
-  }
-  return null;
+  const keys = [...Object.keys(resources.limits ?? {}), ...Object.keys(resources.requests ?? {})];
+  const key = keys.find((k) => GPU_RESOURCE.test(k));
+  if (key === undefined) return null;
+  return Number(resources.limits?.[key] ?? resources.requests?.[key]) || 0;
+}
+
+/** A share of a GPU (a MIG slice or a time-sliced GPU): the GPU type's memory is not what the pod gets. */
+function gpuShare(container: Obj): string | null {
+  const resources = (container.resources ?? {}) as { limits?: Obj; requests?: Obj };
+  return [...Object.keys(resources.limits ?? {}), ...Object.keys(resources.requests ?? {})].find((k) => /^nvidia\.com\/(gpu\.shared|mig-)/.test(k)) ?? null;
 }
 
 /**
@@ -181,11 +192,20 @@ function llmInferenceServiceLaunch(doc: Obj, root: unknown, container: Obj, node
   }
   const extra = Array.isArray(container.env) ? (container.env as Obj[]).find((e) => e?.name === 'VLLM_ADDITIONAL_ARGS') : undefined;
   if (typeof extra?.value === 'string') words.push(...commandTokens(extra.value, line));
-  words.push(...(tokensOf(nodeAt(node, ['args']), source, true) ?? []));
+  words.push(...(tokensOf(nodeAt(node, ['args']), source, true, literalEnv(container)) ?? []));
   const image = typeof container.image === 'string' ? engineOfImage(container.image) : null;
   // The template mounts a memory-backed /dev/shm (volume dshm) and KServe creates the Service.
   const run = { ...context, sharedMemory: true, ...(image?.run.cpuOnly ? { cpuImage: true } : {}) };
   return launchOfArgs(KSERVE_LLM_ENGINE, words, true, line, run, image?.engine === KSERVE_LLM_ENGINE ? image.run.version : null);
+}
+
+/** A container's literal `env` values: Kubernetes puts them in place of `$(NAME)` in its command and args. */
+function literalEnv(container: Obj): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const e of Array.isArray(container.env) ? (container.env as Obj[]) : []) {
+    if (typeof e?.name === 'string' && (typeof e.value === 'string' || typeof e.value === 'number')) env.set(e.name, String(e.value));
+  }
+  return env;
 }
 
 /** A container's `env: [{name, value}]`, with lines. */
@@ -224,6 +244,7 @@ export function kubernetesLaunches(source: YamlSource, docs: Obj[], indexes: rea
           container: true,
           gpus: gpuLimit(container) ?? gpusFromRuntime(pod, container),
           accelerator: otherAccelerator(container),
+          gpuShare: gpuShare(container),
           rayClusterGpus: ray?.gpus ?? null,
           nodes,
           sharedMemory: hasSharedMemory(pod, container) || (ray?.sharedMemory === true && i === 0),
@@ -240,8 +261,8 @@ export function kubernetesLaunches(source: YamlSource, docs: Obj[], indexes: rea
         const run = containerRun(
           {
             image: typeof container.image === 'string' ? container.image : null,
-            entrypoint: tokensOf(nodeAt(node, ['command']), source, true),
-            command: tokensOf(nodeAt(node, ['args']), source, true),
+            entrypoint: tokensOf(nodeAt(node, ['command']), source, true, literalEnv(container)),
+            command: tokensOf(nodeAt(node, ['args']), source, true, literalEnv(container)),
             line: source.line(node),
           },
           context,

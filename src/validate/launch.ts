@@ -38,6 +38,8 @@ export interface LaunchContext {
    * ResourceClaim: gpuplan does not model it, so GPU count, shared memory and memory go unchecked.
    */
   accelerator?: string | null;
+  /** A share of a GPU (`nvidia.com/mig-3g.40gb`, `nvidia.com/gpu.shared`): memory is not the whole GPU's, so not checked. */
+  gpuShare?: string | null;
   /** The image is a CPU build of the server (llama.cpp `:server`, vllm/vllm-openai-cpu): it needs no GPU. */
   cpuImage?: boolean;
   /** GPUs of the Ray cluster the container belongs to (head and every worker pod): the launch may use them all. */
@@ -45,6 +47,12 @@ export interface LaunchContext {
   /** Bind mounts (`./models:/models`): where a path inside the container is on the host, relative to the file. */
   mounts?: Mount[];
 }
+
+/**
+ * Devices that bring GPUs into a container: ROCm's /dev/kfd and /dev/dri, /dev/dri for Vulkan and
+ * Intel builds, and CDI names (`nvidia.com/gpu=all`, `amd.com/gpu=0`).
+ */
+export const GPU_DEVICE = /^(\/dev\/(kfd|dri)|nvidia\.com\/gpu=|amd\.com\/gpu=)/;
 
 export interface Mount {
   host: string;

@@ -36,8 +36,11 @@ export interface FileReport {
   findings: Finding[];
 }
 
-/** Go-template actions of a Helm chart (`{{ .Values.x }}`, `{{- include … }}`). */
-const HELM_TEMPLATE = /\{\{-?\s*(\.|\$|include|template|if|else|end|range|with|define|toYaml|tpl|default|required)\b/;
+/**
+ * Go-template actions of a Helm chart (`{{ .Values.x }}`, `{{- include … }}`). KServe's runtime
+ * placeholders (`{{.Name}}` in a ServingRuntime's args) are values, not Helm: they do not count.
+ */
+const HELM_TEMPLATE = /\{\{-?\s*(\.(Values|Release|Chart|Capabilities|Files|Template)\b|\$|include\b|template\b|if\b|else\b|end\b|range\b|with\b|define\b|toYaml\b|tpl\b|default\b|required\b)/;
 
 /** Why a file with no launch gpuplan could check was not understood, or null when it was (or is broken, which its errors say). */
 function notUnderstoodReason(kind: FileKind, launches: number, text: string, findings: Findings): string | null {

@@ -61,12 +61,13 @@ export function nodeAt(root: unknown, path: readonly (string | number)[]): Node 
 }
 
 /** Compose and Kubernetes both read `$$` as `$`; a variable becomes `$NAME`, a value known only at run time. */
-export function unescapeVariables(text: string, kubernetes: boolean): string {
-  return expandVariables(text, kubernetes ? KUBERNETES_VARIABLES : COMPOSE_VARIABLES, (name) => `$${name}`).text;
+/** `env`: values the file gives (a container's `env` entries, which Kubernetes substitutes for `$(NAME)` in command and args). */
+export function unescapeVariables(text: string, kubernetes: boolean, env?: ReadonlyMap<string, string>): string {
+  return expandVariables(text, kubernetes ? KUBERNETES_VARIABLES : COMPOSE_VARIABLES, (name) => env?.get(name) ?? `$${name}`).text;
 }
 
 /** A sequence of scalars as tokens with their lines (a command or args list). */
-export function tokensOf(node: Node | null, source: YamlSource, kubernetes: boolean): Token[] | null {
+export function tokensOf(node: Node | null, source: YamlSource, kubernetes: boolean, env?: ReadonlyMap<string, string>): Token[] | null {
   if (!isSeq(node)) return null;
-  return node.items.flatMap((item) => (isScalar(item) && item.value !== null ? [{ text: unescapeVariables(String(item.value), kubernetes), line: source.line(item) }] : []));
+  return node.items.flatMap((item) => (isScalar(item) && item.value !== null ? [{ text: unescapeVariables(String(item.value), kubernetes, env), line: source.line(item) }] : []));
 }

@@ -342,4 +342,52 @@ describe('a stranger’s review: correct launches that drew alarms, and fixes th
     expect(validateText('docker-compose.yml', compose('ghcr.io/ggml-org/llama.cpp:server')).findings.filter((f) => f.severity !== 'info')).toEqual([]);
     expect(validateText('docker-compose.yml', compose('ghcr.io/ggml-org/llama.cpp:server-cuda')).findings.find((f) => f.rule === 'no-gpus')?.severity).toBe('warning');
   });
+
+  it('a second review: MIG and time-sliced GPU resources, /dev/dri, multi-node data parallel, SGLang gpt-oss, $(VAR) from env, LWS Ray groups, KServe placeholders, JSON options', () => {
+    const pod = (resources: string, args: string, env = '') =>
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: vllm\n      image: vllm/vllm-openai:v0.16.0\n      args: ${args}\n${env}      resources: {limits: {${resources}}}\n      volumeMounts: [{name: shm, mountPath: /dev/shm}]\n  volumes: [{name: shm, emptyDir: {medium: Memory}}]\n`;
+    const quiet = (r: ReturnType<typeof validateText>) => r.findings.filter((f) => f.severity !== 'info').map((f) => `${f.rule}: ${f.message}`);
+    // NVIDIA device plugin: MIG slices (mixed strategy) and time-sliced shares are GPUs.
+    expect(quiet(validateText('mig.yaml', pod('nvidia.com/mig-3g.40gb: 1', '["meta-llama/Llama-3.1-8B-Instruct"]')))).toEqual([]);
+    expect(quiet(validateText('shared.yaml', pod('nvidia.com/gpu.shared: 1', '["meta-llama/Llama-3.1-8B-Instruct"]')))).toEqual([]);
+    // Kubernetes puts the container's env values in place of $(NAME): TP 4 on 2 GPUs is caught.
+    const tp = validateText(
+      'env.yaml',
+      pod('nvidia.com/gpu: 2', '["$(MODEL)", "--tensor-parallel-size", "$(TP)"]', '      env: [{name: MODEL, value: meta-llama/Llama-3.1-8B-Instruct}, {name: TP, value: "4"}]\n'),
+    );
+    expect(tp.findings.find((f) => f.rule === 'parallel-gpus')?.message).toBe('TP 4 × PP 1 = 4 GPUs, but Pod p container vllm gets 2');
+    // Vulkan builds reach the GPU through /dev/dri.
+    expect(
+      quiet(
+        validateText(
+          'docker-compose.yml',
+          'services:\n  llama:\n    image: ghcr.io/ggml-org/llama.cpp:server-vulkan\n    devices: [/dev/dri]\n    ports: ["8080:8080"]\n    command: -m /models/m.gguf --host 0.0.0.0 --port 8080 -ngl 99\n',
+        ),
+      ),
+    ).toEqual([]);
+    // vLLM multi-node DP: this node starts --data-parallel-size-local ranks.
+    const dp =
+      'services:\n  vllm:\n    image: vllm/vllm-openai:v0.16.0\n    ipc: host\n    ports: ["8000:8000"]\n    command: ["meta-llama/Llama-3.1-8B-Instruct", "--data-parallel-size", "4", "--data-parallel-size-local", "2", "--data-parallel-address", "10.0.0.1"]\n    deploy:\n      resources:\n        reservations:\n          devices:\n            - {driver: nvidia, count: 2, capabilities: [gpu]}\n';
+    expect(validateText('docker-compose.yml', dp).findings.filter((f) => f.rule === 'parallel-gpus')).toEqual([]);
+    // A JSON option written with Python quotes stops vLLM's parser.
+    expect(
+      validateText('run.sh', `vllm serve meta-llama/Llama-3.1-8B-Instruct --speculative-config "{'method': 'ngram', 'num_speculative_tokens': 5}"\n`).findings.find((f) => f.rule === 'invalid-value'),
+    ).toMatchObject({
+      severity: 'error',
+      fix: `--speculative-config '{"method": "ngram", "num_speculative_tokens": 5}'`,
+    });
+    // KServe's {{.Name}} in a ServingRuntime is a runtime placeholder, not a Helm template.
+    const runtime = validateText(
+      'runtime.yaml',
+      'apiVersion: serving.kserve.io/v1alpha1\nkind: ServingRuntime\nmetadata: {name: vllm}\nspec:\n  containers:\n    - name: kserve-container\n      image: vllm/vllm-openai:v0.16.0\n      args: ["--model", "/mnt/models", "--served-model-name={{.Name}}", "--port", "8080"]\n      resources: {limits: {nvidia.com/gpu: 1}}\n',
+    );
+    expect(runtime.findings.filter((f) => f.rule === 'yaml')).toEqual([]);
+  });
+
+  it('SGLang serves gpt-oss (MXFP4) on Hopper', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpuplan-sglang-oss-'));
+    writeFileSync(join(dir, 'run.sh'), 'python3 -m sglang.launch_server --model-path openai/gpt-oss-20b --host 0.0.0.0 --port 30000\n');
+    const r = JSON.parse(gpuplan(['validate', join(dir, 'run.sh'), '--gpu', 'h100-sxm', '--format', 'json']).stdout) as { findings: { severity: string; rule: string }[] };
+    expect(r.findings.filter((f) => f.rule === 'quantization')).toEqual([]);
+  });
 });

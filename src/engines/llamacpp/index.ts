@@ -40,6 +40,7 @@ export const llamacppDescriptor: EngineDescriptor = {
       tp: null,
       pp: null,
       dp: null,
+      dpLocal: null,
       dpInsideTp: null,
       nodes: null,
       context: '--ctx-size',

@@ -40,6 +40,7 @@ export const sglangDescriptor: EngineDescriptor = {
       tp: '--tensor-parallel-size',
       pp: '--pipeline-parallel-size',
       dp: '--dp-size',
+      dpLocal: null,
       // sglang/srt/server_args.py: with dp attention the world size is tp_size and dp_size must divide it.
       dpInsideTp: '--enable-dp-attention',
       nodes: '--nnodes',

@@ -56,6 +56,7 @@ export const vllmDescriptor: EngineDescriptor = {
       tp: '--tensor-parallel-size',
       pp: '--pipeline-parallel-size',
       dp: '--data-parallel-size',
+      dpLocal: '--data-parallel-size-local',
       dpInsideTp: null,
       nodes: '--nnodes',
       context: '--max-model-len',
