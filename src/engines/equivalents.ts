@@ -24,6 +24,7 @@ const SETTING_NAMES: Readonly<Record<keyof SettingFlags, string>> = {
   model: 'the model',
   kvDtype: 'the KV cache dtype',
   port: 'the port',
+  host: 'the address the server binds',
   gpuLayers: 'the layers offloaded to the GPU',
   executorBackend: 'the distributed executor',
   maxSequences: 'the requests run at once',

@@ -193,6 +193,8 @@ export interface SettingFlags {
   model: readonly string[];
   kvDtype: string;
   port: string;
+  /** The address the server binds (a loopback address is unreachable from outside its network namespace). */
+  host: string;
   gpuLayers: string | null;
   executorBackend: string | null;
   /** Requests run at once (vLLM --max-num-seqs, SGLang --max-running-requests, llama.cpp --parallel). */

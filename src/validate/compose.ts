@@ -127,6 +127,7 @@ export function composeRun(source: YamlSource, data: Record<string, unknown>, fi
       planned,
       where: `service ${name}`,
       mounts: mountsOf(service.volumes),
+      ownNetwork: service.network_mode === undefined || service.network_mode === 'bridge',
     };
     const container = containerRun(
       {

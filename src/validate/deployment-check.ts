@@ -265,6 +265,16 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
       fix,
     );
   }
+  const host = value(flags, names.host);
+  if (host !== null && context.container && context.ownNetwork && /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/.test(host)) {
+    findings.add(
+      'warning',
+      flags.get(names.host)?.token.line ?? launch.line,
+      'port',
+      `${names.host} ${host}: ${engine.name} listens on the container's loopback only, so nothing outside ${context.where} reaches the API`,
+      `${names.host} 0.0.0.0`,
+    );
+  }
   const listening = value(flags, names.port) ?? String(descriptor.defaultPort);
   if (context.portPublished === false) {
     findings.add('warning', launch.line, 'port', `${context.where} publishes no port: the API on ${listening} is unreachable from the host`, `ports: ["${listening}:${listening}"]`);

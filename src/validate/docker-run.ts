@@ -46,7 +46,18 @@ function gpusOf(value: string): number | 'all' {
 export function dockerRunLaunches(argv: readonly Token[], findings: Findings, ollama: OllamaService[] = []): ServerLaunch[] | null {
   const runAt = argv.findIndex((t, i) => /(^|\/)(docker|podman)$/.test(t.text) && argv[i + 1]?.text === 'run');
   if (runAt < 0) return null;
-  const context: LaunchContext = { container: true, gpus: null, nodes: 1, sharedMemory: false, portPublished: false, containerPorts: [], planned: null, where: 'docker run', mounts: [] };
+  const context: LaunchContext = {
+    container: true,
+    gpus: null,
+    nodes: 1,
+    sharedMemory: false,
+    portPublished: false,
+    containerPorts: [],
+    planned: null,
+    where: 'docker run',
+    mounts: [],
+    ownNetwork: true,
+  };
   let entrypoint: Token[] | null = null;
   const environment: OllamaService['environment'] = {};
   let i = runAt + 2;
@@ -64,7 +75,14 @@ export function dockerRunLaunches(argv: readonly Token[], findings: Findings, ol
       const target = value.split('/')[0]?.split(':').pop() ?? '';
       if (context.containerPorts && /^\d+$/.test(target)) context.containerPorts.push(Number(target));
       else context.containerPorts = null;
-    } else if (name === '-P' || name === '--publish-all' || (name === '--network' && value === 'host') || (name === '--net' && value === 'host')) {
+    } else if ((name === '--network' || name === '--net') && (value === 'host' || value.startsWith('container:'))) {
+      // The host's or another container's network namespace: loopback is shared.
+      context.ownNetwork = false;
+      if (value === 'host') {
+        context.portPublished = true;
+        context.containerPorts = null;
+      }
+    } else if (name === '-P' || name === '--publish-all') {
       context.portPublished = true;
       context.containerPorts = null;
     } else if (name === '--device' && GPU_DEVICE.test(value)) context.gpus = 'all';

@@ -244,6 +244,7 @@ export function kubernetesLaunches(source: YamlSource, docs: Obj[], indexes: rea
           container: true,
           gpus: gpuLimit(container) ?? gpusFromRuntime(pod, container),
           accelerator: otherAccelerator(container),
+          ownNetwork: containers.length === 1 && pod.hostNetwork !== true,
           gpuShare: gpuShare(container),
           rayClusterGpus: ray?.gpus ?? null,
           nodes,

@@ -38,6 +38,8 @@ export interface LaunchContext {
    * ResourceClaim: gpuplan does not model it, so GPU count, shared memory and memory go unchecked.
    */
   accelerator?: string | null;
+  /** Nothing else shares the container's network namespace (no host network, no sidecar, no `network_mode: service:`): a server bound to loopback is unreachable. */
+  ownNetwork?: boolean;
   /** A share of a GPU (`nvidia.com/mig-3g.40gb`, `nvidia.com/gpu.shared`): memory is not the whole GPU's, so not checked. */
   gpuShare?: string | null;
   /** The image is a CPU build of the server (llama.cpp `:server`, vllm/vllm-openai-cpu): it needs no GPU. */

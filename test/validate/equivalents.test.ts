@@ -390,4 +390,11 @@ describe('a stranger’s review: correct launches that drew alarms, and fixes th
     const r = JSON.parse(gpuplan(['validate', join(dir, 'run.sh'), '--gpu', 'h100-sxm', '--format', 'json']).stdout) as { findings: { severity: string; rule: string }[] };
     expect(r.findings.filter((f) => f.rule === 'quantization')).toEqual([]);
   });
+
+  it('a server bound to loopback in a container of its own is unreachable; with host networking or a sidecar it is not', () => {
+    const compose = (extra: string) =>
+      `services:\n  llama:\n    image: ghcr.io/ggml-org/llama.cpp:server\n${extra}    ports: ["8080:8080"]\n    command: -m /models/m.gguf --host 127.0.0.1 --port 8080\n`;
+    expect(validateText('docker-compose.yml', compose('')).findings.find((f) => f.rule === 'port')).toMatchObject({ severity: 'warning', fix: '--host 0.0.0.0' });
+    expect(validateText('docker-compose.yml', compose('    network_mode: host\n')).findings.filter((f) => f.rule === 'port')).toEqual([]);
+  });
 });

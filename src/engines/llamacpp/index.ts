@@ -51,6 +51,7 @@ export const llamacppDescriptor: EngineDescriptor = {
       model: ['--hf-repo'],
       kvDtype: '--cache-type-k',
       port: '--port',
+      host: '--host',
       gpuLayers: '--gpu-layers',
       executorBackend: null,
       maxSequences: '--parallel',

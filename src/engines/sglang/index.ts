@@ -53,6 +53,7 @@ export const sglangDescriptor: EngineDescriptor = {
       model: ['--model-path', '--model'],
       kvDtype: '--kv-cache-dtype',
       port: '--port',
+      host: '--host',
       gpuLayers: null,
       executorBackend: null,
       maxSequences: '--max-running-requests',

@@ -67,6 +67,7 @@ export const vllmDescriptor: EngineDescriptor = {
       model: ['--model'],
       kvDtype: '--kv-cache-dtype',
       port: '--port',
+      host: '--host',
       gpuLayers: null,
       executorBackend: '--distributed-executor-backend',
       maxSequences: '--max-num-seqs',
