@@ -1,6 +1,8 @@
+import { ownEntry } from '../util/own.js';
 import { z } from 'zod';
 import type { HfConfig } from './schema.js';
 import { UserError } from '../util/errors.js';
+import { parseWith } from './validate.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -254,7 +256,7 @@ export function visionParamsFromConfig(vision: NonNullable<HfConfig['vision_conf
 }
 
 export function architectureFromConfig(original: HfConfig, where: string): Architecture {
-  const alias = MODEL_TYPE_ALIASES[original.model_type];
+  const alias = ownEntry(MODEL_TYPE_ALIASES, original.model_type);
   const config = alias ? { ...original, model_type: alias } : original;
   if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(config.model_type)) {
     throw new UserError(`${where}: model_type "${config.model_type}" is not supported; supported: ${[...SUPPORTED_MODEL_TYPES, ...Object.keys(MODEL_TYPE_ALIASES)].join(', ')}`);
@@ -262,20 +264,25 @@ export function architectureFromConfig(original: HfConfig, where: string): Archi
   const moe = moeFromConfig(config, where);
   const denseIntermediateSize = config.intermediate_size ?? requireField(config.moe_intermediate_size, 'intermediate_size', where);
   const dtype = config.torch_dtype ?? config.dtype ?? 'bfloat16';
-  return ArchitectureSchema.parse({
-    modelType: config.model_type,
-    vocabSize: config.vocab_size,
-    hiddenSize: config.hidden_size,
-    layers: config.num_hidden_layers,
-    attention: attentionFromConfig(config, where),
-    denseIntermediateSize,
-    moe,
-    tiedEmbeddings: config.tie_word_embeddings ?? false,
-    maxContext: config.max_position_embeddings,
-    mtpLayers: config.num_nextn_predict_layers ?? 0,
-    slidingWindow: slidingWindowFromConfig(config),
-    normsPerLayer: config.model_type === 'gemma3_text' ? 4 : 2,
-    visionParams: config.vision_config ? visionParamsFromConfig(config.vision_config, config.hidden_size, Number((config as { spatial_merge_size?: unknown }).spatial_merge_size ?? 2)) : 0,
-    storedBits: DTYPE_BITS[dtype] ?? 16,
-  });
+  // Derived sizes (head dims from a GGUF's key lengths) can still be nonsense: bad input, named.
+  return parseWith(
+    ArchitectureSchema,
+    {
+      modelType: config.model_type,
+      vocabSize: config.vocab_size,
+      hiddenSize: config.hidden_size,
+      layers: config.num_hidden_layers,
+      attention: attentionFromConfig(config, where),
+      denseIntermediateSize,
+      moe,
+      tiedEmbeddings: config.tie_word_embeddings ?? false,
+      maxContext: config.max_position_embeddings,
+      mtpLayers: config.num_nextn_predict_layers ?? 0,
+      slidingWindow: slidingWindowFromConfig(config),
+      normsPerLayer: config.model_type === 'gemma3_text' ? 4 : 2,
+      visionParams: config.vision_config ? visionParamsFromConfig(config.vision_config, config.hidden_size, Number((config as { spatial_merge_size?: unknown }).spatial_merge_size ?? 2)) : 0,
+      storedBits: ownEntry(DTYPE_BITS, dtype) ?? 16,
+    },
+    where,
+  );
 }

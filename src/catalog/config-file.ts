@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { UserError } from '../util/errors.js';
+import { MAX_BYTES, readUserText } from '../util/user-file.js';
 import { architectureFromConfig } from './architecture.js';
 import type { Catalog } from './catalog.js';
 import { findByName } from './lookup.js';
@@ -65,11 +65,12 @@ export function modelFromConfig(catalog: Catalog, config: HfConfig, origin: Conf
 
 /** A ModelSpec from a Hugging Face config.json on disk. */
 export function modelFromConfigFile(catalog: Catalog, path: string): ModelSpec {
+  const text = readUserText(path, 'model config', MAX_BYTES.json);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(text);
   } catch (error) {
-    throw new UserError(`${path}: not a readable JSON config (${(error as Error).message.split('\n')[0]})`);
+    throw new UserError(`model config "${path}": not JSON (${(error as Error).message.split('\n')[0]})`);
   }
   const config = parseWith(HfConfigSchema, liftTextConfig(raw), path);
   return modelFromConfig(catalog, config, { where: path, hfRepo: null, localDir: resolve(dirname(path)), checkpointBytes: null, checkpointSizeSource: null });

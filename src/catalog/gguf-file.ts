@@ -12,7 +12,8 @@ import { architectureFromConfig } from './architecture.js';
 import type { Catalog } from './catalog.js';
 import { findByName } from './lookup.js';
 import type { ModelSpec } from './model.js';
-import type { HfConfig, Quantization } from './schema.js';
+import { HfConfigSchema, type HfConfig, type Quantization } from './schema.js';
+import { parseWith } from './validate.js';
 
 type Metadata = Record<string, unknown>;
 
@@ -33,7 +34,7 @@ function num(value: unknown): number | undefined {
   if (typeof value === 'bigint') return Number(value);
   if (typeof value === 'number') return value;
   // Per-layer arrays (head_count_kv on some architectures): the largest.
-  if (Array.isArray(value) && value.length > 0) return Math.max(...value.map((v) => Number(v)));
+  if (Array.isArray(value) && value.length > 0) return value.reduce<number>((max, v) => Math.max(max, Number(v)), Number.NEGATIVE_INFINITY);
   return undefined;
 }
 
@@ -42,7 +43,8 @@ export function configFromGguf(metadata: Metadata, tensors: readonly TensorInfo[
   const arch = String(metadata['general.architecture'] ?? '');
   const get = (key: string) => num(metadata[`${arch}.${key}`]);
   const experts = get('expert_count');
-  let modelType = MODEL_TYPES[arch];
+  // Own keys only: an architecture named `constructor` must not find Object's.
+  let modelType = Object.hasOwn(MODEL_TYPES, arch) ? MODEL_TYPES[arch] : undefined;
   if (arch === 'llama' && experts) modelType = 'mixtral';
   if (!modelType) {
     throw new UserError(`${file}: GGUF architecture "${arch}" is not supported; supported: ${Object.keys(MODEL_TYPES).join(', ')}`);
@@ -84,13 +86,11 @@ export function configFromGguf(metadata: Metadata, tensors: readonly TensorInfo[
     });
   }
   if (modelType === 'gpt_oss') {
-    // llama.cpp's gpt-oss: experts of expert_feed_forward_length; even layers use the sliding window.
-    const layers = get('block_count') ?? 0;
+    // llama.cpp's gpt-oss: experts of expert_feed_forward_length (even layers use the sliding window: below).
     Object.assign(config, {
       num_local_experts: experts,
       num_experts_per_tok: get('expert_used_count'),
       intermediate_size: get('expert_feed_forward_length') ?? get('feed_forward_length'),
-      layer_types: Array.from({ length: layers }, (_, i) => (i % 2 === 0 ? 'sliding_attention' : 'full_attention')),
     });
   }
   if (modelType === 'deepseek_v3') {
@@ -109,7 +109,10 @@ export function configFromGguf(metadata: Metadata, tensors: readonly TensorInfo[
       head_dim: undefined,
     });
   }
-  return Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as HfConfig;
+  // The schema bounds every size (limits.ts) before anything loops over the layers.
+  const parsed = parseWith(HfConfigSchema, Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)), `${file} (GGUF metadata)`);
+  if (modelType !== 'gpt_oss') return parsed;
+  return { ...parsed, layer_types: Array.from({ length: parsed.num_hidden_layers }, (_, i) => (i % 2 === 0 ? 'sliding_attention' : 'full_attention')) };
 }
 
 /** The catalog quantization of general.file_type (`MOSTLY_Q4_K_M` → q4_k_m), else the GGUF one nearest in bits per weight. */

@@ -3,11 +3,13 @@
  * the Hugging Face hub (@huggingface/hub), cached under $XDG_CACHE_HOME/gpuplan/hub so
  * later runs, and `--offline` runs, need no network.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { downloadFile, parseSafetensorsMetadata } from '@huggingface/hub';
+import { z } from 'zod';
 import { UserError } from '../util/errors.js';
+import { MAX_BYTES, readUserText } from '../util/user-file.js';
 import type { Catalog } from './catalog.js';
 import { modelFromConfig } from './config-file.js';
 import type { ModelSpec } from './model.js';
@@ -28,9 +30,11 @@ export interface HubOptions {
 export function parseHubRef(ref: string): { repo: string; revision: string; path: string | null } {
   const match = /^hf:([\w.-]+\/[\w.-]+)((?:\/[^@\s]+)?)(?:@([\w./-]+))?$/.exec(ref);
   if (!match?.[1]) throw new UserError(`model "${ref}": expected hf:<org>/<name>[@revision] or hf:<org>/<name>/<file>.gguf, e.g. hf:deepseek-ai/DeepSeek-R1`);
-  // Names and revisions become cache paths: no `..` segment may climb out of the cache.
-  if (ref.split(/[/@]/).some((part) => part === '..' || part === '.')) throw new UserError(`model "${ref}": "." and ".." are not repo, file or revision names`);
-  return { repo: match[1], revision: match[3] ?? 'main', path: match[2] ? match[2].slice(1) : null };
+  const [, repo, file, revision = 'main'] = match;
+  // Names, files and revisions become cache paths: no `.` or `..` segment may climb out of the cache.
+  const segments = [...repo.split('/'), ...(file ?? '').split('/').slice(1), ...revision.split('/')];
+  if (segments.some((part) => part === '..' || part === '.' || part === '')) throw new UserError(`model "${ref}": "." and ".." (and empty parts) are not repo, file or revision names`);
+  return { repo, revision, path: file ? file.slice(1) : null };
 }
 
 export const HUB_URL = 'https://huggingface.co';
@@ -44,8 +48,9 @@ async function modelFromHubGguf(catalog: Catalog, repo: string, revision: string
   const cached = join(o.cacheDir, 'hub', repo, revision, `${path}.header.json`);
   const { readGgufHeader, ggufReadError, modelFromGgufHeader } = await import('./gguf-file.js');
   let header: Awaited<ReturnType<typeof readGgufHeader>>;
-  if (existsSync(cached)) {
-    header = JSON.parse(readFileSync(cached, 'utf8'));
+  const remembered = readCacheEntry(cached, GgufHeaderCacheSchema, o);
+  if (remembered) {
+    header = remembered;
   } else if (o.offline) {
     throw new UserError(`${where}@${revision}: its header is not in the cache (${dirname(cached)}) and --offline forbids the network; run once online`);
   } else {
@@ -81,6 +86,25 @@ interface ApiError {
   message: string;
 }
 
+/**
+ * A cached answer, checked against the shape gpuplan writes: undefined when it is not
+ * there, or when it is damaged and the network can replace it; offline, a damaged
+ * entry is an error that names it (a cache is input like any file).
+ */
+function readCacheEntry<T extends z.ZodType>(path: string, schema: T, o: HubOptions): z.infer<T> | undefined {
+  if (!existsSync(path)) return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(readUserText(path, 'cache entry', MAX_BYTES.json));
+  } catch {
+    data = undefined;
+  }
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  if (o.offline) throw new UserError(`cache entry "${path}" is damaged; delete it and run once online`);
+  return undefined;
+}
+
 /** Written whole or not at all (a temporary file, then rename): a cache entry is never half a file. */
 function writeCacheFile(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -105,7 +129,7 @@ function hubError(repo: string, revision: string, error: unknown, o: HubOptions)
 async function hubFile(repo: string, revision: string, path: string, o: HubOptions): Promise<string | null> {
   const cached = join(o.cacheDir, 'hub', repo, revision, path);
   const missing = `${cached}.missing`;
-  if (existsSync(cached)) return readFileSync(cached, 'utf8');
+  if (existsSync(cached)) return readUserText(cached, 'cache entry', MAX_BYTES.json);
   if (existsSync(missing)) return null;
   if (o.offline) {
     throw new UserError(`hf:${repo}@${revision}: ${path} is not in the cache (${dirname(cached)}) and --offline forbids the network; run once online, or pass --model path/to/config.json`);
@@ -134,10 +158,15 @@ function parseJson(text: string, what: string): unknown {
 }
 
 /** What the safetensors headers say: parameters per stored dtype, and the bytes of every tensor. */
-export interface SafetensorsSummary {
-  parameters: Record<string, number>;
-  bytes: number;
-}
+const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const SafetensorsSummarySchema = z.strictObject({ parameters: z.record(z.string().max(32), count), bytes: count });
+export type SafetensorsSummary = z.infer<typeof SafetensorsSummarySchema>;
+
+/** A cached GGUF header: metadata (tokenizer arrays already reduced to their length) and the tensor table. */
+const GgufHeaderCacheSchema = z.strictObject({
+  metadata: z.record(z.string().max(256), z.unknown()),
+  tensors: z.array(z.strictObject({ name: z.string().max(256), shape: z.array(count).max(8), type: z.number().int().nonnegative().max(1024) })).max(1_000_000),
+});
 
 /**
  * Reads the safetensors headers (ranged requests, every shard) and sums them; cached as
@@ -146,7 +175,8 @@ export interface SafetensorsSummary {
  */
 async function safetensorsSummary(repo: string, revision: string, o: HubOptions): Promise<SafetensorsSummary | null> {
   const cached = join(o.cacheDir, 'hub', repo, revision, 'safetensors.summary.json');
-  if (existsSync(cached)) return JSON.parse(readFileSync(cached, 'utf8')) as SafetensorsSummary | null;
+  const remembered = readCacheEntry(cached, SafetensorsSummarySchema.nullable(), o);
+  if (remembered !== undefined) return remembered;
   if (o.offline) return null;
   const remember = (summary: SafetensorsSummary | null) => {
     writeCacheFile(cached, JSON.stringify(summary));

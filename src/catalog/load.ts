@@ -1,7 +1,8 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseUntrustedYaml } from '../formats/yaml-keys.js';
 import { UserError } from '../util/errors.js';
+import { MAX_BYTES, readUserText } from '../util/user-file.js';
 import { architectureFromConfig } from './architecture.js';
 import { GpuFileSchema, ModelFileSchema, QuantizationFileSchema } from './schema.js';
 
@@ -9,17 +10,8 @@ import type { Catalog, CatalogModel } from './catalog.js';
 import { parseWith } from './validate.js';
 
 export function readYamlFile(path: string, displayName = path): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UserError(`${displayName}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  try {
-    return parseYaml(text, { maxAliasCount: 100 });
-  } catch (error) {
-    throw new UserError(`${displayName}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
+  const text = readUserText(path, 'catalog file', MAX_BYTES.catalog, displayName);
+  return parseUntrustedYaml(text, displayName);
 }
 
 function checkUnique(kind: string, items: { id: string; aliases: string[] }[]): void {

@@ -1,5 +1,7 @@
+import { ownEntry } from '../util/own.js';
 import { existsSync, statSync } from 'node:fs';
 import { UserError } from '../util/errors.js';
+import { requireRegularFile } from '../util/user-file.js';
 import type { Architecture } from './architecture.js';
 import type { Catalog, CatalogModel } from './catalog.js';
 import { findCatalogModel } from './lookup.js';
@@ -68,7 +70,7 @@ export function nativeQuantizationOf(config: HfConfig): string {
     case 'mxfp4':
       return 'mxfp4';
     default:
-      return TORCH_DTYPE_QUANT[config.torch_dtype ?? config.dtype ?? 'bfloat16'] ?? 'bf16';
+      return ownEntry(TORCH_DTYPE_QUANT, config.torch_dtype ?? config.dtype ?? 'bfloat16') ?? 'bf16';
   }
 }
 
@@ -78,8 +80,16 @@ const PARAM_COUNT = /^(\d+(?:\.\d+)?)\s*([bm])$/i;
 export function parseParamCount(text: string): number | null {
   const match = PARAM_COUNT.exec(text.trim());
   if (!match?.[1] || !match[2]) return null;
-  return Number(match[1]) * (match[2].toLowerCase() === 'b' ? 1e9 : 1e6);
+  const count = Number(match[1]) * (match[2].toLowerCase() === 'b' ? 1e9 : 1e6);
+  if (!(count >= MIN_PARAM_COUNT && count <= MAX_PARAM_COUNT)) {
+    throw new UserError(`model "${text.trim()}": a parameter count must be between 1m and 100000b (${MAX_PARAM_COUNT.toExponential()} parameters)`);
+  }
+  return count;
 }
+
+/** A million parameters; 100 trillion, 50× the largest open-weights model of 2026 (about 2T). */
+const MIN_PARAM_COUNT = 1e6;
+const MAX_PARAM_COUNT = 1e14;
 
 /**
  * Resolves `--model`: a catalog id or alias, `hf:org/name[@rev]` (the hub, cached), a
@@ -92,7 +102,7 @@ export async function resolveModel(catalog: Catalog, arg: string, hub: Partial<H
     return modelFromHub(catalog, arg, { ...hubOptionsFromEnv(hub.offline ?? false), ...hub });
   }
   if (/\.gguf$/i.test(arg)) {
-    if (!existsSync(arg)) throw new UserError(`model file "${arg}": no such file`);
+    requireRegularFile(arg, 'model file');
     const { modelFromGguf } = await import('./gguf-file.js');
     return modelFromGguf(catalog, arg);
   }

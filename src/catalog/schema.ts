@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { LIMITS } from './limits.js';
 import { ENGINE_IDS, type EngineId } from './engine-ids.js';
 
 const positiveInt = z.number().int().positive();
-const nonNegativeInt = z.number().int().nonnegative();
 const slug = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lowercase letters, digits, ".", "_" or "-"');
 
 export { ENGINE_IDS, type EngineId };
@@ -38,7 +38,8 @@ export const GpuSchema = z.strictObject({
     kind: z.enum(['nvlink', 'pcie', 'xgmi']),
     bandwidthGBs: z.number().positive(),
   }),
-  maxPerNode: positiveInt,
+  /** Bounded: the planner tries every count up to it (GB200 NVL72, the largest NVLink domain, has 72). */
+  maxPerNode: positiveInt.max(1024),
   pricePerHour: z.number().positive(),
   priceSource: z.string().min(1),
 });
@@ -86,7 +87,11 @@ export const QuantizationSchema = z.strictObject({
 });
 export type Quantization = z.infer<typeof QuantizationSchema>;
 
-const nullablePositiveInt = positiveInt.nullable();
+/**
+ * A whole number from a file, min..max (limits.ts): past the bound the file is refused
+ * before anything loops over it.
+ */
+const upTo = (max: number, min = 1) => z.number().int().min(min).max(max, `must be at most ${max} (gpuplan's bound, 8× any published model)`);
 
 /**
  * The subset of a Hugging Face `config.json` gpuplan reads, with the field names
@@ -95,56 +100,56 @@ const nullablePositiveInt = positiveInt.nullable();
 export const HfConfigSchema = z.looseObject({
   architectures: z.array(z.string()).optional(),
   model_type: z.string().min(1),
-  vocab_size: positiveInt,
-  hidden_size: positiveInt,
-  intermediate_size: positiveInt.optional(),
-  num_hidden_layers: positiveInt,
-  num_attention_heads: positiveInt,
-  num_key_value_heads: positiveInt.nullish(),
-  head_dim: positiveInt.nullish(),
-  max_position_embeddings: positiveInt,
+  vocab_size: upTo(LIMITS.vocabSize),
+  hidden_size: upTo(LIMITS.hiddenSize),
+  intermediate_size: upTo(LIMITS.intermediateSize).optional(),
+  num_hidden_layers: upTo(LIMITS.layers),
+  num_attention_heads: upTo(LIMITS.heads),
+  num_key_value_heads: upTo(LIMITS.heads).nullish(),
+  head_dim: upTo(LIMITS.headDim).nullish(),
+  max_position_embeddings: upTo(LIMITS.positions),
   tie_word_embeddings: z.boolean().optional(),
   torch_dtype: z.string().optional(),
   dtype: z.string().optional(),
   attention_bias: z.boolean().optional(),
   // Mixtral / Qwen-MoE style experts
-  num_local_experts: positiveInt.optional(),
-  num_experts: positiveInt.optional(),
-  num_experts_per_tok: positiveInt.optional(),
-  moe_intermediate_size: positiveInt.optional(),
-  shared_expert_intermediate_size: nonNegativeInt.optional(),
-  decoder_sparse_step: positiveInt.optional(),
-  mlp_only_layers: z.array(nonNegativeInt).optional(),
+  num_local_experts: upTo(LIMITS.experts).optional(),
+  num_experts: upTo(LIMITS.experts).optional(),
+  num_experts_per_tok: upTo(LIMITS.experts).optional(),
+  moe_intermediate_size: upTo(LIMITS.intermediateSize).optional(),
+  shared_expert_intermediate_size: upTo(LIMITS.intermediateSize, 0).optional(),
+  decoder_sparse_step: upTo(LIMITS.layers).optional(),
+  mlp_only_layers: z.array(upTo(LIMITS.layers, 0)).max(LIMITS.layers).optional(),
   // DeepSeek-V2/V3 experts and MLA
-  n_routed_experts: positiveInt.nullish(),
-  n_shared_experts: nonNegativeInt.nullish(),
-  first_k_dense_replace: nonNegativeInt.optional(),
-  moe_layer_freq: positiveInt.optional(),
+  n_routed_experts: upTo(LIMITS.experts).nullish(),
+  n_shared_experts: upTo(LIMITS.experts, 0).nullish(),
+  first_k_dense_replace: upTo(LIMITS.layers, 0).optional(),
+  moe_layer_freq: upTo(LIMITS.layers).optional(),
   topk_method: z.string().optional(),
-  q_lora_rank: nullablePositiveInt.optional(),
-  kv_lora_rank: positiveInt.optional(),
-  qk_nope_head_dim: positiveInt.optional(),
-  qk_rope_head_dim: positiveInt.optional(),
-  v_head_dim: positiveInt.optional(),
-  num_nextn_predict_layers: nonNegativeInt.optional(),
+  q_lora_rank: upTo(LIMITS.hiddenSize).nullable().optional(),
+  kv_lora_rank: upTo(LIMITS.hiddenSize).optional(),
+  qk_nope_head_dim: upTo(LIMITS.headDim).optional(),
+  qk_rope_head_dim: upTo(LIMITS.headDim).optional(),
+  v_head_dim: upTo(LIMITS.headDim).optional(),
+  num_nextn_predict_layers: upTo(LIMITS.layers, 0).optional(),
   // Sliding-window attention
-  sliding_window: positiveInt.nullish(),
+  sliding_window: upTo(LIMITS.positions).nullish(),
   use_sliding_window: z.boolean().optional(),
-  max_window_layers: nonNegativeInt.optional(),
+  max_window_layers: upTo(LIMITS.layers, 0).optional(),
   /** Multimodal checkpoints (Gemma 3): the vision encoder, counted as weights. */
   vision_config: z
     .looseObject({
-      hidden_size: positiveInt,
-      intermediate_size: positiveInt,
-      num_hidden_layers: positiveInt,
-      patch_size: positiveInt,
-      image_size: positiveInt,
-      num_channels: positiveInt.optional(),
+      hidden_size: upTo(LIMITS.hiddenSize),
+      intermediate_size: upTo(LIMITS.intermediateSize),
+      num_hidden_layers: upTo(LIMITS.layers),
+      patch_size: upTo(LIMITS.positions),
+      image_size: upTo(LIMITS.positions),
+      num_channels: upTo(LIMITS.heads).optional(),
       model_type: z.string().optional(),
     })
     .optional(),
   /** Per-layer attention kind of hybrid models (`sliding_attention` / `full_attention`). */
-  layer_types: z.array(z.string()).optional(),
+  layer_types: z.array(z.string().max(64)).max(LIMITS.layers).optional(),
   quantization_config: z.looseObject({}).optional(),
 });
 export type HfConfig = z.infer<typeof HfConfigSchema>;

@@ -1,9 +1,10 @@
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../util/errors.js';
+import { oneLine, terminalSafe, UserError } from '../util/errors.js';
+import { describeErrno } from '../util/user-file.js';
 import { VERSION } from '../version.js';
 import { MODES } from '../memory/modes.js';
 import { ENGINE_IDS, KV_DTYPES } from '../engines/ids.js';
-import { choice, fraction, wholeNumber } from './options.js';
+import { choice, fraction, nonEmpty, nonEmptyList, wholeNumber } from './options.js';
 import type { EstimateOptions } from './estimate.js';
 import type { PlanOptions } from './plan.js';
 
@@ -21,16 +22,55 @@ export interface Io {
   err: (text: string) => void;
 }
 
+/**
+ * Standard output that cannot be written (a full disk, `>/dev/full`) is the user's
+ * environment, not a bug: one line and exit 2. A file or terminal fails at once
+ * (synchronous writes); a pipe whose reader left (`| head -c1`) fails later, as an
+ * 'error' event, handled by `onOutputClosed`.
+ */
+class OutputError extends UserError {}
+
 const defaultIo: Io = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
+  out: (text) => {
+    try {
+      process.stdout.write(text);
+    } catch (error) {
+      throw new OutputError(`cannot write the output: ${describeErrno(error)}`);
+    }
+  },
+  err: (text) => {
+    try {
+      process.stderr.write(text);
+    } catch {
+      // Nowhere left to say it; the exit code still does.
+    }
+  },
 };
+
+function onOutputClosed(error: NodeJS.ErrnoException): void {
+  defaultIo.err(`gpuplan: cannot write the output: ${describeErrno(error)}\n`);
+  process.exit(EXIT.badInput);
+}
+
+/** A zod failure that escaped a `parseWith`: its first issue, in one line. */
+function zodIssue(error: unknown): string | null {
+  const issues = (error as { name?: unknown; issues?: unknown } | null)?.issues;
+  if ((error as Error | null)?.name !== 'ZodError' || !Array.isArray(issues) || issues.length === 0) return null;
+  const first = issues[0] as { path?: unknown[]; message?: string };
+  return `${(first.path ?? []).join('.') || 'input'}: ${first.message ?? 'invalid'}`;
+}
+
+/** A file-system error that escaped its caller (it has the path): the environment, not a bug. */
+function fileSystemError(error: unknown): string | null {
+  const e = error as NodeJS.ErrnoException | null;
+  return e && typeof e.code === 'string' && typeof e.syscall === 'string' && typeof e.path === 'string' ? `cannot ${e.syscall} "${e.path}": ${describeErrno(e)}` : null;
+}
 
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('gpuplan')
     .description('Plan GPU deployments of open-weights LLMs: the cheapest hardware that really fits, and the files that run it.')
     .version(VERSION)
-    .option('--catalog <dir>', 'use this catalog directory (gpus.yaml, quantizations.yaml, models/) instead of the bundled one')
+    .option('--catalog <dir>', 'use this catalog directory (gpus.yaml, quantizations.yaml, models/) instead of the bundled one', nonEmpty())
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
@@ -38,21 +78,21 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('plan')
     .description('Find the cheapest deployment that really fits the budget, and explain why not cheaper.')
-    .requiredOption('-m, --model <model>', 'catalog id or alias, hf:org/name[@rev], a .gguf file, or a config.json')
+    .requiredOption('-m, --model <model>', 'catalog id or alias, hf:org/name[@rev], a .gguf file, or a config.json', nonEmpty())
     .option('--offline', 'hf: models only from the cache, never the network')
-    .requiredOption('-b, --budget <budget>', 'GPUs or money: 8xA100, 8xA100-80G, 2x8xH100, H100, <=16xH100, $25/h; alternatives separated by commas')
+    .requiredOption('-b, --budget <budget>', 'GPUs or money: 8xA100, 8xA100-80G, 2x8xH100, H100, <=16xH100, $25/h; alternatives separated by commas', nonEmpty())
     .option('-e, --engine <engine>', `auto | ${ENGINE_IDS.join(' | ')}`, choice(['auto', ...ENGINE_IDS] as const), 'auto')
     .option('-c, --context <tokens>', 'tokens per request (default 32768, capped at the model maximum)', wholeNumber())
     .option('-n, --concurrency <n>', 'requests served at once at that context', wholeNumber(), 1)
-    .option('-q, --quant <list>', 'only these quantizations, comma-separated (e.g. awq-int4,q4_k_m)')
+    .option('-q, --quant <list>', 'only these quantizations, comma-separated (e.g. awq-int4,q4_k_m)', nonEmpty())
     .option('--min-bits <bits>', 'quality floor in bits per weight (1.58-bit dynamic GGUFs need 1.5)', fraction(0, 32), 4)
     .option('--gpu-mem-util <f>', 'fraction of GPU memory the engine may take (vLLM gpu_memory_utilization, SGLang mem_fraction_static)', fraction(0.05, 1))
-    .option('--engine-version <version>', `with --engine: ${ENGINE_VERSION_HELP}`)
+    .option('--engine-version <version>', `with --engine: ${ENGINE_VERSION_HELP}`, nonEmpty())
     .option('--kv-dtype <dtype>', `KV cache dtype, one the engine takes: ${KV_DTYPES.join(', ')}`, choice(KV_DTYPES), 'auto')
     .option('--cpu-offload', 'let llama.cpp/Ollama keep layers that do not fit in host RAM (slow)')
-    .option('--prices <file>', 'YAML/JSON of your own $/hour per GPU (e.g. "a100-80g: 1.10")')
+    .option('--prices <file>', 'YAML/JSON of your own $/hour per GPU (e.g. "a100-80g: 1.10")', nonEmpty())
     .option('--top <n>', 'runners-up to list', wholeNumber(0), 3)
-    .option('-o, --out <dir>', 'write the deploy files (compose, launch script, PLAN.md, plan.json) into this directory')
+    .option('-o, --out <dir>', 'write the deploy files (compose, launch script, PLAN.md, plan.json) into this directory', nonEmpty())
     .option('--force', 'with --out: replace files that already exist')
     .option('--json', 'machine-readable output')
     .action(async (_opts: PlanOptions, command: Command) => {
@@ -63,17 +103,17 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('estimate')
     .description('Explain the memory one configuration needs, term by term (inference or training).')
-    .requiredOption('-m, --model <model>', 'catalog id or alias, hf:org/name[@rev], a .gguf file, a config.json, or a parameter count like 20b')
+    .requiredOption('-m, --model <model>', 'catalog id or alias, hf:org/name[@rev], a .gguf file, a config.json, or a parameter count like 20b', nonEmpty())
     .option('--offline', 'hf: models only from the cache, never the network')
-    .option('-q, --quant <quant>', 'quantization (default: the checkpoint as published)')
+    .option('-q, --quant <quant>', 'quantization (default: the checkpoint as published)', nonEmpty())
     .option('-c, --context <tokens>', 'tokens per sequence (inference default 32768 capped at the model maximum; training default 2048)', wholeNumber())
     .option('-n, --concurrency <n>', 'sequences held at once (inference)', wholeNumber(), 1)
     .option('--tp <n>', 'tensor-parallel degree', wholeNumber(), 1)
     .option('--pp <n>', 'pipeline-parallel degree', wholeNumber(), 1)
-    .option('--gpu <gpu>', 'GPU to check the per-GPU total against')
+    .option('--gpu <gpu>', 'GPU to check the per-GPU total against', nonEmpty())
     .option('--kv-dtype <dtype>', `KV cache dtype, one the engine takes: ${KV_DTYPES.join(', ')}`, choice(KV_DTYPES), 'auto')
     .option('-e, --engine <engine>', `with --gpu: the engine's own accounting (${ENGINE_IDS.join(' | ')})`, choice(ENGINE_IDS))
-    .option('--engine-version <version>', `with --engine: ${ENGINE_VERSION_HELP}; an older version without a record reads with the release whose memory behaviour it shares`)
+    .option('--engine-version <version>', `with --engine: ${ENGINE_VERSION_HELP}; an older version without a record reads with the release whose memory behaviour it shares`, nonEmpty())
     .option('--gpu-mem-util <f>', 'with --engine: vLLM gpu_memory_utilization / SGLang mem_fraction_static', fraction(0.05, 1))
     .option('--mode <mode>', MODES.join(' | '), choice(MODES), 'inference')
     .option('--zero <stage>', 'training: ZeRO stage 0-3', choice(['0', '1', '2', '3'] as const), '0')
@@ -92,7 +132,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('render')
     .description('Write the deploy files of a saved plan (plan.json from `plan --out` or `plan --json`).')
     .argument('<plan.json>', 'the plan to render')
-    .requiredOption('-o, --out <dir>', 'directory to write into')
+    .requiredOption('-o, --out <dir>', 'directory to write into', nonEmpty())
     .option('--force', 'replace files that already exist')
     .option('--engine-version <version>', "render for another release of the plan's engine (its image; every flag must exist in it)")
     .action(async (planFile: string, _opts: unknown, command: Command) => {
@@ -104,11 +144,11 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('validate')
     .description('Check compose files, launch scripts, Modelfiles and Kubernetes manifests before they deploy: flags, parallelism, memory.')
     .argument('<paths...>', 'files, directories (searched for *.yml, *.yaml, *.sh, Modelfile) or globs')
-    .option('--gpus <NxGPU>', 'the GPUs the files will run on, e.g. 8xA100-80G (memory and quantization checks)')
-    .option('--gpu <gpu>', 'the GPU type; the count comes from each file (GPU reservations)')
+    .option('--gpus <NxGPU>', 'the GPUs the files will run on, e.g. 8xA100-80G (memory and quantization checks)', nonEmpty())
+    .option('--gpu <gpu>', 'the GPU type; the count comes from each file (GPU reservations)', nonEmpty())
     .option('--format <format>', 'text | json | github', choice(['text', 'json', 'github'] as const), 'text')
     .option('--strict', 'fail (exit 1) when a file runs nothing gpuplan recognises')
-    .option('--engine-version <engine=version...>', 'read launches of an engine as this release (e.g. vllm=0.11.0), over what the image tag says')
+    .option('--engine-version <engine=version...>', 'read launches of an engine as this release (e.g. vllm=0.11.0), over what the image tag says', nonEmptyList())
     .option('--verbose', 'also print notes: what could not be checked and why')
     .action(async (paths: string[], _opts: unknown, command: Command) => {
       const { runValidate } = await import('./validate.js');
@@ -129,7 +169,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
 }
 
 /** Runs the CLI; returns the exit code. Never throws for user error. */
-export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+export async function main(argv: string[], given: Io = defaultIo): Promise<number> {
+  if (given === defaultIo) {
+    process.stdout.on('error', onOutputClosed);
+    process.stderr.on('error', () => {});
+  }
+  // Whatever came from files or arguments reaches the terminal with its control characters escaped.
+  const io: Io = { out: (text) => given.out(terminalSafe(text)), err: (text) => given.err(terminalSafe(text)) };
   let code: number = EXIT.ok;
   const program = buildProgram(io, (c) => {
     code = c;
@@ -142,13 +188,15 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       // help and version exit 0; everything else commander rejects is bad input
       return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
-    if (error instanceof UserError) {
-      io.err(`gpuplan: ${error.message}\n`);
+    const userMessage = error instanceof UserError ? error.message : (zodIssue(error) ?? fileSystemError(error));
+    if (userMessage !== null) {
+      io.err(`gpuplan: ${oneLine(userMessage)}\n`);
       return EXIT.badInput;
     }
-    // Anything else is a bug in gpuplan, not the user's input: say so, and ask for a report.
-    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    io.err(`gpuplan: internal error (a bug in gpuplan ${VERSION}, not in your input): ${detail}\nPlease report it with the command you ran and this message.\n`);
+    // Anything else is a bug in gpuplan, not the user's input: say so in one line, and ask for a report.
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    io.err(`gpuplan: internal error (a bug in gpuplan ${VERSION}, not in your input): ${oneLine(detail)}; please report it with the command you ran (GPUPLAN_DEBUG=1 prints the stack)\n`);
+    if (process.env.GPUPLAN_DEBUG) io.err(`${error instanceof Error ? error.stack : ''}\n`);
     return EXIT.internal;
   }
 }

@@ -33,3 +33,20 @@ export function fraction(min: number, max: number): (value: string) => number {
     return n;
   };
 }
+
+/**
+ * Any text option: an empty or blank value (`--quant ''`, often an unset shell
+ * variable) is refused rather than read as "not given".
+ */
+export function nonEmpty(): (value: string) => string {
+  return (value: string) => {
+    if (value.trim() === '') throw new InvalidArgumentError('must not be empty.');
+    return value;
+  };
+}
+
+/** A repeatable text option (`--engine-version vllm=0.11.0 sglang=0.5.4`), each value non-empty. */
+export function nonEmptyList(): (value: string, previous: string[] | undefined) => string[] {
+  const one = nonEmpty();
+  return (value, previous) => [...(previous ?? []), one(value)];
+}

@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { parseUntrustedYaml } from '../formats/yaml-keys.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { gpusNamed } from '../catalog/lookup.js';
 import type { Gpu } from '../catalog/schema.js';
 import { budgetGpuNames } from '../planner/budget.js';
 import { closest } from '../util/closest.js';
 import { UserError } from '../util/errors.js';
+import { MAX_BYTES, readUserText } from '../util/user-file.js';
 
 /**
  * `--prices FILE`: the user's own $/hour per GPU, as YAML or JSON
@@ -12,19 +13,8 @@ import { UserError } from '../util/errors.js';
  * GPUs it does not name keep the catalog's list price.
  */
 export async function loadPrices(path: string, catalog: Catalog): Promise<(gpu: Gpu) => number> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UserError(`prices file "${path}": cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  const { parse } = await import('yaml');
-  let data: unknown;
-  try {
-    data = parse(text);
-  } catch (error) {
-    throw new UserError(`prices file "${path}": not YAML or JSON (${(error as Error).message.split('\n')[0]})`);
-  }
+  const text = readUserText(path, 'prices file', MAX_BYTES.json);
+  const data = parseUntrustedYaml(text, `prices file "${path}"`);
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new UserError(`prices file "${path}": expected a mapping of GPU name to dollars per hour, e.g. "a100-80g: 1.10"`);
   }

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { parseWith } from '../catalog/validate.js';
 import { renderPlan } from '../render/render.js';
 import { writeRendered } from '../render/write.js';
 import { PlanResultSchema, type PlanResult } from '../planner/schema.js';
 import { UserError } from '../util/errors.js';
+import { MAX_BYTES, readUserText } from '../util/user-file.js';
 import { EXIT, type Io } from './main.js';
 
 export interface OutOptions {
@@ -41,11 +41,12 @@ export function writePlanFiles(result: PlanResult, o: OutOptions, io: Io): void 
 
 /** `gpuplan render plan.json --out DIR`: re-renders a saved plan. */
 export async function runRender(planFile: string, o: OutOptions & { engineVersion?: string }, io: Io): Promise<number> {
+  const text = readUserText(planFile, 'plan', MAX_BYTES.json);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(planFile, 'utf8'));
+    raw = JSON.parse(text);
   } catch (error) {
-    throw new UserError(`${planFile}: not a readable plan.json (${(error as Error).message.split('\n')[0]})`);
+    throw new UserError(`plan "${planFile}": not JSON (${(error as Error).message.split('\n')[0]})`);
   }
   const parsed = parseWith(PlanResultSchema, raw, planFile);
   const result = o.engineVersion === undefined ? parsed : await retarget(parsed, o.engineVersion, planFile);

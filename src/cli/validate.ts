@@ -9,7 +9,7 @@ import type { HardwareHint } from '../validate/deployment-check.js';
 import type { ValidateResult } from '../validate/finding.js';
 import { formatResult, type Format } from '../validate/report.js';
 import { LAUNCH_MARKER } from '../validate/python.js';
-import { createValidator, MAX_FILE_BYTES, validateFile } from '../validate/validate.js';
+import { createValidator, type FileKind, type FileReport, MAX_FILE_BYTES, validateFile } from '../validate/validate.js';
 import { UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { parseEngineVersions } from './engine-options.js';
@@ -70,12 +70,21 @@ export async function expandPaths(paths: readonly string[]): Promise<string[]> {
       continue;
     }
     const dir = path.replace(/\/+$/, '');
-    const found = await glob(DEPLOY_PATTERNS, { cwd: path, ignore: IGNORED, onlyFiles: true, caseSensitiveMatch: false });
+    // Symbolic links are not followed: a link to / would walk the whole disk.
+    const walk = { cwd: path, ignore: IGNORED, onlyFiles: true, followSymbolicLinks: false } as const;
+    const found = await glob(DEPLOY_PATTERNS, { ...walk, caseSensitiveMatch: false });
     // Python files are deployment files only when they launch a server (most are application code).
-    const python = (await glob('**/*.py', { cwd: path, ignore: IGNORED, onlyFiles: true })).filter((f) => isPythonLauncher(`${dir}/${f}`));
+    const python = (await glob('**/*.py', walk)).filter((f) => isPythonLauncher(`${dir}/${f}`));
     files.push(...[...found, ...python].sort().map((f) => `${dir}/${f}`));
   }
   return [...new Set(files)];
+}
+
+/** Kinds that are deployment files even when gpuplan checks no launch in them (a Helm template, a compose file of other services). */
+const DEPLOYMENT_KINDS: ReadonlySet<FileKind> = new Set(['compose', 'kubernetes', 'launcher-task', 'helm-values', 'helm-template', 'modelfile', 'server-config']);
+
+function deploysSomething(report: FileReport): boolean {
+  return report.launches > 0 || DEPLOYMENT_KINDS.has(report.kind);
 }
 
 /** `--gpus 8xA100-80G` or `--gpu h100-sxm`: the hardware the files will run on. */
@@ -93,6 +102,11 @@ export async function runValidate(paths: string[], o: ValidateOptions, io: Io): 
   const versions = await parseEngineVersions(o.engineVersion ?? []);
   const validator = createValidator(catalog, hardwareHint(catalog, o), versions, (dir) => readCheckpointConfig(catalog, dir));
   const files = await expandPaths(paths);
+  if (files.length === 0) {
+    throw new UserError(
+      `no deployment files in ${paths.map((p) => `"${p}"`).join(', ')} (looked for *.yml, *.yaml, *.sh, *.bash, Modelfile*, *.modelfile, .dstack.yml and Python files that launch a server)`,
+    );
+  }
   const reports = files.map((file) => {
     let content: Buffer;
     let size: number;
@@ -118,5 +132,9 @@ export async function runValidate(paths: string[], o: ValidateOptions, io: Io): 
     notUnderstood: reports.filter((r) => r.notUnderstood !== null).length,
   };
   io.out(formatResult(result, o.format, o.verbose ?? false));
+  // A CI gate pointed at files that run nothing would pass on nothing: that is bad input, not success.
+  if (result.errors === 0 && !reports.some(deploysSomething)) {
+    throw new UserError(`nothing to check: ${files.length} file(s) read and none runs a server gpuplan knows (--verbose says what each is)`);
+  }
   return result.errors > 0 || (o.strict && result.notUnderstood > 0) ? EXIT.no : EXIT.ok;
 }

@@ -1,5 +1,10 @@
-/** Levenshtein distance, two-row dynamic programming. */
+/**
+ * Levenshtein distance, two-row dynamic programming. Strings whose lengths differ by
+ * more than 64 get the difference, a lower bound: callers only compare small distances,
+ * and a megabyte-long token from a file must not cost length × length.
+ */
 export function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 64) return Math.abs(a.length - b.length);
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
@@ -17,12 +22,15 @@ export function normalizeName(name: string): string {
   return name.toLowerCase().replace(/[\s_\-/.]+/g, '');
 }
 
+const MAX_TYPO_LENGTH = 128;
+
 /**
  * The candidates nearest to `wanted`, best first. A candidate that contains the
  * typed text (or makes up at least half of it) counts as close, so `r1` suggests every R1.
  */
 export function closest(wanted: string, candidates: readonly string[], limit = 3): string[] {
-  const key = normalizeName(wanted);
+  // No typo is longer than this; the distance costs length × length per candidate.
+  const key = normalizeName(wanted.slice(0, MAX_TYPO_LENGTH));
   const scored = [...new Set(candidates)].map((candidate) => {
     const other = normalizeName(candidate);
     const distance = editDistance(key, other);

@@ -36,11 +36,44 @@ export const ValidateResultSchema = z.strictObject({
 export type ValidateResult = z.infer<typeof ValidateResultSchema>;
 
 /** Collects findings for one file. */
+/** Findings listed per file: a generated file with thousands of mistakes gets the first ones and a count. */
+export const MAX_FINDINGS_PER_FILE = 200;
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+
 export class Findings {
   readonly list: Finding[] = [];
+  private readonly perRule = new Map<string, number>();
+  private dropped = 0;
+  private overflow: Finding | null = null;
   constructor(readonly file: string) {}
 
   add(severity: Severity, line: number, rule: string, message: string, fix: string | null = null): void {
-    this.list.push({ severity, file: this.file, line, rule, message, fix });
+    this.perRule.set(rule, this.count(rule) + 1);
+    if (this.list.length < MAX_FINDINGS_PER_FILE) {
+      this.list.push({ severity, file: this.file, line, rule, message, fix });
+      return;
+    }
+    // One closing finding stands for the rest, as severe as the worst of them, so the exit code stays right.
+    this.dropped++;
+    const worst = this.overflow && SEVERITY_RANK[this.overflow.severity] >= SEVERITY_RANK[severity] ? this.overflow.severity : severity;
+    const overflow: Finding = {
+      severity: worst,
+      file: this.file,
+      line,
+      rule: 'too-many-findings',
+      message: `${this.dropped} more finding(s) not listed (at most ${MAX_FINDINGS_PER_FILE} per file)`,
+      fix: null,
+    };
+    if (this.overflow) Object.assign(this.overflow, overflow);
+    else {
+      this.overflow = overflow;
+      this.list.push(overflow);
+    }
+  }
+
+  /** Findings of a rule so far. */
+  count(rule: string): number {
+    return this.perRule.get(rule) ?? 0;
   }
 }

@@ -83,12 +83,25 @@ function checkValue(syntax: CliSyntax, name: string, flag: Pick<Flag, 'type' | '
   }
 }
 
+/** Words in one launch: real ones have a few dozen; a generated wall of options is refused before the option-by-option search. */
+const MAX_LAUNCH_WORDS = 2000;
+
+/** Unknown options explained per file. */
+const MAX_UNKNOWN_OPTIONS = 50;
+
 /**
  * An option the release does not take, in order of what explains it best: another recorded
  * release of the engine has it (a warning naming that release: the file may run it), another
  * engine's name for a setting this one has (the fix by meaning), else the nearest spelling.
  */
 function unknownOption(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax, spelling: string, token: Token, exact: boolean, findings: Findings): void {
+  // Past this many, a file is not a launch anyone wrote by hand; explaining each (nearest spellings) would stall CI.
+  const reported = findings.count('unknown-flag');
+  if (reported > MAX_UNKNOWN_OPTIONS) return;
+  if (reported === MAX_UNKNOWN_OPTIONS) {
+    findings.add('error', token.line, 'unknown-flag', `more than ${MAX_UNKNOWN_OPTIONS} unknown options: the rest are not checked`);
+    return;
+  }
   const descriptor = descriptorOf(launch.engine);
   const elsewhere = descriptor.versions
     .filter((v) => v !== launch.version && descriptor.flagSet(v)?.version !== set.version)
@@ -115,7 +128,7 @@ function unknownOption(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax, sp
   const reach = spelling.startsWith('--') ? (spelling.length >= 12 ? 2 : 1) : 0;
   // A known option with its last word lengthened (`--max-model-length` for `--max-model-len`) is a typo too.
   const lengthened = (name: string) => name.startsWith('--') && name.length >= 8 && spelling.startsWith(name) && /^[a-z]/.test(spelling.slice(name.length));
-  const typo = reach > 0 && known.some((name) => editDistance(spelling, name) <= reach || lengthened(name));
+  const typo = reach > 0 && known.some((name) => (Math.abs(spelling.length - name.length) <= reach && editDistance(spelling, name) <= reach) || lengthened(name));
   const equivalent = equivalentOption(launch.engine, spelling);
   const certain = (exact && launch.pinned) || typo || equivalent !== null;
   const message = certain
@@ -154,6 +167,10 @@ function misreadPrefix(set: FlagSet, syntax: CliSyntax, spelling: string, name: 
 export function parseFlags(launch: ServerLaunch, set: FlagSet, syntax: CliSyntax, findings: Findings, exact = true): ParsedFlags {
   const parsed: ParsedFlags = new Map();
   const args = launch.args;
+  if (args.length > MAX_LAUNCH_WORDS) {
+    findings.add('error', launch.line, 'too-large', `a launch of ${args.length} words (more than ${MAX_LAUNCH_WORDS}) is not one anyone runs: its options are not checked`);
+    return parsed;
+  }
   for (let i = 0; i < args.length; i++) {
     const token = args[i] as Token;
     if (!token.text.startsWith('-') || /^-\d/.test(token.text)) {

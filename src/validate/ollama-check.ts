@@ -1,4 +1,5 @@
 /** Ollama: Modelfiles against v0.12.6's parser and PARAMETER set, and the server's OLLAMA_* environment. */
+import { ownEntry } from '../util/own.js';
 import type { OllamaSpec } from '../engines/flags.js';
 import { ModelfileError, parseModelfile } from '../formats/modelfile.js';
 import { MODELFILE_EQUIVALENTS } from '../engines/ollama/parameters.js';
@@ -31,7 +32,7 @@ export function checkModelfile(text: string, spec: OllamaSpec, findings: Finding
       if (spec.deprecatedParameters.includes(command.name)) {
         // Set to the value it always defaulted to, the line changes nothing: a note; otherwise the setting is lost.
         const given = command.args.trim().toLowerCase();
-        const retired = RETIRED_DEFAULTS[command.name];
+        const retired = ownEntry(RETIRED_DEFAULTS, command.name);
         const harmless = retired !== undefined && (given === retired || (given !== '' && Number(given) === Number(retired)));
         findings.add(
           harmless ? 'info' : 'warning',
@@ -54,7 +55,7 @@ export function checkModelfile(text: string, spec: OllamaSpec, findings: Finding
       }
       continue;
     }
-    const check = TYPE_CHECK[type];
+    const check = ownEntry(TYPE_CHECK, type);
     if (check && !check.test(command.args)) {
       findings.add(
         'error',

@@ -28,6 +28,13 @@ export function commandTokens(text: string, firstLine: number): Token[] {
   const words = parse(simplifyExpansions(text), (name) => `$${name}`);
   const tokens: Token[] = [];
   let cursor = 0;
+  // Newlines before `counted`, kept as the cursor moves on: counting from the start for every word was quadratic.
+  let counted = 0;
+  let newlines = 0;
+  const linesBefore = (offset: number) => {
+    for (; counted < offset; counted++) if (text.charCodeAt(counted) === 10) newlines++;
+    return newlines;
+  };
   for (const word of words) {
     let value: string;
     if (typeof word === 'string') value = word;
@@ -35,8 +42,9 @@ export function commandTokens(text: string, firstLine: number): Token[] {
     else continue;
     if (value === '') continue;
     const at = text.indexOf(value, cursor);
+    const start = at >= 0 ? at : cursor;
+    const line = firstLine + linesBefore(start);
     if (at >= 0) cursor = at + value.length;
-    const line = firstLine + (text.slice(0, Math.max(0, at >= 0 ? at : cursor)).match(/\n/g)?.length ?? 0);
     tokens.push({ text: value, line });
   }
   return tokens;
@@ -47,9 +55,11 @@ export function scriptCommands(script: string, firstLine = 1): { text: string; l
   const commands: { text: string; line: number }[] = [];
   let offset = 0;
   let line = firstLine;
+  // Sticky: matched where the last command ended, without copying the rest of the script each time.
+  const blankLine = /[ \t]*(#[^\n]*)?\n/y;
   while (offset < script.length) {
-    const rest = script.slice(offset);
-    const blank = /^[ \t]*(#[^\n]*)?\n/.exec(rest);
+    blankLine.lastIndex = offset;
+    const blank = blankLine.exec(script);
     if (blank) {
       offset += blank[0].length;
       line++;

@@ -1,6 +1,7 @@
 /** YAML documents with line numbers, read defensively (alias bombs, duplicate keys, huge files). */
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import { COMPOSE_VARIABLES, expandVariables, KUBERNETES_VARIABLES } from '../formats/variables.js';
+import { firstDuplicateKey } from '../formats/yaml-keys.js';
 import type { Token } from './launch.js';
 
 export interface YamlSource {
@@ -18,7 +19,8 @@ export const MAX_ALIASES = 100;
 export function readYaml(text: string): YamlSource {
   const lineCounter = new LineCounter();
   // merge: YAML 1.1 `<<: *anchor` keys, which Compose files use for shared blocks (x-common-gpu: &gpu …).
-  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, merge: true });
+  // Duplicate keys: toData asks firstDuplicateKey, linear where the library's check is quadratic.
+  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: false, prettyErrors: false, merge: true });
   const list = Array.isArray(docs) ? docs : [docs];
   return {
     docs: list,
@@ -34,15 +36,13 @@ export function readYaml(text: string): YamlSource {
 }
 
 /** A document as plain data, or the reason it is not readable and the offset it points at. */
-export function toData(doc: Document.Parsed, text = ''): { data: unknown } | { error: string; offset: number | null } {
+export function toData(doc: Document.Parsed): { data: unknown } | { error: string; offset: number | null } {
   const first = doc.errors[0];
-  if (first) {
-    const message = first.message.split('\n')[0] ?? 'invalid YAML';
-    // kubectl and Compose refuse a repeated key too (`volumes` twice in one pod spec): name it.
-    const key = first.code === 'DUPLICATE_KEY' ? (/^[^:\n]*/.exec(text.slice(first.pos[0]))?.[0] ?? '').trim() : '';
-    return { error: key ? `${message.replace(/ at line.*$/, '')}: \`${key}\` appears twice in one mapping` : message, offset: first.pos[0] };
-  }
+  if (first) return { error: first.message.split('\n')[0] ?? 'invalid YAML', offset: first.pos[0] };
   try {
+    // kubectl and Compose refuse a repeated key too (`volumes` twice in one pod spec): name it.
+    const duplicate = firstDuplicateKey(doc);
+    if (duplicate) return { error: `Map keys must be unique: \`${duplicate.key}\` appears twice in one mapping`, offset: duplicate.offset };
     return { data: doc.toJS({ maxAliasCount: MAX_ALIASES }) };
   } catch (error) {
     return { error: (error as Error).message.split('\n')[0] ?? 'invalid YAML', offset: null };

@@ -57,7 +57,7 @@ describe('gpuplan estimate (built CLI)', () => {
     [['estimate', '--model', 'llama-3.1-8b', '--tp', '3'], /--tp "3": TP 3 does not divide the 32 attention heads/],
     [['estimate', '--model', 'llama-3.1-8b', '--mode', 'train'], /option '--mode <mode>' argument 'train' is invalid\. valid choices: inference, full, lora, qlora/],
     [['estimate', '--model', fixture('configs/malformed.config.json')], /field hidden_size/],
-    [['estimate', '--model', fixture('configs/truncated.config.json')], /not a readable JSON config/],
+    [['estimate', '--model', fixture('configs/truncated.config.json')], /^gpuplan: model config ".*truncated\.config\.json": not JSON \(/],
     [['estimate', '--model', 'llama-3.1-8b', '--bogus'], /unknown option '--bogus'/],
     [['catalog', 'gpu'], /unknown catalog "gpu"; valid: models, gpus, quants/],
   ])('bad input %j → exit 2, one clear line', (args, message) => {
@@ -84,7 +84,7 @@ describe('--catalog DIR', () => {
   it('a missing catalog directory → exit 2', () => {
     const r = gpuplan(['--catalog', '/nonexistent/catalog', 'catalog', 'gpus']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/gpus\.yaml: cannot read \(ENOENT\)/);
+    expect(r.stderr).toMatch(/^gpuplan: catalog file ".*gpus\.yaml": cannot read it: no such file \(ENOENT\)\n$/);
   });
 });
 

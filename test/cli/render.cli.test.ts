@@ -52,7 +52,7 @@ describe('gpuplan plan --out / gpuplan render (built CLI)', () => {
   });
 
   it.each([
-    [['render', '/nonexistent/plan.json', '--out', '/tmp/x'], /^gpuplan: \/nonexistent\/plan.json: not a readable plan.json/],
+    [['render', '/nonexistent/plan.json', '--out', '/tmp/x'], /^gpuplan: plan "\/nonexistent\/plan.json": cannot read it: no such file \(ENOENT\)\n$/],
     [['render', 'package.json', '--out', '/tmp/x'], /^gpuplan: package.json: .*(expected|Unrecognized)/],
   ])('bad input %j → exit 2 with a one-line message', (args, message) => {
     const r = gpuplan(args as string[], join(import.meta.dirname, '../..'));

@@ -182,7 +182,9 @@ describe('house rules', () => {
     const code = await main(['catalog', 'engines'], { out: () => {}, err: (t) => (err += t) });
     expect(code).toBe(70);
     expect(err).toMatch(/internal error .*boom/);
-    expect(err).toMatch(/Please report it/);
+    expect(err).toMatch(/please report it/);
+    // One line: the stack only with GPUPLAN_DEBUG.
+    expect(err.trimEnd().split('\n')).toHaveLength(1);
     vi.doUnmock('../../src/cli/catalog.js');
   });
 });

@@ -52,7 +52,10 @@ describe('validate', () => {
 
 describe('render and write', () => {
   it('hub references cannot climb out of the cache', () => {
-    expect(() => parseHubRef('hf:a/b@../../../evil')).toThrow(/"\." and "\.\." are not/);
+    expect(() => parseHubRef('hf:a/b@../../../evil')).toThrow(/"\." and "\.\." .*are not/);
+    // The repo itself: `hf:../model` matched the name pattern and read $XDG_CACHE_HOME/gpuplan/model/main.
+    expect(() => parseHubRef('hf:../model')).toThrow(/"\." and "\.\." .*are not/);
+    expect(() => parseHubRef('hf:org/..')).toThrow(/"\." and "\.\." .*are not/);
   });
 
   it('a relative GGUF path mounts its own directory', () => {
