@@ -133,13 +133,17 @@ function removeDirectories(deepestFirst: readonly string[]): void {
 }
 
 /**
- * Test hook, documented in docs/ARCHITECTURE.md: GPUPLAN_TEST_PAUSE_AT=staged|committed|installing
- * makes the writer say so on stderr and sleep there, so a test can SIGKILL it at that step.
+ * Test hook, documented in docs/ARCHITECTURE.md: GPUPLAN_TEST_PAUSE_AT=STEP makes the writer
+ * say so on stderr and sleep at STEP (start, staged, committed, installing), so a test can
+ * SIGKILL it there; STEP@EPOCH_MS sleeps only until that time, so concurrent writers started
+ * one after another all reach the lock at once.
  */
-const pauseForTest: PauseAt = (step) => {
-  if (process.env.GPUPLAN_TEST_PAUSE_AT !== step) return;
+const pauseForTest = (step: Parameters<PauseAt>[0] | 'start'): void => {
+  const [wanted, until] = (process.env.GPUPLAN_TEST_PAUSE_AT ?? '').split('@');
+  if (wanted !== step) return;
   writeSync(2, `gpuplan: test pause at ${step}\n`);
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+  const ms = until ? Number(until) - Date.now() : 60_000;
+  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 };
 
 function checkNames(files: readonly RenderedFile[]): string[] {
@@ -181,6 +185,7 @@ export function writeRendered(outDir: string, files: readonly RenderedFile[], fo
   const names = checkNames(files);
   const label = outLabel(outDir);
   const dir = resolve(outDir);
+  pauseForTest('start');
   const created = ensureDirectory(dir, label);
   let lock: HeldLock | undefined;
   let txn: string | undefined;
