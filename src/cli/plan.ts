@@ -66,6 +66,7 @@ export async function planFromOptions(catalog: Catalog, o: PlanOptions): Promise
 }
 
 export async function runPlan(o: PlanOptions, io: Io): Promise<number> {
+  if (o.out !== undefined) (await import('../render/write.js')).checkOutPath(o.out);
   const result = await planFromOptions(await loadCatalog(o.catalog), o);
   // Render before printing: a failure leaves nothing on disk and no plan claiming files exist.
   if (o.out !== undefined && result.plan) {

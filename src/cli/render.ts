@@ -1,6 +1,7 @@
 import { parseWith } from '../catalog/validate.js';
 import { renderPlan } from '../render/render.js';
-import { writeRendered } from '../render/write.js';
+import { shellWord } from '../render/quote.js';
+import { checkOutPath, writeRendered } from '../render/write.js';
 import { PlanResultSchema, type PlanResult } from '../planner/schema.js';
 import { UserError } from '../util/errors.js';
 import { MAX_BYTES, readUserText } from '../util/user-file.js';
@@ -30,17 +31,24 @@ async function retarget(result: PlanResult, version: string, planFile: string): 
   return { ...result, plan: { ...plan, engineVersion: engine.version } };
 }
 
+/** The directory as one shell word for `cd` (a name starting with `-` would read as an option). */
+export function cdTarget(out: string): string {
+  return shellWord(out.startsWith('-') ? `./${out}` : out);
+}
+
 /** Renders a plan into `out` and says what was written and how to start it. */
 export function writePlanFiles(result: PlanResult, o: OutOptions, io: Io): void {
   const files = renderPlan(result);
-  const { dir, written, replaced } = writeRendered(o.out, files, o.force ?? false);
+  const { dir, written, replaced, recovered } = writeRendered(o.out, files, o.force ?? false);
   const plan = result.plan;
+  if (recovered !== 'none') io.err(`Found a write a stopped gpuplan left in ${dir} and ${recovered === 'completed' ? 'finished' : 'undid'} it.\n`);
   io.err(`Wrote ${written.length} files to ${dir}: ${written.join(', ')}${replaced.length > 0 ? ` (replaced ${replaced.join(', ')})` : ''}\n`);
-  if (plan) io.err(`Start it: cd ${o.out} && ${plan.nodes > 1 ? 'see PLAN.md (multi-node)' : 'docker compose up -d'}; PLAN.md says how to check it.\n`);
+  if (plan) io.err(`Start it: cd ${cdTarget(o.out)} && ${plan.nodes > 1 ? 'see PLAN.md (multi-node)' : 'docker compose up -d'}; PLAN.md says how to check it.\n`);
 }
 
 /** `gpuplan render plan.json --out DIR`: re-renders a saved plan. */
 export async function runRender(planFile: string, o: OutOptions & { engineVersion?: string }, io: Io): Promise<number> {
+  checkOutPath(o.out);
   const text = readUserText(planFile, 'plan', MAX_BYTES.json);
   let raw: unknown;
   try {
