@@ -4,6 +4,9 @@
  * a model name with quotes, spaces, `$()`, backticks or newlines stays data.
  */
 import YAML from 'yaml';
+import { goIsPrint } from '../formats/go-runes.js';
+import { displayText } from '../formats/modelfile.js';
+import { UserError } from '../util/errors.js';
 
 /** Words POSIX shells read literally without quotes (Python's shlex.quote set). */
 const SHELL_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -96,16 +99,44 @@ export function codeFence(body: string): string {
   return '`'.repeat(Math.max(3, longest + 1));
 }
 
+/** How a value is shown in an error: escaped (no raw control or invisible characters), and not too long. */
+function shownValue(text: string): string {
+  const shown = displayText(text);
+  return shown.length > 160 ? `${shown.slice(0, 150)}…" (${[...text].length} characters)` : shown;
+}
+
 /**
- * A Modelfile argument (FROM, PARAMETER values). Ollama's parser (formats/modelfile.ts)
- * reads a bare value to the end of the line, trimmed, and strips one pair of `"`
- * around a quoted one without unescaping anything. Plain values are written bare;
- * others in quotes, and render/verify.ts rejects the rare text no quoting can carry.
+ * A Modelfile argument (FROM, PARAMETER values) that Ollama's parser (formats/modelfile.ts,
+ * a port of its parser/parser.go) reads back as exactly `value`, or a UserError.
+ *
+ * Refused: any rune Go's strconv.IsPrint rejects. Ollama drops those from a value without a
+ * word, so `x"` + U+200B + a line break + `FROM evil` would close the quote early and start
+ * an instruction of its own; the same holds for ESC, NUL, NEL, U+00A0, U+2028, U+FEFF…
+ * Line breaks (and tabs, which are not printable either) are refused with them: a
+ * Modelfile value gpuplan writes is one line, so its closing quote ends that line.
+ *
+ * Otherwise the value is written bare when Ollama reads it as is (not empty, no outer
+ * spaces, no leading `"`); else in `"…"`; else, when it starts with `""` or is `"` (which
+ * `"…"` would turn into an opening `"""`), in `"""…"""`. Nothing inside quotes is escaped
+ * or unescaped by Ollama, so any printable text fits.
  */
 export function modelfileValue(value: string | number | boolean): string {
   const text = String(value);
-  const bare = text !== '' && text === text.trim() && !/[\r\n]/.test(text) && !text.startsWith('"');
+  for (const c of text) {
+    const r = c.codePointAt(0) as number;
+    if (!goIsPrint(r)) {
+      const code = `U+${r.toString(16).toUpperCase().padStart(4, '0')}`;
+      const what = r === 0x0a || r === 0x0d ? `a line break (${code})` : r === 0x09 ? 'a tab (U+0009)' : `${displayText(c)} (${code}), which Ollama's Modelfile parser silently drops`;
+      throw new UserError(`cannot write ${shownValue(text)} into a Modelfile: it contains ${what}; a hand-edited or hostile plan?`);
+    }
+  }
+  const bare = text !== '' && !text.startsWith(' ') && !text.endsWith(' ') && !text.startsWith('"');
   if (bare) return text;
-  // `"` + `""…` would open a triple-quoted string: use one.
   return text === '"' || text.startsWith('""') ? `"""${text}"""` : `"${text}"`;
+}
+
+/** PARAMETER names: Ollama reads [A-Za-z0-9_] up to one space; anything else is refused. */
+export function modelfileParameterName(name: string): string {
+  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new UserError(`cannot write ${shownValue(name)} as a Modelfile PARAMETER name: Ollama's names are letters, digits and _`);
+  return name;
 }

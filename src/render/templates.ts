@@ -9,7 +9,7 @@ import runtime from 'handlebars/runtime.js';
 import { PARTIALS, TEMPLATES } from '../generated/templates.js';
 import { formatGiB, GiB } from '../memory/units.js';
 import { money } from '../planner/describe.js';
-import { codeFence, composeString, composeWithVariables, markdownText, modelfileValue, shellLines, shellWord, shellWords, yamlScalar } from './quote.js';
+import { codeFence, composeString, composeWithVariables, markdownText, modelfileParameterName, modelfileValue, shellLines, shellWord, shellWords, yamlScalar } from './quote.js';
 
 /** Handlebars' runtime build: the full build's API minus the compiler, which its typings do not describe separately. */
 const handlebarsRuntime = runtime as unknown as typeof Handlebars;
@@ -37,6 +37,7 @@ function helpers(): Record<string, Handlebars.HelperDelegate> {
     // Kubernetes expands $(VAR) in command and args and reads $$ as $, as Compose does with ${VAR}.
     k8s: (value: Scalar) => composeString(value),
     modelfile: (value: Scalar) => modelfileValue(value),
+    modelfileName: (name: Scalar) => modelfileParameterName(String(name)),
     md: (value: Scalar) => markdownText(String(value)),
     comment: (value: Scalar) => commentText(value),
     concat: (...xs: unknown[]) => args(xs).map(String).join(''),

@@ -5,7 +5,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { parseCompose, parseYamlStrict, type ComposeFile } from '../formats/compose.js';
-import { parseModelfile } from '../formats/modelfile.js';
+import { type Modelfile, ModelfileError, parseModelfile } from '../formats/modelfile.js';
 import { execCommands, shellArgv } from '../formats/shell.js';
 import { expandVariables, KUBERNETES_VARIABLES } from '../formats/variables.js';
 import { UserError } from '../util/errors.js';
@@ -71,10 +71,20 @@ function verifyScript(file: string, text: string, launch: Launch): void {
   }
 }
 
+/** The Modelfile read as `ollama create` reads it (formats/modelfile.ts ports its parser): exactly the planned FROM and PARAMETERs. */
 function verifyModelfile(file: string, text: string, launch: Launch): void {
-  const modelfile = parseModelfile(text);
   const expected = launch.modelfile;
   if (!expected) throw new RenderError(`${file}: rendered for an engine without a Modelfile`);
+  let modelfile: Modelfile;
+  try {
+    modelfile = parseModelfile(text);
+  } catch (error) {
+    if (error instanceof ModelfileError) throw new RenderError(`${file}: Ollama cannot read it: ${error.message}`);
+    throw error;
+  }
+  // Nothing may vanish on the way: a rune Ollama drops changes a value or the instructions.
+  const [dropped] = modelfile.dropped;
+  if (dropped) throw new RenderError(`${file}: line ${dropped.line} holds U+${dropped.codePoint.toString(16).toUpperCase().padStart(4, '0')}, which Ollama's parser drops`);
   expectEqual(
     file,
     'instructions',

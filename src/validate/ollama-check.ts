@@ -1,7 +1,7 @@
-/** Ollama: Modelfiles against v0.12.6's parser and PARAMETER set, and the server's OLLAMA_* environment. */
+/** Ollama: Modelfiles against its parser (v0.32.15's, with the release's instructions) and PARAMETER set, and the server's OLLAMA_* environment. */
 import { ownEntry } from '../util/own.js';
 import type { OllamaSpec } from '../engines/flags.js';
-import { ModelfileError, parseModelfile } from '../formats/modelfile.js';
+import { displayText, type Modelfile, ModelfileError, parseModelfile } from '../formats/modelfile.js';
 import { MODELFILE_EQUIVALENTS } from '../engines/ollama/parameters.js';
 import { OLLAMA_RELEASES } from '../engines/ollama/releases.js';
 import { closest, editDistance } from '../util/closest.js';
@@ -15,15 +15,21 @@ const TYPE_CHECK: Record<string, { test: (v: string) => boolean; expected: strin
   bool: { test: (v) => ['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v), expected: 'true or false' },
 };
 
-export function checkModelfile(text: string, spec: OllamaSpec, findings: Findings): number {
-  let commands: ReturnType<typeof parseModelfile>['commands'];
+/**
+ * A Modelfile's bytes as `ollama create` reads them (formats/modelfile.ts ports Ollama's parser,
+ * byte decoding included), against the instructions and PARAMETERs of `spec`'s release.
+ */
+export function checkModelfile(content: string | Uint8Array, spec: OllamaSpec, findings: Findings): number {
+  let modelfile: Modelfile;
   try {
-    commands = parseModelfile(text).commands;
+    modelfile = parseModelfile(content, { instructions: spec.instructions });
   } catch (error) {
     if (!(error instanceof ModelfileError)) throw error;
     findings.add('error', error.line, 'modelfile-syntax', `Modelfile: ${error.message.replace(/^line \d+: /, '')}`, null);
     return 0;
   }
+  reportDroppedRunes(modelfile, findings);
+  const { commands } = modelfile;
   const instructions = new Set(['model', ...spec.instructions]);
   for (const command of commands) {
     if (instructions.has(command.name)) continue;
@@ -67,6 +73,25 @@ export function checkModelfile(text: string, spec: OllamaSpec, findings: Finding
     }
   }
   return 1;
+}
+
+/**
+ * Invisible runes Ollama throws away (strconv.IsPrint is false: U+200B, ESC, NUL, U+00A0…), one
+ * warning per line. The commands checked above are already what is left without them, which is
+ * how a line like `PARAMETER stop "x"` + U+200B, a line break and `FROM other` gains a FROM.
+ */
+function reportDroppedRunes(modelfile: Modelfile, findings: Findings): void {
+  const byLine = new Map<number, Set<string>>();
+  for (const { line, codePoint } of modelfile.dropped) {
+    const names = byLine.get(line) ?? new Set<string>();
+    byLine.set(line, names.add(`U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}`));
+  }
+  for (const [line, runes] of byLine) {
+    const names = [...runes].join(', ');
+    const instruction = modelfile.commands.filter((c) => c.line <= line).at(-1);
+    const reads = instruction ? ` (Ollama reads the instruction as ${instruction.name === 'model' ? 'FROM' : instruction.name} ${displayText(instruction.args)})` : '';
+    findings.add('warning', line, 'modelfile-invisible', `Ollama's Modelfile parser silently drops the invisible ${names} on this line${reads}`, 'delete the invisible characters');
+  }
 }
 
 /**

@@ -226,7 +226,7 @@ export function validateFile(file: string, content: Buffer, v: Validator, size =
     checkLaunches(launches, v, findings);
     return report('python', launches.length);
   }
-  if (isModelfileName(file) || /^\s*FROM\s/i.test(text)) return report('modelfile', checkModelfile(text, v.ollama, findings));
+  if (isModelfileName(file) || /^\s*FROM\s/i.test(text)) return report('modelfile', checkModelfile(content, v.ollama, findings));
   if (ext === '.sh' || ext === '.bash' || text.startsWith('#!')) {
     const ollama: OllamaService[] = [];
     const launches = scriptLaunches(text, findings, { container: false, gpus: null, nodes: 1, sharedMemory: null, portPublished: null, planned: null, where: 'script' }, 1, ollama);

@@ -8,7 +8,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { interpolate } from '../../src/formats/compose.js';
+import { goIsPrint } from '../../src/formats/go-runes.js';
 import { parseModelfile } from '../../src/formats/modelfile.js';
+import { UserError } from '../../src/util/errors.js';
 import { shellArgv } from '../../src/formats/shell.js';
 import { codeFence, composeString, markdownText, modelfileValue, shellLines, shellWord, shellWords, yamlScalar } from '../../src/render/quote.js';
 
@@ -112,12 +114,21 @@ describe('composeString', () => {
 });
 
 describe('modelfileValue', () => {
-  it("Ollama's parser reads single-line values back unchanged", () => {
+  it("Ollama's parser reads single-line values back unchanged, or the value is refused", () => {
     fc.assert(
       fc.property(
         hostile.filter((s) => !/[\r\n]/.test(s)),
         (s) => {
-          const [command] = parseModelfile(`FROM base\nPARAMETER stop ${modelfileValue(s)}\n`).commands.slice(1);
+          let rendered: string;
+          try {
+            rendered = modelfileValue(s);
+          } catch (error) {
+            // Only text with a rune Ollama drops or a tab is refused (test/render/modelfile-injection.test.ts).
+            expect(error).toBeInstanceOf(UserError);
+            expect([...s].some((c) => !goIsPrint(c.codePointAt(0) as number))).toBe(true);
+            return;
+          }
+          const [command] = parseModelfile(`FROM base\nPARAMETER stop ${rendered}\n`).commands.slice(1);
           expect(command?.args).toBe(s);
         },
       ),
