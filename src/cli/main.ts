@@ -72,7 +72,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .version(VERSION)
     .option('--catalog <dir>', 'use this catalog directory (gpus.yaml, quantizations.yaml, models/) instead of the bundled one', nonEmpty())
     .showSuggestionAfterError(true)
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    // Commander's own errors (a bad option value) read like every other error: one line, `gpuplan: …`.
+    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(`gpuplan: ${oneLine(text.replace(/^error: /, '').trimEnd())}\n`) })
     .exitOverride();
 
   program

@@ -11,6 +11,7 @@
 import { lstatSync, mkdirSync, rmdirSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
+import { describeFsError } from '../util/user-file.js';
 import type { RenderedFile } from './render.js';
 import { acquireLock, type HeldLock, LockBusy, releaseLock, removeBrokenLocks, stillHeld } from './write-lock.js';
 import { commitStaged, ForeignTransaction, installStaged, isPlainFileName, type PauseAt, type Recovery, recoverTransaction, removeTransaction, stageFiles, syncDirectory } from './write-txn.js';
@@ -21,30 +22,6 @@ export interface WriteResult {
   replaced: string[];
   /** What this run did with a write a killed gpuplan left in DIR. */
   recovered: Recovery;
-}
-
-/** What an errno means for the person who typed the path. */
-const FS_REASONS: Record<string, string> = {
-  ENAMETOOLONG: 'the name is too long',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  EEXIST: 'something else already exists there',
-  ENOTDIR: 'a part of the path is not a directory',
-  ENOENT: 'a part of the path does not exist',
-  ELOOP: 'too many symbolic links',
-  EISDIR: 'is a directory',
-  EMFILE: 'too many open files',
-  EIO: 'input/output error',
-};
-
-/** "permission denied (EACCES)" for a file-system error; null when it is not one (a bug). */
-export function describeFsError(error: unknown): string | null {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return null;
-  return `${FS_REASONS[code] ?? 'file system error'} (${code})`;
 }
 
 /** The `--out` value as it appears in messages: quoted, and on one line whatever it holds. */

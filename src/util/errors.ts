@@ -22,10 +22,12 @@ export function terminalSafe(text: string): string {
 }
 
 /** Longest error line printed: a 400-digit model name is cut, not echoed whole. */
-const MAX_ERROR_LINE = 600;
+const MAX_ERROR_LINE = 1000;
 
-/** An error message as one terminal-safe line of bounded length. */
+/** An error message as one terminal-safe line of bounded length; a long one loses its middle, so the reason at its end stays. */
 export function oneLine(message: string): string {
   const line = terminalSafe(message.replace(/\r?\n/g, ' ').replace(/\t/g, ' '));
-  return line.length > MAX_ERROR_LINE ? `${line.slice(0, MAX_ERROR_LINE - 1)}…` : line;
+  if (line.length <= MAX_ERROR_LINE) return line;
+  const keep = (MAX_ERROR_LINE - 1) / 2;
+  return `${line.slice(0, Math.ceil(keep))}…${line.slice(-Math.floor(keep))}`;
 }

@@ -6,6 +6,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { UserError } from './errors.js';
+import { ownEntry } from './own.js';
 
 /** Caps by kind of file: far above any real one, far below what would hurt. */
 export const MAX_BYTES = {
@@ -15,23 +16,34 @@ export const MAX_BYTES = {
   catalog: 16 * 1024 * 1024,
 } as const;
 
+/** What an errno means for the person who typed the path. */
 const ERRNO_TEXT: Record<string, string> = {
   ENOENT: 'no such file',
   EACCES: 'permission denied',
-  EPERM: 'permission denied',
+  EPERM: 'operation not permitted',
   EISDIR: 'is a directory',
-  ENOTDIR: 'a component of the path is not a directory',
+  ENOTDIR: 'a part of the path is not a directory',
   ENAMETOOLONG: 'the name is too long',
   ELOOP: 'too many symbolic links',
   EMFILE: 'too many open files',
   EIO: 'input/output error',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EEXIST: 'something else already exists there',
+  EPIPE: 'the reader closed the pipe',
 };
 
-/** A file-system error as words a user reads (`no such file (ENOENT)`). */
-export function describeErrno(error: unknown): string {
+/** "permission denied (EACCES)" for a file-system error; null when it is not one (a bug). */
+export function describeFsError(error: unknown): string | null {
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (typeof code !== 'string') return error instanceof Error ? (error.message.split('\n')[0] ?? 'error') : 'error';
-  return Object.hasOwn(ERRNO_TEXT, code) ? `${ERRNO_TEXT[code]} (${code})` : code;
+  if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return null;
+  return `${ownEntry(ERRNO_TEXT, code) ?? 'file system error'} (${code})`;
+}
+
+/** describeFsError, or the error's first line when it is not a file-system error. */
+export function describeErrno(error: unknown): string {
+  return describeFsError(error) ?? (error instanceof Error ? (error.message.split('\n')[0] ?? 'error') : 'error');
 }
 
 /** Why a path cannot be read as a regular file, or null when it can be opened as one. */

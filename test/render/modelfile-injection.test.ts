@@ -355,7 +355,6 @@ describe('property: a rendered value is refused, or read back by Ollama as exact
   const anyText = fc.array(anyRune, { maxLength: 10 }).map((parts) => parts.join(''));
 
   it('PARAMETER stop <rendered>: exactly one more command, with exactly the value', () => {
-    const started = Date.now();
     let readBack = 0;
     fc.assert(
       fc.property(anyText, (s) => {
@@ -381,10 +380,9 @@ describe('property: a rendered value is refused, or read back by Ollama as exact
       }),
       { numRuns: 1500 },
     );
-    // Both outcomes are exercised (about a third of the strings are read back), within the time budget.
+    // Both outcomes are exercised (about a third of the strings are read back).
     expect(readBack).toBeGreaterThan(300);
     expect(readBack).toBeLessThan(1500);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 });
 

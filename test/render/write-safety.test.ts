@@ -241,7 +241,7 @@ describe('refusals are one line, exit 2, and create nothing', () => {
       ['render', 'plan.json', '--out', ''],
     ]) {
       const r = gpuplan(args, cwd);
-      expectOneLineError(r, /--out "": an empty directory name/);
+      expectOneLineError(r, /--out "": an empty directory name|--out <dir>. argument .. is invalid. must not be empty/);
     }
     expect(readdirSync(cwd)).toEqual([]);
   });
