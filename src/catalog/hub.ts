@@ -64,12 +64,22 @@ async function modelFromHubGguf(catalog: Catalog, repo: string, revision: string
     try {
       header = await readGgufHeader(`${HUB_URL}/${repo}/resolve/${encodeURIComponent(revision)}/${path}`, { fetch: checked, ...(o.token ? { headers: { Authorization: `Bearer ${o.token}` } } : {}) });
     } catch (error) {
-      throw (error as ApiError).statusCode !== undefined || error instanceof TypeError ? hubError(repo, revision, error, o) : ggufReadError(where, error);
+      throw (error as ApiError).statusCode !== undefined || error instanceof TypeError || (error as Error).name === 'TimeoutError' ? hubError(repo, revision, error, o) : ggufReadError(where, error);
     }
     writeCacheFile(cached, JSON.stringify(header));
   }
   // llama.cpp and Ollama fetch it by repo and quantization tag.
   return modelFromGgufHeader(catalog, header, where, `hf:${repo}/${path}`, path.split('/').pop() ?? path);
+}
+
+/** A hub request that has not answered in this long has failed: gpuplan never waits forever. */
+export const HUB_TIMEOUT_MS = 60_000;
+
+function withTimeout(base: typeof fetch): typeof fetch {
+  return (input, init) => {
+    const timeout = AbortSignal.timeout(HUB_TIMEOUT_MS);
+    return base(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+  };
 }
 
 /** $XDG_CACHE_HOME/gpuplan, else ~/.cache/gpuplan (the XDG default). */
@@ -144,6 +154,8 @@ async function hubFile(repo: string, revision: string, path: string, o: HubOptio
     writeCacheFile(missing, '');
     return null;
   }
+  // A hub (or a mirror) answering with gigabytes for a config must not fill memory.
+  if (blob.size > MAX_BYTES.json) throw new UserError(`hf:${repo}@${revision}: ${path} is ${blob.size} bytes, more than the ${MAX_BYTES.json} gpuplan reads`);
   const text = await blob.text();
   writeCacheFile(cached, text);
   return text;
@@ -203,7 +215,8 @@ async function safetensorsSummary(repo: string, revision: string, o: HubOptions)
 }
 
 /** A ModelSpec from the hub: the architecture from config.json, the checkpoint size from the index's total_size. */
-export async function modelFromHub(catalog: Catalog, ref: string, o: HubOptions): Promise<ModelSpec> {
+export async function modelFromHub(catalog: Catalog, ref: string, given: HubOptions): Promise<ModelSpec> {
+  const o = { ...given, fetch: withTimeout(given.fetch ?? fetch) };
   const { repo, revision, path } = parseHubRef(ref);
   if (path !== null) {
     if (!/\.gguf$/i.test(path)) throw new UserError(`model "${ref}": a file in a repo must be a .gguf; for a transformers model give the repo alone (hf:${repo})`);

@@ -27,7 +27,7 @@ import { nodeAt, readYaml, toData, type YamlSource } from './yaml-source.js';
  * test/fixtures/validate/wild is 66 KB); a larger file is not one, and parsing it
  * (YAML reads about 1 MB/s) would slow CI down.
  */
-export const MAX_FILE_BYTES = 512 * 1024;
+export const MAX_FILE_BYTES = 256 * 1024;
 
 export type FileKind = 'compose' | 'kubernetes' | 'script' | 'python' | 'launcher-task' | 'helm-values' | 'modelfile' | 'server-config' | 'helm-template' | 'yaml' | 'unreadable';
 
