@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { parseWith } from '../catalog/validate.js';
+import { defaultEngines } from '../engines/registry.js';
 import { renderPlan } from '../render/render.js';
 import { shellWord } from '../render/quote.js';
 import { checkOutPath, writeRendered } from '../render/write.js';
@@ -36,13 +38,33 @@ export function cdTarget(out: string): string {
   return shellWord(out.startsWith('-') ? `./${out}` : out);
 }
 
+/** Every file name a render can write, whatever the engine and node count. */
+const RENDERED_NAMES: ReadonlySet<string> = new Set(defaultEngines().flatMap((e) => [...e.deployFiles(1), ...e.deployFiles(2)]));
+
+/**
+ * The files of the render a directory holds: what its plan.json lists, among the names gpuplan
+ * renders (a hand-edited plan.json cannot have another file removed). None when there is no
+ * readable plan.json.
+ */
+function previousRenderFiles(dir: string): string[] {
+  try {
+    const old = JSON.parse(readUserText(join(dir, 'plan.json'), 'plan', MAX_BYTES.json)) as { plan?: { files?: unknown } | null };
+    const files = old.plan?.files;
+    return Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string' && RENDERED_NAMES.has(f)) : [];
+  } catch {
+    return [];
+  }
+}
+
 /** Renders a plan into `out` and says what was written and how to start it. */
 export function writePlanFiles(result: PlanResult, o: OutOptions, io: Io): void {
   const files = renderPlan(result);
-  const { dir, written, replaced, recovered } = writeRendered(o.out, files, o.force ?? false);
+  const { dir, written, replaced, removed, recovered } = writeRendered(o.out, files, o.force ?? false, previousRenderFiles);
   const plan = result.plan;
   if (recovered !== 'none') io.err(`Found a write a stopped gpuplan left in ${dir} and ${recovered === 'completed' ? 'finished' : 'undid'} it.\n`);
-  io.err(`Wrote ${written.length} files to ${dir}: ${written.join(', ')}${replaced.length > 0 ? ` (replaced ${replaced.join(', ')})` : ''}\n`);
+  const replacedNote = replaced.length > 0 ? ` (replaced ${replaced.join(', ')})` : '';
+  const removedNote = removed.length > 0 ? `; removed the previous render's ${removed.join(', ')}` : '';
+  io.err(`Wrote ${written.length} files to ${dir}: ${written.join(', ')}${replacedNote}${removedNote}\n`);
   if (plan) io.err(`Start it: cd ${cdTarget(o.out)} && ${plan.nodes > 1 ? 'see PLAN.md (multi-node)' : 'docker compose up -d'}; PLAN.md says how to check it.\n`);
 }
 

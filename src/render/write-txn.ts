@@ -7,7 +7,7 @@
  * removes the staging; a crash after it is completed by the next writer (every step can be
  * repeated). Only the holder of DIR's lock (write-lock.ts) runs any of this.
  */
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RenderedFile } from './render.js';
 
@@ -64,22 +64,39 @@ export function stageFiles(dir: string, files: readonly RenderedFile[]): string 
   return txn;
 }
 
+/** What a committed transaction does: files to move into place, and files of the previous render to remove. */
+export interface TxnPlan {
+  install: readonly string[];
+  retire: readonly string[];
+}
+
 /** The point of no return: from here on the swap is completed, by this run or the next. */
-export function commitStaged(txn: string, names: readonly string[]): void {
-  writeDurably(join(txn, `${COMMIT}.tmp`), `${JSON.stringify({ install: names })}\n`, 0o600);
+export function commitStaged(txn: string, plan: TxnPlan): void {
+  writeDurably(join(txn, `${COMMIT}.tmp`), `${JSON.stringify({ install: plan.install, retire: plan.retire })}\n`, 0o600);
   renameSync(join(txn, `${COMMIT}.tmp`), join(txn, COMMIT));
   syncDirectory(txn);
 }
 
-/** Moves each staged file over its target; repeatable (a file already moved is skipped). */
-export function installStaged(dir: string, txn: string, names: readonly string[], pauseAt: PauseAt = () => {}): void {
-  for (const [i, name] of names.entries()) {
+/**
+ * Moves each staged file over its target, then removes the previous render's files the new
+ * one does not write (a vLLM serve.sh left beside a llama.cpp llama-server.sh would be a mix
+ * of two renders); repeatable (a file already moved or removed is skipped).
+ */
+export function installStaged(dir: string, txn: string, plan: TxnPlan, pauseAt: PauseAt = () => {}): void {
+  for (const [i, name] of plan.install.entries()) {
     try {
       renameSync(join(txn, STAGED, name), join(dir, name));
     } catch (error) {
       if (errnoOf(error) !== 'ENOENT') throw error;
     }
     if (i === 0) pauseAt('installing');
+  }
+  for (const name of plan.retire) {
+    try {
+      if (lstatSync(join(dir, name)).isFile()) unlinkSync(join(dir, name));
+    } catch (error) {
+      if (errnoOf(error) !== 'ENOENT') throw error;
+    }
   }
   syncDirectory(dir);
 }
@@ -115,14 +132,14 @@ export function recoverTransaction(dir: string): Recovery {
     return 'rolled back';
   }
   if (!entries.includes(MARKER) || !lstatSync(join(txn, MARKER)).isFile()) throw new ForeignTransaction(txn);
-  const install = committedNames(txn);
-  if (install) installStaged(dir, txn, install);
+  const plan = committedPlan(txn);
+  if (plan) installStaged(dir, txn, plan);
   removeTransaction(txn);
-  return install ? 'completed' : 'rolled back';
+  return plan ? 'completed' : 'rolled back';
 }
 
-/** The names of a committed transaction, or null when it never reached its commit record. */
-function committedNames(txn: string): string[] | null {
+/** What a committed transaction does, or null when it never reached its commit record. */
+function committedPlan(txn: string): TxnPlan | null {
   let text: string;
   try {
     text = readFileSync(join(txn, COMMIT), 'utf8');
@@ -130,14 +147,17 @@ function committedNames(txn: string): string[] | null {
     if (errnoOf(error) === 'ENOENT') return null;
     throw error;
   }
-  let names: unknown[] = [];
+  let install: unknown[] = [];
+  let retire: unknown[] = [];
   try {
-    const record = JSON.parse(text) as { install?: unknown };
-    if (Array.isArray(record.install)) names = record.install;
+    const record = JSON.parse(text) as { install?: unknown; retire?: unknown };
+    if (Array.isArray(record.install)) install = record.install;
+    if (Array.isArray(record.retire)) retire = record.retire;
   } catch {
     throw new ForeignTransaction(txn);
   }
   // The record is written whole and renamed into place, so a bad one was not written by gpuplan.
-  if (!names.every((n): n is string => typeof n === 'string' && isPlainFileName(n))) throw new ForeignTransaction(txn);
-  return names;
+  const plain = (names: unknown[]): names is string[] => names.every((n) => typeof n === 'string' && isPlainFileName(n));
+  if (!plain(install) || !plain(retire)) throw new ForeignTransaction(txn);
+  return { install, retire };
 }

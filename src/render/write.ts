@@ -20,6 +20,8 @@ export interface WriteResult {
   dir: string;
   written: string[];
   replaced: string[];
+  /** Files of the previous render the new one does not write (with force), removed with the swap. */
+  removed: string[];
   /** What this run did with a write a killed gpuplan left in DIR. */
   recovered: Recovery;
 }
@@ -157,7 +159,11 @@ function takeLock(dir: string, label: string): HeldLock {
   }
 }
 
-export function writeRendered(outDir: string, files: readonly RenderedFile[], force: boolean): WriteResult {
+/**
+ * `previous(dir)`: with `force`, the files of the render DIR holds now (read under the lock)
+ * that the new one replaces by other names; they are removed in the same transaction.
+ */
+export function writeRendered(outDir: string, files: readonly RenderedFile[], force: boolean, previous: (dir: string) => readonly string[] = () => []): WriteResult {
   checkOutPath(outDir);
   const names = checkNames(files);
   const label = outLabel(outDir);
@@ -178,17 +184,19 @@ export function writeRendered(outDir: string, files: readonly RenderedFile[], fo
     }
     removeBrokenLocks(dir);
     const existing = checkExisting(dir, names, force, label);
+    const retired = force ? previous(dir).filter((name) => isPlainFileName(name) && !name.startsWith('.gpuplan') && !names.includes(name) && lstatOrNull(join(dir, name))?.isFile()) : [];
     txn = stageFiles(dir, files);
     pauseForTest('staged');
     if (!stillHeld(lock)) throw new UserError(`${label}: another gpuplan took over ${shownPath(dir)} while this one was writing; nothing was changed`);
-    commitStaged(txn, names);
+    const plan = { install: names, retire: retired };
+    commitStaged(txn, plan);
     committed = true;
     pauseForTest('committed');
-    installStaged(dir, txn, names, pauseForTest);
+    installStaged(dir, txn, plan, pauseForTest);
     removeTransaction(txn);
     syncDirectory(dir);
     releaseLock(lock);
-    return { dir, written: names, replaced: existing, recovered };
+    return { dir, written: names, replaced: existing, removed: retired, recovered };
   } catch (error) {
     // Before the commit record nothing in DIR has changed: undo this run's traces. After it,
     // the staged files stay for the next writer to finish installing. Cleaning up must not

@@ -211,6 +211,16 @@ describe('a writer killed mid-write', () => {
     expect(next.stderr).toMatch(/Found a write a stopped gpuplan left in .*deploy and finished it/);
     expect(expectOneCompleteRender(out, references)).toBe(3);
   });
+
+  it("--force over another engine's render leaves only the new render: the old plan.json's other files go, nothing else does", () => {
+    const out = join(tmp(), 'deploy');
+    expect(gpuplan(['plan', '-m', 'llama-3.1-8b', '-b', '1xH100', '--engine', 'vllm', '--out', out]).code).toBe(0);
+    writeFileSync(join(out, 'notes.txt'), 'mine\n');
+    const next = gpuplan(['plan', '-m', 'llama-3.1-8b', '-b', '1xH100', '--engine', 'ollama', '--out', out, '--force']);
+    expect(next.code).toBe(0);
+    expect(next.stderr).toMatch(/removed the previous render's serve\.sh/);
+    expect(readdirSync(out).sort()).toEqual(['Modelfile', 'PLAN.md', 'docker-compose.yml', 'notes.txt', 'plan.json']);
+  });
 });
 
 describe('permissions follow the umask', () => {
