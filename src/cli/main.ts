@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { oneLine, terminalSafe, UserError } from '../util/errors.js';
 import { describeErrno } from '../util/user-file.js';
 import { VERSION } from '../version.js';
+import { LIMITS } from '../catalog/limits.js';
 import { MODES } from '../memory/modes.js';
 import { ENGINE_IDS, KV_DTYPES } from '../engines/ids.js';
 import { choice, fraction, nonEmpty, nonEmptyList, wholeNumber } from './options.js';
@@ -14,6 +15,11 @@ import type { PlanOptions } from './plan.js';
  * (sysexits EX_SOFTWARE), which asks for a report.
  */
 export const EXIT = { ok: 0, no: 1, badInput: 2, internal: 70 } as const;
+
+/** GPUs in one layout: the budget grammar's ceiling (planner/budget.ts). */
+const MAX_GPUS = 4096;
+/** Sequences at once: far above any engine's running-request limit (vLLM's default is 256-1024). */
+const MAX_SEQUENCES = 1_000_000;
 
 const ENGINE_VERSION_HELP = 'engine release whose flags, defaults and images to use (default: the newest known; `gpuplan catalog engines`)';
 
@@ -83,8 +89,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--offline', 'hf: models only from the cache, never the network')
     .requiredOption('-b, --budget <budget>', 'GPUs or money: 8xA100, 8xA100-80G, 2x8xH100, H100, <=16xH100, $25/h; alternatives separated by commas', nonEmpty())
     .option('-e, --engine <engine>', `auto | ${ENGINE_IDS.join(' | ')}`, choice(['auto', ...ENGINE_IDS] as const), 'auto')
-    .option('-c, --context <tokens>', 'tokens per request (default 32768, capped at the model maximum)', wholeNumber())
-    .option('-n, --concurrency <n>', 'requests served at once at that context', wholeNumber(), 1)
+    .option('-c, --context <tokens>', 'tokens per request (default 32768, capped at the model maximum)', wholeNumber(1, LIMITS.positions))
+    .option('-n, --concurrency <n>', 'requests served at once at that context', wholeNumber(1, MAX_SEQUENCES), 1)
     .option('-q, --quant <list>', 'only these quantizations, comma-separated (e.g. awq-int4,q4_k_m)', nonEmpty())
     .option('--min-bits <bits>', 'quality floor in bits per weight (1.58-bit dynamic GGUFs need 1.5)', fraction(0, 32), 4)
     .option('--gpu-mem-util <f>', 'fraction of GPU memory the engine may take (vLLM gpu_memory_utilization, SGLang mem_fraction_static)', fraction(0.05, 1))
@@ -92,7 +98,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--kv-dtype <dtype>', `KV cache dtype, one the engine takes: ${KV_DTYPES.join(', ')}`, choice(KV_DTYPES), 'auto')
     .option('--cpu-offload', 'let llama.cpp/Ollama keep layers that do not fit in host RAM (slow)')
     .option('--prices <file>', 'YAML/JSON of your own $/hour per GPU (e.g. "a100-80g: 1.10")', nonEmpty())
-    .option('--top <n>', 'runners-up to list', wholeNumber(0), 3)
+    .option('--top <n>', 'runners-up to list', wholeNumber(0, 1000), 3)
     .option('-o, --out <dir>', 'write the deploy files (compose, launch script, PLAN.md, plan.json) into this directory', nonEmpty())
     .option('--force', 'with --out: replace files that already exist')
     .option('--json', 'machine-readable output')
@@ -107,10 +113,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .requiredOption('-m, --model <model>', 'catalog id or alias, hf:org/name[@rev], a .gguf file, a config.json, or a parameter count like 20b', nonEmpty())
     .option('--offline', 'hf: models only from the cache, never the network')
     .option('-q, --quant <quant>', 'quantization (default: the checkpoint as published)', nonEmpty())
-    .option('-c, --context <tokens>', 'tokens per sequence (inference default 32768 capped at the model maximum; training default 2048)', wholeNumber())
-    .option('-n, --concurrency <n>', 'sequences held at once (inference)', wholeNumber(), 1)
-    .option('--tp <n>', 'tensor-parallel degree', wholeNumber(), 1)
-    .option('--pp <n>', 'pipeline-parallel degree', wholeNumber(), 1)
+    .option('-c, --context <tokens>', 'tokens per sequence (inference default 32768 capped at the model maximum; training default 2048)', wholeNumber(1, LIMITS.positions))
+    .option('-n, --concurrency <n>', 'sequences held at once (inference)', wholeNumber(1, MAX_SEQUENCES), 1)
+    .option('--tp <n>', 'tensor-parallel degree', wholeNumber(1, MAX_GPUS), 1)
+    .option('--pp <n>', 'pipeline-parallel degree', wholeNumber(1, MAX_GPUS), 1)
     .option('--gpu <gpu>', 'GPU to check the per-GPU total against', nonEmpty())
     .option('--kv-dtype <dtype>', `KV cache dtype, one the engine takes: ${KV_DTYPES.join(', ')}`, choice(KV_DTYPES), 'auto')
     .option('-e, --engine <engine>', `with --gpu: the engine's own accounting (${ENGINE_IDS.join(' | ')})`, choice(ENGINE_IDS))
@@ -118,9 +124,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--gpu-mem-util <f>', 'with --engine: vLLM gpu_memory_utilization / SGLang mem_fraction_static', fraction(0.05, 1))
     .option('--mode <mode>', MODES.join(' | '), choice(MODES), 'inference')
     .option('--zero <stage>', 'training: ZeRO stage 0-3', choice(['0', '1', '2', '3'] as const), '0')
-    .option('--dp <n>', 'training: data-parallel GPUs the ZeRO states are split over', wholeNumber(), 1)
-    .option('--micro-batch <n>', 'training: sequences per GPU per step', wholeNumber(), 1)
-    .option('--lora-rank <r>', 'training: LoRA rank', wholeNumber(), 16)
+    .option('--dp <n>', 'training: data-parallel GPUs the ZeRO states are split over', wholeNumber(1, MAX_GPUS), 1)
+    .option('--micro-batch <n>', 'training: sequences per GPU per step', wholeNumber(1, MAX_SEQUENCES), 1)
+    .option('--lora-rank <r>', 'training: LoRA rank', wholeNumber(1, LIMITS.hiddenSize), 16)
     .option('--no-checkpointing', 'training: keep all activations (no gradient checkpointing)')
     .option('--eager-attention', 'training: attention that stores its score matrices (no flash attention)')
     .option('--json', 'machine-readable output')

@@ -5,11 +5,12 @@ import { InvalidArgumentError } from 'commander';
  * `option '--context <tokens>' argument 'abc' is invalid. must be …` and exit 2.
  */
 
-export function wholeNumber(min = 1): (value: string) => number {
+/** A whole number in [min, max]: every count has a ceiling, since some drive loops. */
+export function wholeNumber(min = 1, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value: string) => {
     const n = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`must be a whole number ≥ ${min}.`);
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `must be a whole number ≥ ${min}.` : `must be a whole number from ${min} to ${max}.`);
     }
     return n;
   };
