@@ -179,6 +179,9 @@ function attentionFromConfig(config: HfConfig, where: string): Architecture['att
   if (!Number.isInteger(headDim)) {
     throw new UserError(`${where}: hidden_size ${config.hidden_size} is not divisible by num_attention_heads ${heads}; set head_dim`);
   }
+  const kvHeads = config.num_key_value_heads ?? heads;
+  // Grouped-query attention shares each KV head among heads / kv_heads query heads (transformers repeat_kv); engines refuse anything else.
+  if (heads % kvHeads !== 0) throw new UserError(`${where}: num_attention_heads ${heads} is not a multiple of num_key_value_heads ${kvHeads}`);
   const qwen2Family = config.model_type === 'qwen2' || config.model_type === 'qwen2_moe';
   return {
     kind: 'gqa',
@@ -192,7 +195,7 @@ function attentionFromConfig(config: HfConfig, where: string): Architecture['att
   };
 }
 
-function slidingWindowFromConfig(config: HfConfig): Architecture['slidingWindow'] {
+function slidingWindowFromConfig(config: HfConfig, file: string): Architecture['slidingWindow'] {
   const window = config.sliding_window;
   if (!window || window >= config.max_position_embeddings) return null;
   const n = config.num_hidden_layers;
@@ -203,7 +206,9 @@ function slidingWindowFromConfig(config: HfConfig): Architecture['slidingWindow'
   if (types) return where((i) => types[i] === 'sliding_attention');
   if (config.model_type === 'gemma3_text') {
     // Gemma3TextConfig without layer_types: every sliding_window_pattern-th layer (default 6) is global.
-    const pattern = Number((config as { sliding_window_pattern?: unknown }).sliding_window_pattern ?? 6);
+    const given = (config as { sliding_window_pattern?: unknown }).sliding_window_pattern ?? 6;
+    if (!Number.isSafeInteger(given) || (given as number) < 1) throw new UserError(`${file}: sliding_window_pattern must be a whole number ≥ 1, got ${JSON.stringify(given)}`);
+    const pattern = given as number;
     return where((i) => (i + 1) % pattern !== 0);
   }
   if (config.model_type === 'mistral' || config.model_type === 'mixtral') return where(() => true);
@@ -278,7 +283,7 @@ export function architectureFromConfig(original: HfConfig, where: string): Archi
       tiedEmbeddings: config.tie_word_embeddings ?? false,
       maxContext: config.max_position_embeddings,
       mtpLayers: config.num_nextn_predict_layers ?? 0,
-      slidingWindow: slidingWindowFromConfig(config),
+      slidingWindow: slidingWindowFromConfig(config, where),
       normsPerLayer: config.model_type === 'gemma3_text' ? 4 : 2,
       visionParams: config.vision_config ? visionParamsFromConfig(config.vision_config, config.hidden_size, Number((config as { spatial_merge_size?: unknown }).spatial_merge_size ?? 2)) : 0,
       storedBits: ownEntry(DTYPE_BITS, dtype) ?? 16,

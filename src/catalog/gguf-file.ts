@@ -8,6 +8,7 @@ import { basename, resolve } from 'node:path';
 import { gguf, ggufAllShards, GGMLFileQuantizationType, parseGgufShardFilename } from '@huggingface/gguf';
 import { ggufWeightLayout, tensorBytes, tensorElements, type TensorInfo } from '../memory/gguf-tensors.js';
 import { UserError } from '../util/errors.js';
+import { requireRegularFile } from '../util/user-file.js';
 import { architectureFromConfig } from './architecture.js';
 import type { Catalog } from './catalog.js';
 import { findByName } from './lookup.js';
@@ -162,6 +163,9 @@ function headerOf(parsed: readonly Parsed[]): GgufHeader {
   };
 }
 
+/** Parts of one split GGUF: the largest published (DeepSeek/Kimi BF16 GGUFs) have about 50. */
+const MAX_GGUF_SHARDS = 1000;
+
 /**
  * The headers of a GGUF (every part of a `-00001-of-0000N.gguf` split), local or at a URL.
  * `fetch` and `headers` reach the hub; a local file also gets its length checked against the
@@ -170,7 +174,14 @@ function headerOf(parsed: readonly Parsed[]): GgufHeader {
 export async function readGgufHeader(uri: string, o: { fetch?: typeof fetch; headers?: Record<string, string> } = {}): Promise<GgufHeader> {
   const local = !/^https?:/.test(uri);
   const params = { allowLocalFile: local, ...(o.fetch ? { fetch: o.fetch } : {}), ...(o.headers ? { additionalFetchHeaders: o.headers } : {}) };
-  if (parseGgufShardFilename(uri)) {
+  const split = parseGgufShardFilename(uri);
+  if (split) {
+    const total = Number.parseInt(split.total, 10);
+    if (total > MAX_GGUF_SHARDS) throw new UserError(`${uri}: a split of ${total} parts (gpuplan reads at most ${MAX_GGUF_SHARDS})`);
+    // The reader opens every part itself: each must be a regular file (a FIFO would block it forever).
+    if (local) {
+      for (let i = 1; i <= total; i++) requireRegularFile(`${split.prefix}-${String(i).padStart(5, '0')}-of-${String(total).padStart(5, '0')}.gguf`, 'model file part');
+    }
     const { shards } = await ggufAllShards(uri, params);
     return headerOf(shards);
   }

@@ -72,6 +72,9 @@ async function modelFromHubGguf(catalog: Catalog, repo: string, revision: string
   return modelFromGgufHeader(catalog, header, where, `hf:${repo}/${path}`, path.split('/').pop() ?? path);
 }
 
+/** 100 TB: 50× the largest open checkpoint of 2026 (about 2 TB in BF16). */
+const MAX_CHECKPOINT_BYTES = 1e14;
+
 /** A hub request that has not answered in this long has failed: gpuplan never waits forever. */
 export const HUB_TIMEOUT_MS = 60_000;
 
@@ -171,7 +174,7 @@ function parseJson(text: string, what: string): unknown {
 
 /** What the safetensors headers say: parameters per stored dtype, and the bytes of every tensor. */
 const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const SafetensorsSummarySchema = z.strictObject({ parameters: z.record(z.string().max(32), count), bytes: count });
+const SafetensorsSummarySchema = z.strictObject({ parameters: z.record(z.string().max(32), count), bytes: count.max(MAX_CHECKPOINT_BYTES) });
 export type SafetensorsSummary = z.infer<typeof SafetensorsSummarySchema>;
 
 /** A cached GGUF header: metadata (tokenizer arrays already reduced to their length) and the tensor table. */
@@ -227,7 +230,12 @@ export async function modelFromHub(catalog: Catalog, ref: string, given: HubOpti
   const config = parseWith(HfConfigSchema, liftTextConfig(parseJson(configText, `hf:${repo} config.json`)), `hf:${repo} config.json`);
   const indexText = await hubFile(repo, revision, 'model.safetensors.index.json', o);
   const index = indexText === null ? null : (parseJson(indexText, `hf:${repo} model.safetensors.index.json`) as { metadata?: { total_size?: unknown } });
-  const totalSize = typeof index?.metadata?.total_size === 'number' ? index.metadata.total_size : null;
+  const declared = index?.metadata?.total_size;
+  // A size from the network: a negative, fractional or absurd one would plan weights that do not exist.
+  if (declared !== undefined && !(Number.isSafeInteger(declared) && (declared as number) > 0 && (declared as number) <= MAX_CHECKPOINT_BYTES)) {
+    throw new UserError(`hf:${repo}@${revision} model.safetensors.index.json: metadata.total_size must be a whole number of bytes from 1 to ${MAX_CHECKPOINT_BYTES}, got ${JSON.stringify(declared)}`);
+  }
+  const totalSize = typeof declared === 'number' ? declared : null;
   // The headers give the stored dtype of every tensor and, for single-file repos (no index), the size.
   const summary = await safetensorsSummary(repo, revision, o);
   const bytes = totalSize ?? summary?.bytes ?? null;

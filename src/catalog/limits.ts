@@ -19,4 +19,6 @@ export const LIMITS = {
   headDim: 8192,
   experts: 8192,
   positions: 1 << 30,
+  /** $/hour for one GPU: 100× the dearest on-demand rate of 2026 (about $10/h for a B200); 1e308 made every cost Infinity. */
+  pricePerHour: 1000,
 } as const;

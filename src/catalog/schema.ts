@@ -40,7 +40,7 @@ export const GpuSchema = z.strictObject({
   }),
   /** Bounded: the planner tries every count up to it (GB200 NVL72, the largest NVLink domain, has 72). */
   maxPerNode: positiveInt.max(1024),
-  pricePerHour: z.number().positive(),
+  pricePerHour: z.number().positive().max(LIMITS.pricePerHour),
   priceSource: z.string().min(1),
 });
 export type Gpu = z.infer<typeof GpuSchema>;

@@ -155,7 +155,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--gpu <gpu>', 'the GPU type; the count comes from each file (GPU reservations)', nonEmpty())
     .option('--format <format>', 'text | json | github', choice(['text', 'json', 'github'] as const), 'text')
     .option('--strict', 'fail (exit 1) when a file runs nothing gpuplan recognises')
-    .option('--engine-version <engine=version...>', 'read launches of an engine as this release (e.g. vllm=0.11.0), over what the image tag says', nonEmptyList())
+    .option('--engine-version <engine=version>', 'read launches of an engine as this release (e.g. vllm=0.11.0), over what the image tag says; repeat for more engines', nonEmptyList())
     .option('--verbose', 'also print notes: what could not be checked and why')
     .action(async (paths: string[], _opts: unknown, command: Command) => {
       const { runValidate } = await import('./validate.js');

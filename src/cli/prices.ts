@@ -1,5 +1,6 @@
 import { parseUntrustedYaml } from '../formats/yaml-keys.js';
 import type { Catalog } from '../catalog/catalog.js';
+import { LIMITS } from '../catalog/limits.js';
 import { gpusNamed } from '../catalog/lookup.js';
 import type { Gpu } from '../catalog/schema.js';
 import { budgetGpuNames } from '../planner/budget.js';
@@ -24,8 +25,8 @@ export async function loadPrices(path: string, catalog: Catalog): Promise<(gpu: 
     if (gpus.length === 0) {
       throw new UserError(`prices file "${path}": unknown GPU "${name}"; nearest GPU names: ${closest(name, budgetGpuNames(catalog), 4).join(', ')}`);
     }
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      throw new UserError(`prices file "${path}": price of "${name}" must be a positive number of dollars per hour, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > LIMITS.pricePerHour) {
+      throw new UserError(`prices file "${path}": price of "${name}" must be a number of dollars per hour above 0 and at most ${LIMITS.pricePerHour}, got ${JSON.stringify(value)}`);
     }
     for (const gpu of gpus) {
       // An exact id beats a family name, whatever the order in the file.

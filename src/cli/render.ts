@@ -85,7 +85,7 @@ export async function runRender(planFile: string, o: OutOptions & { engineVersio
   } catch (error) {
     if (error instanceof UserError) throw error;
     // A hand-edited plan the templates cannot render (unknown scheme, file or value): bad input.
-    throw new UserError(`${planFile}: cannot render this plan: ${(error as Error).message.split('\n')[0]}`);
+    throw new UserError(`${planFile}: cannot render this plan: ${(error as Error).message}`);
   }
   return EXIT.ok;
 }

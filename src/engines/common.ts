@@ -60,10 +60,11 @@ export function tensorParallelProblem(arch: Architecture, tp: number): string | 
   return null;
 }
 
-/** Every valid tensor-parallel degree up to `max`. */
+/** Every valid tensor-parallel degree up to `max` (a valid one divides the heads, so none exceeds them). */
 export function validTensorParallelDegrees(arch: Architecture, max: number): number[] {
   const out: number[] = [];
-  for (let tp = 1; tp <= max; tp++) if (tensorParallelProblem(arch, tp) === null) out.push(tp);
+  const last = Math.min(max, headCounts(arch).heads);
+  for (let tp = 1; tp <= last; tp++) if (tensorParallelProblem(arch, tp) === null) out.push(tp);
   return out;
 }
 

@@ -6,7 +6,7 @@
 import YAML from 'yaml';
 import { goIsPrint } from '../formats/go-runes.js';
 import { displayText } from '../formats/modelfile.js';
-import { UserError } from '../util/errors.js';
+import { terminalSafe, UserError } from '../util/errors.js';
 
 /** Words POSIX shells read literally without quotes (Python's shlex.quote set). */
 const SHELL_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -87,10 +87,13 @@ export function composeWithVariables(value: string): string {
   return JSON.stringify(value.replaceAll('$', '$$$$')).replace(/<([A-Z_][A-Z0-9_]*)>/g, (_, name: string) => `\${${name}:?set ${name} on each node}`);
 }
 
+/** Markdown text on one line; control characters (a model name with ESC sequences) shown as `\u001b`, so `cat PLAN.md` is inert. */
 export function markdownText(value: string | number): string {
-  return String(value)
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/[\\`*_[\]<>|#~!]/g, (c) => `\\${c}`);
+  return terminalSafe(
+    String(value)
+      .replace(/[\r\n]+/g, ' ')
+      .replace(/[\\`*_[\]<>|#~!]/g, (c) => `\\${c}`),
+  );
 }
 
 /** A code fence longer than any run of backticks inside `body`. */

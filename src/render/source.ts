@@ -1,35 +1,43 @@
 /** Where a plan's weights come from, as each engine's command line names them (pure). */
 import { CONTAINER_MODEL_DIR, type WeightsSource } from '../engines/launch.js';
 import type { PlanCandidate } from '../planner/schema.js';
+import { UserError } from '../util/errors.js';
 
-function localSource(path: string, file: boolean): WeightsSource {
+function localSource(given: string, file: boolean): WeightsSource {
+  // A relative path starting with `-` would reach the engine's command line as an option (`vllm serve --help`).
+  const path = given.startsWith('-') ? `./${given}` : given;
   if (!file) return { kind: 'local', path, mountDir: path, containerPath: CONTAINER_MODEL_DIR };
   const slash = path.lastIndexOf('/');
   const mountDir = slash < 0 ? '.' : slash === 0 ? '/' : path.slice(0, slash);
   return { kind: 'local', path, mountDir, containerPath: `${CONTAINER_MODEL_DIR}/${path.slice(slash + 1)}` };
 }
 
+const HUB_NAME = /^[A-Za-z0-9][\w.-]*$/;
+const OLLAMA_TAG = /^[A-Za-z0-9][\w.-]*(\/[\w.-]+)*(:[\w.-]+)?$/;
+
 /** Parses `artifact.source` (hf:org/repo[/subdir], ollama:tag, file:/dir), falling back to the model's repo. */
 export function weightsSource(c: PlanCandidate): WeightsSource {
   const source = c.artifact?.source ?? (c.model.hfRepo ? `hf:${c.model.hfRepo}` : null);
-  if (source === null) throw new Error(`plan for ${c.model.id} names no weights (no artifact and no Hugging Face repo)`);
+  if (source === null) throw new UserError(`plan for ${c.model.id} names no weights (no artifact and no Hugging Face repo)`);
   const colon = source.indexOf(':');
   const scheme = source.slice(0, colon);
   const rest = source.slice(colon + 1);
   switch (scheme) {
     case 'hf': {
       const [org, name] = rest.split('/');
-      if (!org || !name) throw new Error(`artifact source "${source}" is not hf:<org>/<repo>`);
+      // The hub's own naming rule (letters, digits, `._-`, not starting with `-` or `.`): anything else would name another repo, or an option.
+      if (!org || !name || !HUB_NAME.test(org) || !HUB_NAME.test(name)) throw new UserError(`artifact source ${JSON.stringify(source)} is not hf:<org>/<repo> with hub names (letters, digits, "._-")`);
       // GGUF repos hold one file set per quantization; llama.cpp and Ollama select it by tag.
       return { kind: 'hf', repo: `${org}/${name}`, quantTag: c.artifact?.format === 'gguf' ? c.quantization.toUpperCase() : null };
     }
     case 'ollama':
+      if (!OLLAMA_TAG.test(rest)) throw new UserError(`artifact source ${JSON.stringify(source)} is not ollama:<name>[:tag] (letters, digits, "._-/:")`);
       return { kind: 'library', tag: rest };
     case 'file':
       // A GGUF artifact is one file; a safetensors checkpoint is a directory.
       return localSource(rest, c.artifact?.format === 'gguf');
     default:
-      throw new Error(`artifact source "${source}": unknown scheme (expected hf:, ollama: or file:)`);
+      throw new UserError(`artifact source ${JSON.stringify(source)}: unknown scheme (expected hf:, ollama: or file:)`);
   }
 }
 

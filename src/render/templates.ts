@@ -10,6 +10,7 @@ import { PARTIALS, TEMPLATES } from '../generated/templates.js';
 import { formatGiB, GiB } from '../memory/units.js';
 import { money } from '../planner/describe.js';
 import { codeFence, composeString, composeWithVariables, markdownText, modelfileParameterName, modelfileValue, shellLines, shellWord, shellWords, yamlScalar } from './quote.js';
+import { terminalSafe } from '../util/errors.js';
 
 /** Handlebars' runtime build: the full build's API minus the compiler, which its typings do not describe separately. */
 const handlebarsRuntime = runtime as unknown as typeof Handlebars;
@@ -19,8 +20,8 @@ type Scalar = string | number | boolean;
 
 /** Comment text on one line: no line breaks a YAML, shell or Modelfile reader would honour. */
 function commentText(value: Scalar): string {
-  // eslint-disable-next-line no-control-regex
-  return String(value).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
+  // Line breaks become spaces; other control and bidi characters are shown escaped (`\u202e`).
+  return terminalSafe(String(value).replace(/[\r\n\u0085\u2028\u2029]+/g, ' '));
 }
 
 function helpers(): Record<string, Handlebars.HelperDelegate> {

@@ -8,7 +8,7 @@ import { parseCompose, parseYamlStrict, type ComposeFile } from '../formats/comp
 import { type Modelfile, ModelfileError, parseModelfile } from '../formats/modelfile.js';
 import { execCommands, shellArgv } from '../formats/shell.js';
 import { expandVariables, KUBERNETES_VARIABLES } from '../formats/variables.js';
-import { UserError } from '../util/errors.js';
+import { firstUnsafeCharacter, UserError } from '../util/errors.js';
 import type { Launch } from '../engines/launch.js';
 import type { DeployView, RenderedFile } from './render.js';
 
@@ -117,6 +117,9 @@ export function verifyRendered(files: readonly RenderedFile[], view: DeployView)
     if (arg === '') throw new RenderError(`an empty argument in ${JSON.stringify(launch.scriptCommand)}`);
   }
   for (const { path, content } of files) {
+    // A value that would reach a terminal raw when someone runs `cat` on the file (ESC sequences, bidi overrides): refused.
+    const unsafe = firstUnsafeCharacter(content.replace(/\t/g, ' '));
+    if (unsafe) throw new RenderError(`${path}: a value holds the control character ${unsafe}, which no deploy file should carry`);
     if (path === 'docker-compose.yml') verifyCompose(path, content, view);
     else if (path.endsWith('.sh')) verifyScript(path, content, launch);
     else if (path === 'Modelfile') verifyModelfile(path, content, launch);

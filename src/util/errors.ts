@@ -21,6 +21,12 @@ export function terminalSafe(text: string): string {
   return text.replace(UNSAFE_FOR_TERMINAL, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
 }
 
+/** The first character terminalSafe would escape, as `U+001B`, or null. */
+export function firstUnsafeCharacter(text: string): string | null {
+  const found = new RegExp(UNSAFE_FOR_TERMINAL.source).exec(text);
+  return found ? `U+${(found[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}` : null;
+}
+
 /** Longest error line printed: a 400-digit model name is cut, not echoed whole. */
 const MAX_ERROR_LINE = 1000;
 

@@ -309,6 +309,12 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
     return;
   }
   const { spec, architecture: arch } = match;
+  if (pp > arch.layers) {
+    // vLLM's get_pp_indices leaves a stage without layers; the memory terms below would split nothing.
+    const ppLine = (names.pp && flags.get(names.pp)?.token.line) || launch.line;
+    findings.add('error', ppLine, 'pp-layers', `PP ${pp} is more stages than the ${arch.layers} layers of ${match.name}`, `${names.pp ?? '--pipeline-parallel-size'} at most ${arch.layers}`);
+    return;
+  }
   const tpProblem = tensor ? tensorParallelProblem(arch, tp) : null;
   if (tpProblem) {
     const valid = validTensorParallelDegrees(arch, Math.max(8, tp));

@@ -110,8 +110,7 @@ describe('hostile model names and paths stay inert (issue must-show)', () => {
     ['vLLM, local checkpoint directory', hostilePlan(examplePlan('vllm'), (p) => ({ artifact: { ...p.artifact!, source: `file:/models/${HOSTILE}` } }))],
     ['vLLM multi-node', hostilePlan(examplePlan('vllm', true), (p) => ({ artifact: { ...p.artifact!, source: `file:/models/${HOSTILE}` } }))],
     ['SGLang, local checkpoint directory', hostilePlan(examplePlan('sglang'), (p) => ({ artifact: { ...p.artifact!, source: `file:/models/${HOSTILE}` } }))],
-    ['llama.cpp, hostile repo name', hostilePlan(examplePlan('llamacpp'), (p) => ({ artifact: { ...p.artifact!, source: `hf:org/${HOSTILE.replaceAll('/', '')}` } }))],
-    ['Ollama, hostile tag', hostilePlan(examplePlan('ollama'), (p) => ({ artifact: { ...p.artifact!, source: `ollama:${HOSTILE.replace('\n', ' ')}` } }))],
+    ['llama.cpp, hostile GGUF file name', hostilePlan(examplePlan('llamacpp'), (p) => ({ artifact: { ...p.artifact!, format: 'gguf', source: `file:/models/${HOSTILE.replaceAll('/', '')}.gguf` } }))],
   ];
 
   it.each(cases)('%s: renders, parses back, and the script runs the model path as one argument', (_label, result) => {
@@ -129,10 +128,17 @@ describe('hostile model names and paths stay inert (issue must-show)', () => {
     for (const f of files.filter((f) => !f.path.endsWith('.sh'))) expect(f.content).not.toMatch(/^second line/m);
   });
 
-  it('the Modelfile FROM carries the tag verbatim as one value', () => {
-    const result = cases[4]![1];
-    const modelfile = parseModelfile(contentOf(renderPlan(result), 'Modelfile'));
-    expect(modelfile.commands[0]).toMatchObject({ name: 'model', args: HOSTILE.replace('\n', ' ') });
+  it("a hub repo or Ollama tag outside the hub's naming rule is refused, not rendered as another repo (or an option)", () => {
+    for (const source of [`hf:org/${HOSTILE.replaceAll('/', '')}`, 'hf:--help/x', 'hf:org/$(touch x)/y', `ollama:${HOSTILE.replace('\n', ' ')}`, 'ollama:-x']) {
+      const plan = hostilePlan(examplePlan(source.startsWith('ollama') ? 'ollama' : 'llamacpp'), (p) => ({ artifact: { ...p.artifact!, source } }));
+      expect(() => renderPlan(plan), source).toThrow(/is not (hf:<org>\/<repo>|ollama:<name>)/);
+    }
+  });
+
+  it('a relative local path starting with "-" reaches the engine as a path, not an option', () => {
+    const plan = hostilePlan(examplePlan('vllm'), (p) => ({ artifact: { ...p.artifact!, source: 'file:--help' } }));
+    expect(launchOf(plan.plan!).scriptCommand).toContain('./--help');
+    expect(launchOf(plan.plan!).scriptCommand).not.toContain('--help');
   });
 
   it('a served name is always a plain slug, whatever the model id', () => {

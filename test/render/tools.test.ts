@@ -33,7 +33,7 @@ function deployDirs(): string[] {
   const hostile = [
     hostilePlan(examplePlan('vllm'), (p) => ({ artifact: { ...p.artifact!, source: `file:/models/${HOSTILE}` } })),
     hostilePlan(examplePlan('sglang'), (p) => ({ artifact: { ...p.artifact!, source: `file:/models/${HOSTILE}` } })),
-    hostilePlan(examplePlan('llamacpp'), (p) => ({ artifact: { ...p.artifact!, source: `hf:org/${HOSTILE.replaceAll('/', '')}` } })),
+    hostilePlan(examplePlan('llamacpp'), (p) => ({ artifact: { ...p.artifact!, format: 'gguf', source: `file:/models/${HOSTILE.replaceAll('/', '')}.gguf` } })),
   ].map((result, i) => writeRendered(join(mkdtempSync(join(tmpdir(), 'gpuplan-tools-')), `hostile-${i}`), renderPlan(result), false).dir);
   return [...examples, ...hostile];
 }
