@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findFlag, loadFlagSet, loadOllamaSpec } from '../../src/engines/flags.js';
 import { descriptorOf, engineRelease } from '../../src/engines/registry.js';
-import { parseModelfile } from '../../src/formats/modelfile.js';
 import { deployView, launchOf, renderPlan } from '../../src/render/render.js';
 import { renderTemplate } from '../../src/render/templates.js';
 import { RenderError, verifyRendered } from '../../src/render/verify.js';
@@ -13,7 +12,6 @@ import { writeRendered } from '../../src/render/write.js';
 import type { PlanResult } from '../../src/planner/schema.js';
 import { examplePlan, examplePlans, HOSTILE, hostilePlan } from './fixtures.js';
 
-const contentOf = (files: { path: string; content: string }[], path: string) => files.find((f) => f.path === path)?.content ?? '';
 
 describe.each(examplePlans)('example %s', (_name, result) => {
   const plan = result.plan!;
