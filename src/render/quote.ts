@@ -6,7 +6,7 @@
 import YAML from 'yaml';
 import { goIsPrint } from '../formats/go-runes.js';
 import { displayText } from '../formats/modelfile.js';
-import { UserError } from '../util/errors.js';
+import { terminalSafe, UserError } from '../util/errors.js';
 
 /** Words POSIX shells read literally without quotes (Python's shlex.quote set). */
 const SHELL_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -88,9 +88,12 @@ export function composeWithVariables(value: string): string {
 }
 
 export function markdownText(value: string | number): string {
-  return String(value)
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/[\\`*_[\]<>|#~!]/g, (c) => `\\${c}`);
+  // Control characters (ESC, DEL, C1) of a hand-edited plan would reach the terminal that shows PLAN.md: visible escapes instead.
+  return terminalSafe(
+    String(value)
+      .replace(/[\r\n]+/g, ' ')
+      .replace(/[\\`*_[\]<>|#~!]/g, (c) => `\\${c}`),
+  );
 }
 
 /** A code fence longer than any run of backticks inside `body`. */

@@ -9,7 +9,7 @@ import { engineRelease } from '../engines/registry.js';
 import { GiB } from '../memory/units.js';
 import { closestPerHardware, describeCandidate, describeHardware, describeWeights, rejectedLabel } from '../planner/describe.js';
 import type { PlanCandidate, PlanResult } from '../planner/schema.js';
-import { UserError } from '../util/errors.js';
+import { terminalSafe, UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { shellWords } from './quote.js';
 import { servedModelName, weightsSource } from './source.js';
@@ -99,7 +99,9 @@ export function renderPlan(result: PlanResult): RenderedFile[] {
   const view = deployView(result, plan);
   const files = plan.files.map((path) => ({
     path,
-    content: path === 'plan.json' ? `${JSON.stringify(result, null, 2)}\n` : renderTemplate(templateFor(plan.engine, path), view),
+    // JSON.stringify leaves DEL, C1 controls and bidi overrides raw; a hand-edited plan's strings
+    // must not reach a terminal that `cat`s plan.json: JSON escapes, which read back the same.
+    content: path === 'plan.json' ? `${terminalSafe(JSON.stringify(result, null, 2))}\n` : renderTemplate(templateFor(plan.engine, path), view),
     executable: path.endsWith('.sh'),
   }));
   verifyRendered(files, view);
