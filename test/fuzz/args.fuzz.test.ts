@@ -133,7 +133,7 @@ const optionArgs = (options: Option[]) =>
     { maxLength: 6 },
   );
 
-const argvArb: fc.Arbitrary<string[]> = fc.oneof(
+const argvArb: fc.Arbitrary<{ argv: string[]; json: boolean }> = fc.oneof(
   {
     weight: 12,
     arbitrary: fc.constantFrom(...Object.keys(COMMANDS)).chain((name) => {
@@ -152,11 +152,17 @@ const argvArb: fc.Arbitrary<string[]> = fc.oneof(
           positional: command.positional ?? fc.constant<string[]>([]),
           options: optionArgs([...command.options, ...common]),
         })
-        .map(({ required: r, positional, options }) => [name, ...positional, ...(r ?? []), ...options.flat()]);
+        .map(({ required: r, positional, options }) => {
+          // `--json` is the flag only when the group before it is not an option still waiting for its value, and no `--` came first.
+          const valueless = (group: string[]) => group.length === 1 && [...command.options, ...common].some(([flag, arb]) => flag === group[0] && arb !== null);
+          const end = options.findIndex((g) => g[0] === '--');
+          const json = options.some((g, i) => g[0] === '--json' && (end === -1 || i < end) && !(i > 0 && valueless(options[i - 1] as string[])));
+          return { argv: [name, ...positional, ...(r ?? []), ...options.flat()], json };
+        });
     }),
   },
-  { weight: 1, arbitrary: fc.array(hostileString, { maxLength: 4 }) },
-  { weight: 1, arbitrary: fc.constantFrom<string[]>(['--version'], ['-V'], ['--help'], [], ['help', 'plan'], ['plan', '--help']) },
+  { weight: 1, arbitrary: fc.array(hostileString, { maxLength: 4 }).map((argv) => ({ argv, json: false })) },
+  { weight: 1, arbitrary: fc.constantFrom<string[]>(['--version'], ['-V'], ['--help'], [], ['help', 'plan'], ['plan', '--help']).map((argv) => ({ argv, json: false })) },
 );
 
 describe('fuzz: arguments', () => {
@@ -165,9 +171,9 @@ describe('fuzz: arguments', () => {
     async () => {
       const codes = new Set<number | null>();
       await fc.assert(
-        fc.asyncProperty(argvArb, async (argv) => {
+        fc.asyncProperty(argvArb, async ({ argv, json }) => {
           const outcome = await runInProcess(argv);
-          checkOutcome(outcome);
+          checkOutcome(outcome, undefined, [0, 1, 2], { json });
           codes.add(outcome.code);
         }),
         { numRuns: runs(500) },

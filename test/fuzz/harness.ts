@@ -113,7 +113,7 @@ const STACK_FRAME = /^\s+at /m;
  * carries raw control characters or a stack; `--json` output (and `--format json`) parses
  * when the exit is 0 or 1 (unless the case did not read stdout: `stdoutSeen: false`).
  */
-export function checkOutcome(o: Outcome, input?: string, allowed: readonly number[] = [0, 1, 2], options: { stdoutSeen?: boolean } = {}): void {
+export function checkOutcome(o: Outcome, input?: string, allowed: readonly number[] = [0, 1, 2], options: { stdoutSeen?: boolean; json?: boolean } = {}): void {
   const fail = (why: string) => expect.fail(`${why}\n${describeCase(o, input)}`);
   if (o.code === null) fail(o.signal === 'SIGKILL' ? `killed after ${SPAWN_TIMEOUT_MS} ms (a hang) or by the OOM killer` : `killed by ${o.signal}`);
   if (!allowed.includes(o.code as number)) fail(`exit ${o.code}, expected one of ${allowed.join(', ')}${o.code === 70 ? ' (an internal error)' : ''}`);
@@ -123,7 +123,7 @@ export function checkOutcome(o: Outcome, input?: string, allowed: readonly numbe
     if (!/^gpuplan: [^\n]*\n?$/.test(o.stderr)) fail('exit 2 must print exactly one line starting "gpuplan: "');
     if (RAW_CONTROL_IN_ERROR.test(o.stderr.replace(/\n$/, ''))) fail('a raw control character in the error line');
   }
-  const json = o.argv.includes('--json') || o.argv.some((a, i) => a === '--format' && o.argv[i + 1] === 'json') || o.argv.includes('--format=json');
+  const json = options.json ?? (o.argv.includes('--json') || o.argv.some((a, i) => a === '--format' && o.argv[i + 1] === 'json') || o.argv.includes('--format=json'));
   if (json && options.stdoutSeen !== false && (o.code === 0 || o.code === 1) && !o.argv.includes('--help') && !o.argv.includes('-h')) {
     try {
       JSON.parse(o.stdout);
