@@ -79,7 +79,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--catalog <dir>', 'use this catalog directory (gpus.yaml, quantizations.yaml, models/) instead of the bundled one', nonEmpty())
     .showSuggestionAfterError(true)
     // Commander's own errors (a bad option value) read like every other error: one line, `gpuplan: …`.
-    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(`gpuplan: ${oneLine(text.replace(/^error: /, '').trimEnd())}\n`) })
+    // The only other text it writes to stderr is the whole help when no known command is given (exit 2):
+    // dropped, so that error is one line too (`main` says it; `--help` still prints help on stdout).
+    .configureOutput({ writeOut: io.out, writeErr: () => {}, outputError: (text) => io.err(`gpuplan: ${oneLine(text.replace(/^error: /, '').trimEnd())}\n`) })
     .exitOverride();
 
   program
@@ -193,7 +195,9 @@ export async function main(argv: string[], given: Io = defaultIo): Promise<numbe
   } catch (error) {
     if (error instanceof CommanderError) {
       // help and version exit 0; everything else commander rejects is bad input
-      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+      if (error.exitCode === 0) return EXIT.ok;
+      if (error.code === 'commander.help') io.err(`gpuplan: expected a command: plan, estimate, render, validate or catalog (gpuplan --help describes them)\n`);
+      return EXIT.badInput;
     }
     const userMessage = error instanceof UserError ? error.message : (zodIssue(error) ?? fileSystemError(error));
     if (userMessage !== null) {

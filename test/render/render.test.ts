@@ -12,7 +12,6 @@ import { writeRendered } from '../../src/render/write.js';
 import type { PlanResult } from '../../src/planner/schema.js';
 import { examplePlan, examplePlans, HOSTILE, hostilePlan } from './fixtures.js';
 
-
 describe.each(examplePlans)('example %s', (_name, result) => {
   const plan = result.plan!;
 
