@@ -3,11 +3,12 @@
  * bytes of every tensor from its header. @huggingface/gguf reads only the header (in
  * ranged chunks), never the weights.
  */
-import { statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { gguf, ggufAllShards, GGMLFileQuantizationType, parseGgufShardFilename } from '@huggingface/gguf';
 import { ggufWeightLayout, tensorBytes, tensorElements, type TensorInfo } from '../memory/gguf-tensors.js';
 import { UserError } from '../util/errors.js';
+import { GgufMetadataTooLarge, ggufMetadataCost, type ReadAt } from './gguf-budget.js';
 import { requireRegularFile } from '../util/user-file.js';
 import { architectureFromConfig } from './architecture.js';
 import type { Catalog } from './catalog.js';
@@ -163,6 +164,33 @@ function headerOf(parsed: readonly Parsed[]): GgufHeader {
   };
 }
 
+/** Bytes of a local file or a URL (a ranged request), for measuring a header before parsing it. */
+function readerOf(uri: string, local: boolean, o: { fetch?: typeof fetch; headers?: Record<string, string> }): ReadAt {
+  if (local) {
+    return async (offset, length) => {
+      const fd = openSync(uri, 'r');
+      try {
+        const buffer = Buffer.alloc(length);
+        return buffer.subarray(0, readSync(fd, buffer, 0, length, offset));
+      } finally {
+        closeSync(fd);
+      }
+    };
+  }
+  return async (offset, length) => {
+    const response = await (o.fetch ?? fetch)(uri, { headers: { ...(o.headers ?? {}), Range: `bytes=${offset}-${offset + length - 1}` } });
+    return new Uint8Array(await response.arrayBuffer()).subarray(0, length);
+  };
+}
+
+async function checkMetadataCost(uri: string, local: boolean, o: { fetch?: typeof fetch; headers?: Record<string, string> }): Promise<void> {
+  try {
+    await ggufMetadataCost(readerOf(uri, local, o));
+  } catch (error) {
+    throw error instanceof GgufMetadataTooLarge ? new UserError(`${uri}: a GGUF with ${error.message}; real models stay under half of that`) : error;
+  }
+}
+
 /** Parts of one split GGUF: the largest published (DeepSeek/Kimi BF16 GGUFs) have about 50. */
 const MAX_GGUF_SHARDS = 1000;
 
@@ -182,9 +210,11 @@ export async function readGgufHeader(uri: string, o: { fetch?: typeof fetch; hea
     if (local) {
       for (let i = 1; i <= total; i++) requireRegularFile(`${split.prefix}-${String(i).padStart(5, '0')}-of-${String(total).padStart(5, '0')}.gguf`, 'model file part');
     }
+    for (let i = 1; i <= total; i++) await checkMetadataCost(`${split.prefix}-${String(i).padStart(5, '0')}-of-${String(total).padStart(5, '0')}.gguf`, local, o);
     const { shards } = await ggufAllShards(uri, params);
     return headerOf(shards);
   }
+  await checkMetadataCost(uri, local, o);
   const parsed = await gguf(uri, params);
   const header = headerOf([parsed]);
   if (local) {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
+import { GGUF_METADATA_BUDGET, GgufMetadataTooLarge, ggufMetadataCost } from '../../src/catalog/gguf-budget.js';
 import { resolveModel } from '../../src/catalog/model.js';
 import { firstDuplicateKey, MAX_YAML_DEPTH, parseUntrustedYaml } from '../../src/formats/yaml-keys.js';
 import { editDistance } from '../../src/util/closest.js';
@@ -129,5 +130,52 @@ describe('what reaches the terminal', () => {
     const long = 'x'.repeat(1_000_000);
     expect(editDistance(long, '--port')).toBeGreaterThanOrEqual(1_000_000 - 6);
     expect(editDistance('--prot', '--port')).toBe(2);
+  });
+});
+
+describe('GGUF metadata is measured before it is parsed', () => {
+  /** A GGUF v3 header with the given arrays: [element type id, values] (strings as JS strings). */
+  function header(arrays: [number, number | string, number][]): Buffer {
+    const parts: Buffer[] = [];
+    const u32 = (n: number) => parts.push(Buffer.from(new Uint32Array([n]).buffer));
+    const u64 = (n: number) => parts.push(Buffer.from(new BigUint64Array([BigInt(n)]).buffer));
+    const str = (s: string) => {
+      u64(Buffer.byteLength(s));
+      parts.push(Buffer.from(s));
+    };
+    parts.push(Buffer.from('GGUF'));
+    u32(3);
+    u64(0);
+    u64(arrays.length);
+    for (const [i, [type, sample, count]] of arrays.entries()) {
+      str(`key.${i}`);
+      u32(9);
+      u32(type);
+      u64(count);
+      if (type === 8) for (let j = 0; j < count; j++) str(sample as string);
+      else parts.push(Buffer.alloc(count * (type === 10 ? 8 : 4)));
+    }
+    return Buffer.concat(parts);
+  }
+  const reader = (b: Buffer) => async (offset: number, length: number) => b.subarray(offset, offset + length);
+
+  it('three arrays of a million u64 (24 MB on disk, over 300 MB as BigInts) are refused', async () => {
+    const bomb = header([
+      [10, 0, 1_000_000],
+      [10, 0, 1_000_000],
+      [10, 0, 1_000_000],
+    ]);
+    await expect(ggufMetadataCost(reader(bomb))).rejects.toThrow(GgufMetadataTooLarge);
+  });
+
+  it("Llama 3's tokenizer (128,256 tokens and types, 280,147 merges: the published counts) fits in half the budget", async () => {
+    const llama3 = header([
+      [8, 'Ġtoken', 128_256],
+      [5, 0, 128_256],
+      [8, 'Ġa Ġbc', 280_147],
+    ]);
+    const cost = await ggufMetadataCost(reader(llama3));
+    expect(cost).toBeGreaterThan(30 * 2 ** 20);
+    expect(cost).toBeLessThan(GGUF_METADATA_BUDGET / 2);
   });
 });
