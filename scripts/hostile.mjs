@@ -29,6 +29,14 @@ writeFileSync(at('keys.yaml'), `services:\n  vllm:\n    image: vllm/vllm-openai:
 writeFileSync(at('keys-small.yaml'), `services:\n  vllm:\n    image: vllm/vllm-openai:latest\n    command: ["m"]\nx:\n${Array.from({ length: 15_000 }, (_, i) => `  k${i}: ${i}\n`).join('')}`);
 writeFileSync(at('chain.sh'), `vllm serve m \\\n${'  --x 1 \\\n'.repeat(20_000)}\n`);
 writeFileSync(at('unclosed.py'), `import subprocess\nsubprocess.run(["vllm", "serve", "m"])\nx = """${'a "" b\n'.repeat(30_000)}`);
+// A GGUF header of six arrays of a million u64 (48 MB): the parser would make 6 million BigInts.
+{
+  const u32 = (n) => Buffer.from(new Uint32Array([n]).buffer);
+  const u64 = (n) => Buffer.from(new BigUint64Array([BigInt(n)]).buffer);
+  const str = (s) => Buffer.concat([u64(Buffer.byteLength(s)), Buffer.from(s)]);
+  const arrays = Array.from({ length: 6 }, (_, i) => Buffer.concat([str(`x.a${i}`), u32(9), u32(10), u64(1_000_000), Buffer.alloc(8_000_000)]));
+  writeFileSync(at('bomb.gguf'), Buffer.concat([Buffer.from('GGUF'), u32(3), u64(0), u64(6), ...arrays]));
+}
 mkdirSync(at('empty'));
 mkdirSync(at('loop'));
 symlinkSync('/', at('loop/root'));
@@ -45,6 +53,7 @@ const CASES = [
   ['config with 10^12 layers', ['estimate', '-m', at('layers.json')]],
   ['config with 10^10 experts', ['estimate', '-m', at('experts.json')]],
   ['torch_dtype "__proto__"', ['estimate', '-m', at('proto.json'), '--json']],
+  ['GGUF header of 6 × 10^6 u64', ['estimate', '-m', at('bomb.gguf')]],
   ['--model 0b', ['plan', '-m', '0b', '-b', '1xH100']],
   ['--model <400 digits>b', ['estimate', '-m', `1${'0'.repeat(400)}b`]],
   ["--quant ''", ['plan', '-m', 'llama-3.1-8b', '-b', '1xH100', '--quant', '']],
