@@ -14,6 +14,7 @@ import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { BIN } from '../cli/run.js';
@@ -156,4 +157,21 @@ export function guardRepo(): void {
     expect(added, 'a fuzz case wrote into the repo').toEqual([]);
     expect(homeLeft, 'a fuzz case wrote into $HOME (outside $XDG_CACHE_HOME)').toEqual([]);
   });
+}
+
+/**
+ * An in-process fuzz property: `run` executes and checks one case and returns its exit
+ * codes; across the run the codes must include `reached` (the generator reaches both
+ * sides, e.g. files that still read and files refused), so a generator that only ever
+ * produces refusals cannot pass unnoticed.
+ */
+export async function assertReaches<T>(arbitrary: fc.Arbitrary<T>, numRuns: number, reached: readonly number[], run: (value: T) => Promise<(number | null)[]>): Promise<void> {
+  const codes = new Set<number | null>();
+  await fc.assert(
+    fc.asyncProperty(arbitrary, async (value) => {
+      for (const code of await run(value)) codes.add(code);
+    }),
+    { numRuns },
+  );
+  expect([...codes]).toEqual(expect.arrayContaining([...reached]));
 }
