@@ -1,6 +1,6 @@
 /**
  * The pieces of the write protocol in-process: when a lock is stale, what recovery refuses
- * to touch, and how file-system errors read. The processes themselves: write-safety.test.ts.
+ * to touch, and how file-system errors read. The processes themselves: test/fuzz/write-safety.fuzz.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
