@@ -30,13 +30,20 @@ writeFileSync(at('keys-small.yaml'), `services:\n  vllm:\n    image: vllm/vllm-o
 writeFileSync(at('chain.sh'), `vllm serve m \\\n${'  --x 1 \\\n'.repeat(20_000)}\n`);
 writeFileSync(at('unclosed.py'), `import subprocess\nsubprocess.run(["vllm", "serve", "m"])\nx = """${'a "" b\n'.repeat(30_000)}`);
 // A GGUF header of six arrays of a million u64 (48 MB): the parser would make 6 million BigInts.
-{
-  const u32 = (n) => Buffer.from(new Uint32Array([n]).buffer);
-  const u64 = (n) => Buffer.from(new BigUint64Array([BigInt(n)]).buffer);
-  const str = (s) => Buffer.concat([u64(Buffer.byteLength(s)), Buffer.from(s)]);
-  const arrays = Array.from({ length: 6 }, (_, i) => Buffer.concat([str(`x.a${i}`), u32(9), u32(10), u64(1_000_000), Buffer.alloc(8_000_000)]));
-  writeFileSync(at('bomb.gguf'), Buffer.concat([Buffer.from('GGUF'), u32(3), u64(0), u64(6), ...arrays]));
-}
+// Written by a child process: on Linux a child's maxRSS starts from its parent's at fork,
+// so this process must stay small for the figures below to be the CLI's own.
+spawnSync(process.execPath, [
+  '-e',
+  `const fs = require('node:fs');
+   const u32 = (n) => Buffer.from(new Uint32Array([n]).buffer);
+   const u64 = (n) => Buffer.from(new BigUint64Array([BigInt(n)]).buffer);
+   const str = (s) => Buffer.concat([u64(Buffer.byteLength(s)), Buffer.from(s)]);
+   const fd = fs.openSync(process.argv[1], 'w');
+   fs.writeSync(fd, Buffer.concat([Buffer.from('GGUF'), u32(3), u64(0), u64(6)]));
+   for (let i = 0; i < 6; i++) { fs.writeSync(fd, Buffer.concat([str('x.a' + i), u32(9), u32(10), u64(1000000)])); fs.writeSync(fd, Buffer.alloc(8000000)); }
+   fs.closeSync(fd);`,
+  at('bomb.gguf'),
+]);
 mkdirSync(at('empty'));
 mkdirSync(at('loop'));
 symlinkSync('/', at('loop/root'));
