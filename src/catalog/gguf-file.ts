@@ -206,11 +206,11 @@ export async function readGgufHeader(uri: string, o: { fetch?: typeof fetch; hea
   if (split) {
     const total = Number.parseInt(split.total, 10);
     if (total > MAX_GGUF_SHARDS) throw new UserError(`${uri}: a split of ${total} parts (gpuplan reads at most ${MAX_GGUF_SHARDS})`);
-    // The reader opens every part itself: each must be a regular file (a FIFO would block it forever).
-    if (local) {
-      for (let i = 1; i <= total; i++) requireRegularFile(`${split.prefix}-${String(i).padStart(5, '0')}-of-${String(total).padStart(5, '0')}.gguf`, 'model file part');
-    }
-    for (let i = 1; i <= total; i++) await checkMetadataCost(`${split.prefix}-${String(i).padStart(5, '0')}-of-${String(total).padStart(5, '0')}.gguf`, local, o);
+    // Every part by the name ggufAllShards gives it. The reader opens each itself: each must be a
+    // regular file (a FIFO would block it forever), and each header is measured before it is parsed.
+    const parts = Array.from({ length: total }, (_, i) => `${split.prefix}-${String(i + 1).padStart(5, '0')}-of-${String(total).padStart(5, '0')}.gguf`);
+    if (local) for (const part of parts) requireRegularFile(part, 'model file part');
+    for (const part of parts) await checkMetadataCost(part, local, o);
     const { shards } = await ggufAllShards(uri, params);
     return headerOf(shards);
   }

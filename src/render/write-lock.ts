@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { errnoOf } from '../util/user-file.js';
 
 export const LOCK_NAME = '.gpuplan.lock';
 /** Writing a deploy folder takes milliseconds; a lock this old is left over whatever its pid says. */
@@ -74,12 +75,8 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (error) {
     // EPERM: alive, another user's
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+    return errnoOf(error) !== 'ESRCH';
   }
-}
-
-function errnoOf(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException).code;
 }
 
 /** The lock file as it is now, or null when it has gone; throws LockBusy when it is not a regular file. */

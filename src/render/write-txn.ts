@@ -10,6 +10,7 @@
 import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RenderedFile } from './render.js';
+import { errnoOf } from '../util/user-file.js';
 
 export const TXN_NAME = '.gpuplan-txn';
 /** A file inside the transaction directory that says it is gpuplan's to remove. */
@@ -23,10 +24,6 @@ export function isPlainFileName(name: string): boolean {
 }
 
 export type PauseAt = (step: 'staged' | 'committed' | 'installing') => void;
-
-function errnoOf(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException).code;
-}
 
 /** Creates `path` with `content` (mode before the umask) and flushes it to disk. */
 function writeDurably(path: string, content: string, mode: number): void {

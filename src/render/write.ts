@@ -11,7 +11,7 @@
 import { lstatSync, mkdirSync, rmdirSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
-import { describeFsError } from '../util/user-file.js';
+import { describeFsError, errnoOf } from '../util/user-file.js';
 import type { RenderedFile } from './render.js';
 import { acquireLock, type HeldLock, LockBusy, releaseLock, removeBrokenLocks, stillHeld } from './write-lock.js';
 import { commitStaged, ForeignTransaction, installStaged, isPlainFileName, type PauseAt, type Recovery, recoverTransaction, removeTransaction, stageFiles, syncDirectory } from './write-txn.js';
@@ -81,7 +81,7 @@ function ensureDirectory(dir: string, label: string): string[] {
     created.unshift(dir);
   } catch (error) {
     // Another writer created it a moment ago: fine, its lock decides who writes.
-    const raced = (error as NodeJS.ErrnoException).code === 'EEXIST' && lstatOrNull(dir)?.isDirectory();
+    const raced = errnoOf(error) === 'EEXIST' && lstatOrNull(dir)?.isDirectory();
     if (!raced) {
       removeDirectories(created);
       throw new UserError(`${label}: cannot create ${shownPath(dir)}: ${describeFsError(error) ?? (error as Error).message}`);

@@ -34,9 +34,14 @@ const ERRNO_TEXT: Record<string, string> = {
   EPIPE: 'the reader closed the pipe',
 };
 
+/** The errno code of a file-system error (`ENOENT`), if it has one. */
+export function errnoOf(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | null)?.code;
+}
+
 /** "permission denied (EACCES)" for a file-system error; null when it is not one (a bug). */
 export function describeFsError(error: unknown): string | null {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const code = errnoOf(error);
   if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return null;
   return `${ownEntry(ERRNO_TEXT, code) ?? 'file system error'} (${code})`;
 }
