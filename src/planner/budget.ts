@@ -79,7 +79,9 @@ function parseGpuTerm(term: string, gpuNames: readonly string[]): BudgetTerm {
   const gpu = parts[parts.length - 1] ?? '';
   const counts = parts.slice(0, -1);
   if (counts.includes('')) fail(term, `a number must come before each "x"; expected ${SHAPES}${nearest(gpu, gpuNames)}`);
-  if (gpu === '' || !GPU_NAME.test(gpu) || (counts.length > 0 && COUNT.test(gpu)) || /^x/i.test(gpu)) {
+  // A GPU name may be all digits (`4090`, `3090`: catalog aliases), so `4x4090` is 4 × RTX 4090;
+  // whether it names a GPU is for resolveBudget, which knows the catalog.
+  if (gpu === '' || !GPU_NAME.test(gpu) || /^x/i.test(gpu)) {
     fail(term, `"${gpu || term}" is not a GPU name; expected ${SHAPES}${nearest(gpu || term, gpuNames)}`);
   }
   if (counts.length === 0) {
@@ -125,7 +127,7 @@ export interface GpuAllowance {
 
 /** The names a budget may use for GPUs: families (`a100`) and ids (`a100-80g`). */
 export function budgetGpuNames(catalog: Catalog): string[] {
-  return [...new Set(catalog.gpus.flatMap((g) => [g.family, g.id]))];
+  return [...new Set(catalog.gpus.flatMap((g) => [g.family, g.id, ...g.aliases]))];
 }
 
 /**
@@ -152,7 +154,8 @@ export function resolveBudget(budget: Budget, catalog: Catalog, prices: (gpu: Gp
     }
     const gpus = gpusNamed(catalog, term.gpu);
     if (gpus.length === 0) {
-      fail(text, `unknown GPU "${term.gpu}"; nearest GPU names: ${closest(term.gpu, budgetGpuNames(catalog), 4).join(', ')}`);
+      const countOnly = COUNT.test(term.gpu) ? ` (a count needs a GPU after it, e.g. ${term.gpu}xH100)` : '';
+      fail(text, `unknown GPU "${term.gpu}"${countOnly}; nearest GPU names: ${closest(term.gpu, budgetGpuNames(catalog), 4).join(', ')}`);
     }
     for (const gpu of gpus) {
       if (term.nodes !== null && (term.count ?? 0) > gpu.maxPerNode) {

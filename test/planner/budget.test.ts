@@ -102,3 +102,71 @@ describe('budget grammar', () => {
     expect(allowances.find((a) => a.gpu.id === 'b200')).toBeDefined();
   });
 });
+
+/**
+ * Issue 16: every name the catalog gives a GPU (id, family, each alias) works in every budget
+ * shape, in any case. The expected GPUs come from the catalog entries themselves: a name
+ * selects its GPU (a family selects every member), and the counts are the ones written.
+ */
+describe('every GPU name in every budget shape', () => {
+  const namesOf = catalog.gpus.flatMap((gpu) => [gpu.id, gpu.family, ...gpu.aliases].map((name) => ({ gpu, name })));
+  const membersOf = (name: string) =>
+    catalog.gpus.filter((g) => [g.id, g.family, ...g.aliases].some((n) => n.replace(/[\s_\-/.]+/g, '').toLowerCase() === name.replace(/[\s_\-/.]+/g, '').toLowerCase()));
+  const cased = fc.constantFrom<(s: string) => string>(
+    (s) => s,
+    (s) => s.toUpperCase(),
+    (s) => s.toLowerCase(),
+  );
+
+  it('N×GPU, NODES×N×GPU, <=N×GPU and a bare GPU select that GPU with those counts', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...namesOf),
+        cased,
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 2, max: 4 }),
+        fc.constantFrom('x', 'X', '×', ' x '),
+        ({ gpu, name }, caseOf, n, nodes, times) => {
+          const shown = caseOf(name);
+          const perNode = Math.min(n, gpu.maxPerNode);
+          const shapes: Array<[string, number, number]> = [
+            [`${n}${times}${shown}`, n, Math.ceil(n / gpu.maxPerNode)],
+            [`${nodes}${times}${perNode}${times}${shown}`, nodes * perNode, nodes],
+            [`<=${n}${times}${shown}`, n, Math.ceil(n / gpu.maxPerNode)],
+            [shown, gpu.maxPerNode * 4, 4],
+          ];
+          for (const [text, maxGpus, maxNodes] of shapes) {
+            const allowances = resolveBudget(parseBudget(text, names), catalog, price);
+            // A family name (or an alias shared by a family) selects all its members, and nothing else.
+            expect(allowances.map((a) => a.gpu.id).sort()).toEqual(
+              membersOf(name)
+                .map((g) => g.id)
+                .sort(),
+            );
+            const mine = allowances.find((a) => a.gpu.id === gpu.id);
+            expect(mine, text).toBeDefined();
+            expect([mine?.maxGpus, mine?.maxNodes], text).toEqual([maxGpus, maxNodes]);
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it.each([
+    ['4x4090', 'rtx-4090', 4],
+    ['1x4090', 'rtx-4090', 1],
+    ['2x3090', 'rtx-3090', 2],
+    ['4090', 'rtx-4090', 32],
+    ['2x4x5090', 'rtx-5090', 8],
+    ['<=2x3060', 'rtx-3060-12g', 2],
+  ])('%s (issue 16: all-digit aliases after a count)', (text, id, maxGpus) => {
+    const [allowance, ...others] = resolveBudget(parseBudget(text, names), catalog, price);
+    expect(others).toEqual([]);
+    expect([allowance?.gpu.id, allowance?.maxGpus]).toEqual([id, maxGpus]);
+  });
+
+  it('a count with no GPU after it names the problem', () => {
+    expect(() => resolveBudget(parseBudget('2x8', names), catalog, price)).toThrow(/budget "2x8": unknown GPU "8" \(a count needs a GPU after it, e.g. 8xH100\)/);
+  });
+});
