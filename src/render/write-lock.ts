@@ -114,6 +114,22 @@ function breakStaleLock(path: string, seen: string): void {
   }
 }
 
+/** How long a young, still empty lock is re-read before it counts as not gpuplan's (its holder writes the record microseconds after creating it). */
+const RECORD_WAIT_MS = 500;
+
+/**
+ * The lock as its holder finished it: between the holder's O_EXCL create and its write, the file
+ * is empty, and another writer reading it then must not take it for a stranger's file.
+ */
+function settledLock(path: string): { text: string; ageMs: number } | null {
+  const deadline = Date.now() + RECORD_WAIT_MS;
+  for (;;) {
+    const found = readLock(path);
+    if (!found || parseLockRecord(found.text) || found.ageMs > UNFINISHED_LOCK_MS || Date.now() > deadline) return found;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+  }
+}
+
 /** Takes the lock of `dir`, breaking a stale one; throws LockBusy when a live writer holds it. */
 export function acquireLock(dir: string): HeldLock {
   const path = join(dir, LOCK_NAME);
@@ -131,7 +147,7 @@ export function acquireLock(dir: string): HeldLock {
     } catch (error) {
       if (errnoOf(error) !== 'EEXIST') throw error;
     }
-    const found = readLock(path);
+    const found = settledLock(path);
     if (!found) continue;
     const holder = parseLockRecord(found.text);
     if (!isStaleLock(holder, found.ageMs, machine, isAlive)) throw new LockBusy(path, holder);
