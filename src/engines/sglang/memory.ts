@@ -61,6 +61,18 @@ export function defaultMemFractionStatic(release: SglangRelease, gpu: Gpu, tp: n
   return Math.round(((mib - reserved) / mib) * 1000) / 1000;
 }
 
+/**
+ * 4-bit AWQ/GPTQ MoE checkpoints: SGLang's DeepSeek guide, "Serving with 8 x A100", recommends
+ * `--quantization moe_wna16` to run the experts with its MoE WNA16 kernel
+ * (sgl-project/sglang benchmark/deepseek_v3/README.md, 17d660222cc2abd8f96ddb204d739ac468322985:
+ * `python3 -m sglang.launch_server --model cognitivecomputations/DeepSeek-R1-AWQ --tp 8 --trust-remote-code
+ * --quantization moe_wna16`).
+ */
+export function moeWna16Setting(variant: Deployment['variant']): Record<string, string> {
+  const packed = variant.origin === 'artifact' && (variant.quant.id === 'awq-int4' || variant.quant.id === 'gptq-int4');
+  return packed && variant.arch.moe ? { quantization: 'moe_wna16' } : {};
+}
+
 export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
   const { variant, gpu, tp, pp, context, concurrency } = d;
   const { arch } = variant;
@@ -108,11 +120,15 @@ export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
   } else if (maxConcurrency < concurrency) {
     verdict = reducedConcurrency(`KV pool ${thousands(kvCacheTokens)} tokens holds ${Math.floor(maxConcurrency)} × ${context} tokens, not ${concurrency}`);
   }
+  // What more memory per GPU would hold every request: the KV beyond the pool (afterWeights − reserve, possibly
+  // negative), or what the reserve lacks.
+  const shortfallBytes = loadPeak ? null : verdict.status === 'fits' ? 0 : Math.max(0, need - (afterWeights - reserve), transient + CUDA_CONTEXT_BYTES - reserve);
   // What is in use before the weights load (CUDA context, NCCL and all-reduce buffers), and the CUDA graphs.
   const startup = p.initBytes + parallelInit;
   const overhead = startup + graphs;
   return {
     verdict,
+    shortfallBytes,
     availableKvBytes: pool,
     perGpu: {
       weights,
@@ -136,6 +152,7 @@ export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
       'chunked-prefill-size': chunk,
       'kv-cache-dtype': d.kvDtype,
       ...onlineQuantizationSettings(variant),
+      ...moeWna16Setting(variant),
     },
     get logLines() {
       return pool > 0
