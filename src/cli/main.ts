@@ -94,7 +94,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('-c, --context <tokens>', 'tokens per request (default 32768, capped at the model maximum)', wholeNumber(1, LIMITS.positions))
     .option('-n, --concurrency <n>', 'requests served at once at that context', wholeNumber(1, MAX_SEQUENCES), 1)
     .option('-q, --quant <list>', 'only these quantizations, comma-separated (e.g. awq-int4,q4_k_m)', nonEmpty())
-    .option('--min-bits <bits>', 'quality floor in bits per weight (1.58-bit dynamic GGUFs need 1.5)', fraction(0, 32), 4)
+    // 16 is the top: 16-bit weights are the published full-quality checkpoints (quality rank 100), and fp32 adds no quality.
+    .option('--min-bits <bits>', 'quality floor in bits per weight, at most 16 (1.58-bit dynamic GGUFs need 1.5)', fraction(0, 16), 4)
     .option('--gpu-mem-util <f>', 'fraction of GPU memory the engine may take (vLLM gpu_memory_utilization, SGLang mem_fraction_static)', fraction(0.05, 1))
     .option('--engine-version <version>', `with --engine: ${ENGINE_VERSION_HELP}`, nonEmpty())
     .option('--kv-dtype <dtype>', `KV cache dtype, one the engine takes: ${KV_DTYPES.join(', ')}`, choice(KV_DTYPES), 'auto')

@@ -21,6 +21,15 @@ function memoryTable(c: PlanCandidate): string[] {
   return lines;
 }
 
+/** "N configurations searched (M through an engine's memory model)": the first counts those ruled out before any engine ran. */
+function searchedLine(r: PlanResult): string {
+  const modelled =
+    r.modelled !== undefined && r.modelled !== r.searched
+      ? ` (${r.modelled} through an engine's memory model; the rest ruled out before: weights larger than the GPUs, or an engine that cannot run them)`
+      : '';
+  return `${r.searched} configuration${r.searched === 1 ? '' : 's'} searched${modelled}.`;
+}
+
 export function formatPlan(r: PlanResult): string {
   const q = r.request;
   const lines: string[] = [];
@@ -45,6 +54,11 @@ export function formatPlan(r: PlanResult): string {
     }
   } else {
     lines.push('NOTHING FITS this budget at these settings.');
+    const why = r.whyNothingFits?.reasons ?? [];
+    if (why.length > 0) {
+      lines.push('', 'Why');
+      for (const reason of why) lines.push(`  - ${reason}`);
+    }
   }
   if (r.rejected.length > 0) {
     const shown = closestPerHardware(r.rejected, c);
@@ -59,11 +73,11 @@ export function formatPlan(r: PlanResult): string {
   }
   if (r.suggestions.length > 0) {
     lines.push('', 'What would fit');
-    for (const s of r.suggestions) lines.push(`  - ${s.message}`, `      ${s.command}`);
+    for (const s of r.suggestions) lines.push(`  - ${s.message}`, ...(s.tradeoff ? [`      costs: ${s.tradeoff}`] : []), `      ${s.command}`);
   }
   lines.push(
     '',
-    `Speeds are estimates: a memory-bandwidth roofline at ${BANDWIDTH_EFFICIENCY * 100}% of datasheet bandwidth (active weights + KV read per token), not measurements. ${r.searched} configurations searched.`,
+    `Speeds are estimates: a memory-bandwidth roofline at ${BANDWIDTH_EFFICIENCY * 100}% of datasheet bandwidth (active weights + KV read per token), not measurements. ${searchedLine(r)}`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -97,6 +97,9 @@ export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
       `only ${placement.ngl} of ${totalLayers} layers fit on ${gpuCount} × ${gpu.id}; the other ${gib(offloadedLayerBytes)} would run from host RAM (allow with --cpu-offload)`,
     );
   }
+  // What more memory per GPU would hold every layer and its KV: what is left for host RAM, spread over the GPUs.
+  const leftOver = placement.hostWeightBytes - layout.embeddings + (kvTotal - kvOnGpu);
+  const shortfallBytes = verdict.status === 'fits' ? 0 : Math.max(0, placement.perGpu.total + o.reservePerGpu - gpu.memoryBytes, leftOver / gpuCount);
   const perGpu = {
     weights: placement.perGpu.weights,
     kvCache: placement.perGpu.kvCache,
@@ -107,6 +110,7 @@ export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
   };
   return {
     verdict,
+    shortfallBytes,
     availableKvBytes: perGpu.kvCache,
     gpuBufferBytes: placement.gpuWeightBytes + kvOnGpu + placement.computeTotal,
     gpuKvBytes: kvOnGpu,
@@ -208,6 +212,8 @@ export function ggufEngine<R extends EngineRelease>(spec: GgufEngineSpec<R>): En
       return spec.kvDtypes();
     },
     onlineQuantizations: [],
+    // llama.cpp and Ollama allocate what the layers and slots need, and take no memory fraction.
+    memoryFractionCeiling: null,
     unsupported: (quant) => ggufUnsupported(spec.name, quant, spec.id),
     refusal: () => null,
     loadUnsupported: (variant) => ggufLoadUnsupported(variant, spec.sources, spec.name),

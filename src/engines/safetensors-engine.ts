@@ -34,6 +34,7 @@ export interface SafetensorsEngineSpec<R extends EngineRelease> {
   /** The oldest NVIDIA GPUs the engine's kernels are built for, and why. */
   minComputeCapability: { cc: string; why: string };
   onlineQuantizations: readonly string[];
+  memoryFractionCeiling: { fraction: number; source: string };
   /** With `--dtype auto`, a 16-bit checkpoint in a dtype the GPU lacks is loaded in the first one it has (why, cited). */
   autoDtypeFallback?: string;
   fit(release: R, d: Deployment): EngineFit;
@@ -55,6 +56,7 @@ export function safetensorsEngine<R extends EngineRelease>(spec: SafetensorsEngi
       return spec.kvDtypes();
     },
     onlineQuantizations: spec.onlineQuantizations,
+    memoryFractionCeiling: spec.memoryFractionCeiling,
     autoDtypeFallback: spec.autoDtypeFallback ?? null,
     unsupported(quant: Quantization, gpu: Gpu) {
       if (quant.format !== 'safetensors' || !quant.engines.includes(spec.id)) return `${spec.name} does not serve ${quant.id}`;

@@ -85,6 +85,12 @@ export interface EngineFit {
   gpuKvBytes?: number;
   /** GGUF engines: what the engine allocates over all GPUs (model, KV and compute buffers), as its buffer lines add up. */
   gpuBufferBytes?: number;
+  /**
+   * When it does not fit: how many more bytes per GPU it would need, at the same settings (the
+   * KV the requests need beyond the pool, or what the reserve lacks, or the layers left over);
+   * 0 when it fits, null when no amount of memory would help (a load-time peak aside).
+   */
+  shortfallBytes: number | null;
   /** Bytes the engine gives the KV cache on each GPU (vLLM "Available KV cache memory", SGLang's pool, llama.cpp's KV buffers). */
   availableKvBytes: number;
   perGpu: PerGpu;
@@ -147,6 +153,12 @@ export interface Engine {
   layouts(arch: Architecture, gpu: Gpu, gpuCount: number, nodes: number): ParallelLayout[] | string;
   /** Quantizations the engine can produce at load time from a 16-bit checkpoint. */
   onlineQuantizations: readonly string[];
+  /**
+   * The most of the GPU's memory gpuplan will suggest giving the engine (`--gpu-mem-util`: vLLM
+   * gpu_memory_utilization, SGLang mem_fraction_static), with its source; null for engines that size
+   * their buffers exactly and take no fraction (llama.cpp, Ollama).
+   */
+  memoryFractionCeiling: { fraction: number; source: string } | null;
   fit(d: Deployment): EngineFit;
   /** The files `--out` writes for a deployment over `nodes` machines. */
   deployFiles(nodes: number): string[];

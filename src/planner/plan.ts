@@ -1,12 +1,13 @@
 /**
  * gpuplan's answer to "what is the cheapest deployment that really fits":
  * resolve the budget, search, rank, explain the cheaper options that failed,
- * and when nothing fits, say what would. Pure: no I/O.
+ * and when nothing fits, say why and what would. Pure: no I/O.
  */
 import { VERSION } from '../version.js';
 import { resolveBudget } from './budget.js';
+import { explainNothingFits } from './explain.js';
 import { hardwareOptions, type Hardware } from './hardware.js';
-import { runScenario, type PlanInput, type Scenario } from './scenario.js';
+import { runScenario, scenarioOf, type PlanInput } from './scenario.js';
 import type { PlanCandidate, PlanResult, Rejected } from './schema.js';
 import { suggest } from './suggest.js';
 
@@ -32,25 +33,22 @@ function withBudgetNote(c: PlanCandidate, hw: Hardware | undefined): PlanCandida
 export function plan(input: PlanInput): PlanResult {
   const { request, catalog } = input;
   const hardware = hardwareOptions(resolveBudget(input.budget, catalog, input.price), input.price);
-  const scenario: Scenario = {
-    model: input.model,
-    hardware,
-    minBits: request.minBits,
-    context: request.context,
-    cpuOffload: request.cpuOffload,
-  };
+  const scenario = scenarioOf(input, hardware);
   const result = runScenario(input, scenario, 1 + Math.max(0, input.alternatives));
   const [best, ...rest] = result.feasible;
   const allowedByGpu = new Map<string, Hardware>();
   for (const hw of hardware) allowedByGpu.set(hw.gpu.id, hw);
   const winner = best ? withBudgetNote(best, allowedByGpu.get(best.gpu.id)) : null;
+  const budgetIsPrice = input.budget.some((term) => term.kind === 'price');
   return {
     gpuplanVersion: VERSION,
     request,
     plan: winner,
     alternatives: rest.slice(0, Math.max(0, input.alternatives)),
     rejected: winner ? whyNotCheaper(result.rejected, winner) : result.rejected.slice(0, MAX_REJECTED),
-    suggestions: winner ? [] : suggest(input, scenario),
-    searched: result.evaluated,
+    suggestions: winner ? [] : suggest(input, scenario, budgetIsPrice),
+    searched: result.configurations,
+    modelled: result.fitted,
+    whyNothingFits: winner ? null : explainNothingFits(input, scenario, result),
   };
 }

@@ -1,11 +1,11 @@
-/** The search as a function of what a suggestion may change (model, budget, bits, context, offload). */
+/** The search as a function of what a suggestion may change: model, hardware, weights, engine and its knobs. */
 import type { Architecture } from '../catalog/architecture.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { findCatalogModel } from '../catalog/lookup.js';
 import { specFromCatalogEntry, type ModelSpec } from '../catalog/model.js';
 import type { Gpu } from '../catalog/schema.js';
 import { defaultEngines, engineRelease } from '../engines/registry.js';
-import type { KvDtype } from '../memory/kvcache.js';
+import type { Engine, EngineId, KvDtype } from '../engines/types.js';
 import { ANY_COUNT_MAX_NODES, type Budget, type GpuAllowance } from './budget.js';
 import { hardwareOptions, type Hardware } from './hardware.js';
 import type { PlanRequest } from './schema.js';
@@ -23,38 +23,65 @@ export interface PlanInput {
   alternatives: number;
 }
 
-/** What the search needs that a suggestion may change. */
+/** Everything the search reads that a suggestion may change; `scenarioOf` builds it from the request. */
 export interface Scenario {
   model: ModelSpec & { architecture: Architecture };
   /** Hardware shapes to try (hardwareOptions of the budget's allowances), cheapest first. */
   hardware: readonly Hardware[];
+  /** Only these quantization ids (null: any). */
+  quantizations: readonly string[] | null;
   minBits: number;
+  /** One engine (at the request's release), or every engine at its default release. */
+  engine: 'auto' | EngineId;
   context: number;
+  concurrency: number;
+  kvDtype: KvDtype;
+  memoryFraction: number | null;
   cpuOffload: boolean;
 }
 
-export function runScenario(input: PlanInput, s: Scenario, keep = 1): SearchResult {
+export function scenarioOf(input: PlanInput, hardware: readonly Hardware[]): Scenario {
   const { request } = input;
-  const engines = request.engine === 'auto' ? defaultEngines() : [engineRelease(request.engine, request.engineVersion)];
-  const filter = { quantizations: request.quantizations, minBits: s.minBits };
+  return {
+    model: input.model,
+    hardware,
+    quantizations: request.quantizations,
+    minBits: request.minBits,
+    engine: request.engine,
+    context: request.context,
+    concurrency: request.concurrency,
+    kvDtype: request.kvCacheDtype as KvDtype,
+    memoryFraction: request.gpuMemoryUtilization,
+    cpuOffload: request.cpuOffload,
+  };
+}
+
+/** The engine releases a scenario searches: the asked-for engine at the asked-for release, or every engine's default. */
+export function scenarioEngines(input: PlanInput, s: Scenario): Engine[] {
+  if (s.engine === 'auto') return defaultEngines();
+  return [engineRelease(s.engine, s.engine === input.request.engine ? input.request.engineVersion : null)];
+}
+
+export function runScenario(input: PlanInput, s: Scenario, keep = 1): SearchResult {
+  const filter = { quantizations: s.quantizations, minBits: s.minBits };
   const variants = allVariants(s.model, s.model.architecture, input.catalog).filter((v) => passesFilter(v, filter));
   return search({
     keep,
     arch: s.model.architecture,
     hardware: s.hardware,
     variants,
-    engines,
+    engines: scenarioEngines(input, s),
     context: Math.min(s.context, s.model.architecture.maxContext),
-    concurrency: request.concurrency,
-    kvDtype: request.kvCacheDtype as KvDtype,
-    memoryFraction: request.gpuMemoryUtilization,
+    concurrency: s.concurrency,
+    kvDtype: s.kvDtype,
+    memoryFraction: s.memoryFraction,
     cpuOffload: s.cpuOffload,
   });
 }
 
-/** Every GPU in the catalog, up to ANY_COUNT_MAX_NODES full nodes: "what if money were no object". */
-export function wholeCatalogHardware(catalog: Catalog, price: (gpu: Gpu) => number): Hardware[] {
-  const allowances: GpuAllowance[] = catalog.gpus.map((gpu) => ({
+/** Up to ANY_COUNT_MAX_NODES full nodes of each of these GPUs: "what if there were more of them". */
+export function hardwareOf(gpus: readonly Gpu[], price: (gpu: Gpu) => number): Hardware[] {
+  const allowances: GpuAllowance[] = gpus.map((gpu) => ({
     gpu,
     maxGpus: gpu.maxPerNode * ANY_COUNT_MAX_NODES,
     maxNodes: ANY_COUNT_MAX_NODES,
@@ -62,6 +89,11 @@ export function wholeCatalogHardware(catalog: Catalog, price: (gpu: Gpu) => numb
     from: gpu.id,
   }));
   return hardwareOptions(allowances, price);
+}
+
+/** Every GPU in the catalog, up to ANY_COUNT_MAX_NODES full nodes: "what if money were no object". */
+export function wholeCatalogHardware(catalog: Catalog, price: (gpu: Gpu) => number): Hardware[] {
+  return hardwareOf(catalog.gpus, price);
 }
 
 export function distillSpecs(catalog: Catalog, model: ModelSpec): Array<ModelSpec & { architecture: Architecture }> {

@@ -94,16 +94,45 @@ export const RejectedSchema = z.strictObject({
   costPerHour: z.number(),
   qualityRank: z.number(),
   verdict: VerdictSchema,
+  /**
+   * Memory per GPU it lacked at these settings (the engine's `shortfallBytes`; for weights larger than
+   * all the GPUs, the excess over each GPU's share); null when memory is not what stops it. Absent in
+   * plans written before gpuplan 0.2.
+   */
+  shortfallBytes: bytes.nullable().optional(),
 });
 export type Rejected = z.infer<typeof RejectedSchema>;
 
+/**
+ * The kinds of suggestion, in the order they are offered (docs/ARCHITECTURE.md, "Planner"): the engine's
+ * knobs on the same GPUs, then more of the same GPU, larger GPUs of the same class and vendor, other
+ * hardware, then other weights, another engine, CPU offload, a distilled model.
+ */
+export const SUGGESTION_KINDS = [
+  'memory-fraction',
+  'kv-dtype',
+  'shorter-context',
+  'fewer-requests',
+  'engine-knobs',
+  'more-gpus',
+  'larger-gpus',
+  'other-hardware',
+  'other-quantization',
+  'lower-quantization',
+  'other-engine',
+  'cpu-offload',
+  'distill',
+] as const;
+
 export const SuggestionSchema = z.strictObject({
-  kind: z.enum(['lower-quantization', 'more-gpus', 'cpu-offload', 'distill', 'shorter-context']),
+  kind: z.enum(SUGGESTION_KINDS),
   message: z.string(),
   /** A command line that gets this plan. */
   command: z.string(),
   costPerHour: z.number().nullable(),
   decodeTokensPerSecond: z.number().nullable(),
+  /** What it costs in quality, speed, money or safety margin, in words. Absent in plans written before gpuplan 0.2. */
+  tradeoff: z.string().optional(),
 });
 export type Suggestion = z.infer<typeof SuggestionSchema>;
 
@@ -123,6 +152,31 @@ export const PlanRequestSchema = z.strictObject({
 });
 export type PlanRequest = z.infer<typeof PlanRequestSchema>;
 
+/** One way the model's weights can be had, and which engines run it on the budget's GPUs (nothing-fits explanations). */
+export const WeightsOptionSchema = z.strictObject({
+  quantization: z.string(),
+  bits: z.number(),
+  origin: z.enum(['artifact', 'online']),
+  source: z.string(),
+  format: z.string(),
+  /** The weights' size as gpuplan lays them out (the artifact's own size where published). */
+  bytes,
+  /** Engines (at the releases searched) that load these weights and run their kernels on at least one GPU of the budget. */
+  engines: z.array(EngineIdSchema),
+  /** The option that kept them out of the search, or null when they were searched. */
+  excludedBy: z.enum(['--quant', '--min-bits']).nullable(),
+});
+export type WeightsOption = z.infer<typeof WeightsOptionSchema>;
+
+/** Why nothing fits: one line per finding, every way to have the weights, and the configuration that came closest. */
+export const NothingFitsSchema = z.strictObject({
+  reasons: z.array(z.string()).min(1),
+  weights: z.array(WeightsOptionSchema),
+  /** The searched configuration that lacked the least memory per GPU, or null when memory was never the obstacle. */
+  nearestMiss: RejectedSchema.nullable(),
+});
+export type NothingFits = z.infer<typeof NothingFitsSchema>;
+
 export const PlanResultSchema = z.strictObject({
   gpuplanVersion: z.string(),
   request: PlanRequestSchema,
@@ -130,7 +184,14 @@ export const PlanResultSchema = z.strictObject({
   alternatives: z.array(PlanCandidateSchema),
   rejected: z.array(RejectedSchema),
   suggestions: z.array(SuggestionSchema),
-  /** How many engine × layout configurations the search evaluated (each fitted once). */
+  /**
+   * Configurations the search considered (hardware × weights × engine × layout), counting those ruled out
+   * before an engine's memory model ran (weights larger than all the GPUs, an engine that cannot run them).
+   */
   searched: z.number().int().nonnegative(),
+  /** Of those, how many an engine's memory model evaluated. Absent in plans written before gpuplan 0.2. */
+  modelled: z.number().int().nonnegative().optional(),
+  /** When nothing fits: why. Absent in plans written before gpuplan 0.2. */
+  whyNothingFits: NothingFitsSchema.nullable().optional(),
 });
 export type PlanResult = z.infer<typeof PlanResultSchema>;

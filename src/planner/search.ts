@@ -33,7 +33,10 @@ export interface SearchResult {
   feasibleCount: number;
   /** One entry per hardware × variant that no engine could run, with the most telling reason. */
   rejected: Rejected[];
-  evaluated: number;
+  /** Hardware × weights × engine × layout configurations considered, including those ruled out before an engine's memory model ran. */
+  configurations: number;
+  /** Of those, how many went through an engine's memory model. */
+  fitted: number;
 }
 
 /** Headroom is compared in steps of this share of capacity, so that speed decides between near-equal ones. */
@@ -72,7 +75,7 @@ function headroomSteps(engine: Engine, fit: EngineFit, gpuMemory: number): numbe
 }
 
 /** A rejection of one hardware × variant, before it is known whether another engine or layout fits. */
-function rejection(hw: Hardware, variant: ModelVariant, engine: Engine | null, layout: { tp: number; pp: number } | null, verdict: Verdict): Rejected {
+function rejection(hw: Hardware, variant: ModelVariant, engine: Engine | null, layout: { tp: number; pp: number } | null, verdict: Verdict, shortfallBytes: number | null = null): Rejected {
   return {
     gpu: hw.gpu.id,
     gpuCount: hw.count,
@@ -86,25 +89,33 @@ function rejection(hw: Hardware, variant: ModelVariant, engine: Engine | null, l
     costPerHour: Math.round(hw.costPerHour * 1000) / 1000,
     qualityRank: variant.quant.qualityRank,
     verdict,
+    shortfallBytes: shortfallBytes === null ? null : Math.ceil(shortfallBytes),
   };
 }
 
-/** Memory verdicts say most about why a cheaper option failed; "this engine cannot run it" says least. */
+/**
+ * Memory verdicts say most about why a cheaper option failed, and the nearest miss (least memory
+ * lacking) most of those; "this engine cannot run it" says least.
+ */
 function mostTelling(attempts: readonly Rejected[]): Rejected | undefined {
-  return attempts.find((a) => a.verdict.status !== 'cannot-run') ?? attempts[0];
+  const memory = attempts.filter((a) => a.verdict.status !== 'cannot-run');
+  if (memory.length === 0) return attempts[0];
+  return memory.reduce((best, a) => ((a.shortfallBytes ?? Number.POSITIVE_INFINITY) < (best.shortfallBytes ?? Number.POSITIVE_INFINITY) ? a : best));
 }
 
 export function search(input: SearchInput): SearchResult {
   const scored: Scored[] = [];
   const rejected: Rejected[] = [];
-  let evaluated = 0;
+  let configurations = 0;
+  let modelled = 0;
   for (const hw of input.hardware) {
     const totalMemory = hw.count * hw.gpu.memoryBytes;
     for (const variant of input.variants) {
       // Weights alone larger than all the GPUs' memory: no engine or layout can help (offload aside).
       if (!input.cpuOffload && variant.layout.total > totalMemory) {
+        configurations++;
         const message = `${variant.quant.id} weights alone are ${gib(variant.layout.total)}; ${hw.count} × ${hw.gpu.id} hold ${gib(totalMemory)}`;
-        rejected.push(rejection(hw, variant, null, null, cannotRun('weights-exceed-memory', message)));
+        rejected.push(rejection(hw, variant, null, null, cannotRun('weights-exceed-memory', message), (variant.layout.total - totalMemory) / hw.count));
         continue;
       }
       const attempts: Rejected[] = [];
@@ -112,18 +123,21 @@ export function search(input: SearchInput): SearchResult {
       input.engines.forEach((engine, engineRank) => {
         // Every release takes `auto`; asking for the list reads the release's flag set.
         if (input.kvDtype !== 'auto' && !engine.kvDtypes.includes(input.kvDtype)) {
+          configurations++;
           const message = `${engine.name} ${engine.version} has no KV cache dtype ${input.kvDtype} (it takes ${engine.kvDtypes.join(', ')})`;
           attempts.push(rejection(hw, variant, engine, null, cannotRun('kv-dtype-unsupported', message)));
           return;
         }
         const layouts = runnableLayouts(engine, variant, hw.gpu, hw.count, hw.nodes);
         if (!Array.isArray(layouts)) {
+          configurations++;
           attempts.push(rejection(hw, variant, engine, null, layouts));
           return;
         }
         let best: Scored | null = null;
         for (const layout of layouts) {
-          evaluated++;
+          configurations++;
+          modelled++;
           const deployment: Deployment = {
             variant,
             gpu: hw.gpu,
@@ -139,7 +153,7 @@ export function search(input: SearchInput): SearchResult {
           };
           const fit = engine.fit(deployment);
           if (!fits(fit.verdict)) {
-            attempts.push(rejection(hw, variant, engine, layout, fit.verdict));
+            attempts.push(rejection(hw, variant, engine, layout, fit.verdict, fit.shortfallBytes));
             continue;
           }
           const perf = deploymentPerf(deployment, fit);
@@ -160,5 +174,5 @@ export function search(input: SearchInput): SearchResult {
   scored.sort(compareScored);
   rejected.sort((a, b) => a.costPerHour - b.costPerHour || b.qualityRank - a.qualityRank);
   const feasible = scored.slice(0, input.keep).map((s) => toCandidate(s.engine, s.hw, s.deployment, s.fit, s.perf));
-  return { feasible, feasibleCount: scored.length, rejected, evaluated };
+  return { feasible, feasibleCount: scored.length, rejected, configurations, fitted: modelled };
 }

@@ -22,6 +22,13 @@ const lookup = releaseLookup(SGLANG_RELEASES, (release) =>
     // sgl-kernel and FlashInfer are built for sm75 and newer.
     minComputeCapability: { cc: '7.5', why: 'sgl-kernel and FlashInfer are built for sm75 and newer' },
     onlineQuantizations: ['fp16', 'fp8'],
+    // SGLang keeps activations and CUDA graphs outside mem_fraction_static; fitSglang checks they still fit
+    // there, so the ceiling only bounds how far gpuplan pushes it (the same 0.95 as vLLM's recipes).
+    memoryFractionCeiling: {
+      fraction: 0.95,
+      source:
+        'the reserve check of fitSglang (activations + CUDA graphs + CUDA context outside mem_fraction_static), capped at the 0.95 vLLM recipes use (vllm-project/recipes GLM/GLM.md, 8959cf64189c71d36e11c6a30335f923f261b1f7)',
+    },
     fit: fitSglang,
     deployFiles: () => ['docker-compose.yml', ...PLAN_FILES],
     launch: sglangLaunch,

@@ -33,6 +33,12 @@ const lookup = releaseLookup(VLLM_RELEASES, (release) =>
     kvDtypes: () => (loadFlagSet(release.flagSet).flags['--kv-cache-dtype']?.choices ?? ['auto']) as (typeof VLLM_KV_DTYPES)[number][],
     minComputeCapability: { cc: '7.0', why: "vLLM's CUDA kernels" },
     onlineQuantizations: ['fp16', 'fp8', 'bnb-nf4'],
+    // The fit itself checks that the reserve left outside still holds the CUDA context (and graphs where they are captured there).
+    memoryFractionCeiling: {
+      fraction: 0.95,
+      source:
+        'vLLM recipes: "vLLM conservatively use 90% of GPU memory, you can set --gpu-memory-utilization=0.95 to maximize KVCache" (vllm-project/recipes GLM/GLM.md, 8959cf64189c71d36e11c6a30335f923f261b1f7)',
+    },
     // vllm/config/model.py _resolve_auto_dtype (0.11.0 b8b302c and later): the checkpoint's dtype if the platform
     // supports it, else the platform's first (platforms/cuda.py supported_dtypes: float16 below compute capability 8.0).
     autoDtypeFallback: 'vLLM loads a BF16 checkpoint as FP16 where the GPU has no BF16 (vllm/config/model.py _resolve_auto_dtype)',

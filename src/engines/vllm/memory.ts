@@ -224,9 +224,14 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
   }
 
   const kvUsed = Math.min(need, Math.max(0, available));
+  // What more memory per GPU would start it with every request held: the KV the requests need beyond each
+  // stage's pool, or what the reserve lacks. A load-time peak is not a matter of memory per GPU at these settings.
+  const kvShort = Math.max(...stages.map((s) => s.pool.bytesPerRequest * concurrency - s.available));
+  const shortfallBytes = loadPeak ? null : verdict.status === 'fits' ? 0 : Math.max(0, kvShort, outside - reserve);
   const overhead = nonTorch + graphsInBudget;
   return {
     verdict,
+    shortfallBytes,
     availableKvBytes: Math.max(0, available),
     perGpu: { weights, kvCache: need, activations: activation.bytes, overhead, total: weights + need + activation.bytes + overhead, capacity: requested },
     kv,
