@@ -1,5 +1,6 @@
 import { formatGiB, thousands } from '../memory/units.js';
 import { BANDWIDTH_EFFICIENCY } from '../perf/roofline.js';
+import { FREE_SYMBOL, memoryBar, memoryParts, termSymbol } from '../planner/memory-bar.js';
 import { closestPerHardware, describeCandidate, describeHardware, describeWeights, money, rejectedLabel } from '../planner/describe.js';
 import type { PlanCandidate, PlanResult } from '../planner/schema.js';
 
@@ -9,12 +10,26 @@ function gib(bytes: number): string {
   return formatGiB(bytes).padStart(11);
 }
 
+/**
+ * The memory table, led by a one-line bar of the engine's capacity: each row's symbol is its
+ * legend (█ weights, ▓ KV cache, ▒ activations, ▄ overhead, ░ free), so the bar needs no colour.
+ */
 function memoryTable(c: PlanCandidate): string[] {
   const m = c.memory.perGpu;
+  const parts = memoryParts(c.memory);
+  const names = [...c.memory.terms.map((t) => t.name), 'headroom'];
+  const width = Math.max(15, ...names.map((n) => n.length + 2));
+  const share =
+    parts.over > 0
+      ? `over the engine's ${formatGiB(m.capacity)} by ${formatGiB(parts.over)}`
+      : m.capacity > 0
+        ? `${Math.round((parts.used / m.capacity) * 100)}% of ${formatGiB(m.capacity)} in use`
+        : '';
   const lines = [`Memory per GPU (the fullest one; ${formatGiB(c.gpu.memoryBytes)} physical, ${formatGiB(m.capacity)} for the engine)`];
-  for (const term of c.memory.terms) lines.push(`  ${term.name.padEnd(15)}${gib(term.bytes)}   ${term.formula}`);
-  lines.push(`  ${'total'.padEnd(15)}${gib(m.total)}`);
-  lines.push(`  ${'headroom'.padEnd(15)}${gib(c.memory.headroomBytes)}   of ${formatGiB(m.capacity)}`);
+  lines.push(`  ${memoryBar(parts)}${share ? `  ${share}` : ''}`);
+  for (const [i, term] of c.memory.terms.entries()) lines.push(`  ${termSymbol(i)} ${term.name.padEnd(width)}${gib(term.bytes)}   ${term.formula}`);
+  lines.push(`    ${'total'.padEnd(width)}${gib(m.total)}`);
+  lines.push(`  ${FREE_SYMBOL} ${'headroom'.padEnd(width)}${gib(c.memory.headroomBytes)}   of ${formatGiB(m.capacity)}`);
   lines.push(`  KV cache pool  ${thousands(c.memory.kvCacheTokens)} tokens = ${c.memory.maxConcurrency} × ${thousands(c.context)}-token requests at once`);
   if (c.memory.hostWeightBytes > 0) lines.push(`  host RAM       ${formatGiB(c.memory.hostRamBytes)} (${formatGiB(c.memory.hostWeightBytes)} of layers run on the CPU)`);
   lines.push(`  disk           ${formatGiB(c.memory.diskBytes)} for the weights`);

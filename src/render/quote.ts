@@ -96,6 +96,52 @@ export function markdownText(value: string | number): string {
   );
 }
 
+/**
+ * Punctuation a Mermaid label or title keeps, besides letters, marks, digits and spaces. Left
+ * out on purpose: `"` (ends a quoted label; quadrantChart has no escape for it), `\` (escapes
+ * the closing quote of a pie label), `%` (`%%` starts a comment, and Mermaid applies a
+ * `%%{init: …}%%` directive wherever it appears in the text), `#` and `;` (entity codes such as
+ * `#quot;`, statement ends), `` ` `` (markdown strings, and the fence around the block), and
+ * `<>{}[]|` (HTML, directives, point syntax).
+ */
+const MERMAID_PUNCTUATION = " .,:/+\\-_()×·'$@=!?*~…–—−≥≤";
+
+/** One character of Mermaid text (mermaidText), for the parse-back in verify.ts. */
+export const MERMAID_TEXT_CHARACTER = `[\\p{L}\\p{M}\\p{N}${MERMAID_PUNCTUATION}]`;
+
+const MERMAID_OTHER = new RegExp(`(?!${MERMAID_TEXT_CHARACTER}).`, 'gsu');
+
+/** Longest label or title part gpuplan writes into a chart, in characters. */
+const MERMAID_TEXT_MAX = 60;
+
+/**
+ * Text for a Mermaid label or title: one line (line breaks, tabs and control characters become
+ * spaces), only MERMAID_TEXT_CHARACTER (anything else becomes `?`), at most `max` characters
+ * (then `…`), never empty. The same text is inert unquoted after `title` and inside `"…"`
+ * in the pie and quadrantChart grammars, so nothing a model name holds reaches Mermaid as syntax.
+ */
+export function mermaidText(value: string | number, max = MERMAID_TEXT_MAX): string {
+  const text = String(value)
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s]+/gu, ' ')
+    .replace(MERMAID_OTHER, '?')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+  const characters = [...text];
+  const shown =
+    characters.length > max
+      ? `${characters
+          .slice(0, max - 1)
+          .join('')
+          .trimEnd()}…`
+      : text;
+  return shown === '' ? '?' : shown;
+}
+
+/** A quoted Mermaid label: `"` + mermaidText + `"`. */
+export function mermaidLabel(value: string | number, max = MERMAID_TEXT_MAX): string {
+  return `"${mermaidText(value, max)}"`;
+}
+
 /** A code fence longer than any run of backticks inside `body`. */
 export function codeFence(body: string): string {
   const longest = Math.max(0, ...Array.from(body.matchAll(/`+/g), (m) => m[0].length));

@@ -11,6 +11,7 @@ import { closestPerHardware, describeCandidate, describeHardware, describeWeight
 import type { PlanCandidate, PlanResult } from '../planner/schema.js';
 import { terminalSafe, UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
+import { costSpeedChart, memoryChart } from './charts.js';
 import { shellWords } from './quote.js';
 import { servedModelName, weightsSource } from './source.js';
 import { renderTemplate } from './templates.js';
@@ -81,6 +82,9 @@ export function deployView(result: PlanResult, plan: PlanCandidate) {
       .slice(-WHY_NOT_SHOWN)
       .map((r) => ({ label: rejectedLabel(r), costPerHour: r.costPerHour, message: r.verdict.message })),
     alternatives: result.alternatives.map(describeCandidate),
+    // Mermaid blocks (charts.ts), or null when the picture would say nothing.
+    memoryChart: memoryChart(plan),
+    costSpeedChart: costSpeedChart(result),
     files: plan.files,
     // Pod scratch space for the Hugging Face cache: the weights plus a fifth.
     ephemeralStorage: `${Math.ceil((plan.memory.diskBytes * 1.2) / GiB)}Gi`,

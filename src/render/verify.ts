@@ -10,6 +10,7 @@ import { execCommands, shellArgv } from '../formats/shell.js';
 import { expandVariables, KUBERNETES_VARIABLES } from '../formats/variables.js';
 import { firstUnsafeCharacter, UserError } from '../util/errors.js';
 import type { Launch } from '../engines/launch.js';
+import { MERMAID_TEXT_CHARACTER } from './quote.js';
 import type { DeployView, RenderedFile } from './render.js';
 
 /** A rendered file that does not read back as the plan: from a hand-edited plan.json, exit 2 like any bad input. */
@@ -110,6 +111,57 @@ function verifyLeaderWorkerSet(file: string, text: string, launch: Launch): void
   ]);
 }
 
+const TEXT = `${MERMAID_TEXT_CHARACTER}+`;
+const LABEL = `"${TEXT}"`;
+/** A quadrantChart coordinate as its lexer reads one: `1`, or `0` with optional decimals. */
+const COORDINATE = '(?:1|0(?:\\.\\d+)?)';
+
+/** The only lines each diagram gpuplan writes may hold (charts.ts), after its first line. */
+const MERMAID_LINES: Record<string, RegExp[]> = {
+  'pie showData': [new RegExp(`^    title ${TEXT}$`, 'u'), new RegExp(`^    ${LABEL} : \\d+\\.\\d+$`, 'u')],
+  quadrantChart: [new RegExp(`^    title ${TEXT}$`, 'u'), new RegExp(`^    [xy]-axis ${LABEL}(?: --> ${LABEL})?$`, 'u'), new RegExp(`^    ${LABEL}: \\[${COORDINATE}, ${COORDINATE}\\]$`, 'u')],
+};
+
+/** The ```mermaid blocks of a Markdown file, each as its lines; other fenced blocks (log lines, commands) are skipped whole. */
+function mermaidBlocks(file: string, text: string): string[][] {
+  const blocks: string[][] = [];
+  let open: { fence: number; lines: string[] | null } | null = null;
+  for (const line of text.split('\n')) {
+    const fence = /^(`{3,})(.*)$/.exec(line);
+    if (!open) {
+      if (fence) open = { fence: (fence[1] as string).length, lines: fence[2] === 'mermaid' ? [] : null };
+    } else if (fence && (fence[1] as string).length >= open.fence && (fence[2] as string).trim() === '') {
+      if (open.lines) blocks.push(open.lines);
+      open = null;
+    } else open.lines?.push(line);
+  }
+  if (open) throw new RenderError(`${file}: a code block is not closed`);
+  return blocks;
+}
+
+/**
+ * PLAN.md's charts: exactly the blocks charts.ts made, and each one only lines of the kinds its
+ * diagram takes, with text limited to mermaidText's characters (so quotes balance and no
+ * directive, comment or entity reaches Mermaid); pie labels distinct (Mermaid drops repeats).
+ */
+function verifyMermaid(file: string, text: string, view: DeployView): void {
+  const blocks = mermaidBlocks(file, text);
+  expectEqual(
+    file,
+    'mermaid blocks',
+    blocks,
+    [view.memoryChart, view.costSpeedChart].filter((b) => b !== null),
+  );
+  for (const [first, ...rest] of blocks) {
+    const kinds = MERMAID_LINES[first ?? ''];
+    if (!kinds) throw new RenderError(`${file}: a mermaid block starts ${JSON.stringify(first)}, not a diagram gpuplan writes`);
+    const stray = rest.find((line) => !kinds.some((kind) => kind.test(line)));
+    if (stray !== undefined) throw new RenderError(`${file}: the ${first} block holds ${JSON.stringify(stray)}, which is not a line gpuplan writes there`);
+    const labels = rest.filter((line) => line.startsWith('    "')).map((line) => line.slice(0, line.lastIndexOf('"') + 1));
+    if (first === 'pie showData' && new Set(labels).size !== labels.length) throw new RenderError(`${file}: the pie repeats a label, and Mermaid would drop the slice`);
+  }
+}
+
 /** Throws RenderError unless every file parses back to what the plan says. */
 export function verifyRendered(files: readonly RenderedFile[], view: DeployView): void {
   const { launch } = view;
@@ -124,6 +176,7 @@ export function verifyRendered(files: readonly RenderedFile[], view: DeployView)
     else if (path.endsWith('.sh')) verifyScript(path, content, launch);
     else if (path === 'Modelfile') verifyModelfile(path, content, launch);
     else if (path === 'lws.yaml') verifyLeaderWorkerSet(path, content, launch);
+    else if (path === 'PLAN.md') verifyMermaid(path, content, view);
     else if (path === 'plan.json') expectEqual(path, 'plan', (JSON.parse(content) as { plan: unknown }).plan, JSON.parse(JSON.stringify(view.plan)));
   }
 }
