@@ -1,6 +1,6 @@
 import { formatGiB, thousands } from '../memory/units.js';
 import { BANDWIDTH_EFFICIENCY } from '../perf/roofline.js';
-import { FREE_SYMBOL, memoryBar, memoryParts, termSymbol } from '../planner/memory-bar.js';
+import { FREE_SYMBOL, memoryBar, memoryParts, memoryShare, termSymbol } from '../planner/memory-bar.js';
 import { closestPerHardware, describeCandidate, describeHardware, describeWeights, money, rejectedLabel } from '../planner/describe.js';
 import type { PlanCandidate, PlanResult } from '../planner/schema.js';
 
@@ -19,12 +19,7 @@ function memoryTable(c: PlanCandidate): string[] {
   const parts = memoryParts(c.memory);
   const names = [...c.memory.terms.map((t) => t.name), 'headroom'];
   const width = Math.max(15, ...names.map((n) => n.length + 2));
-  const share =
-    parts.over > 0
-      ? `over the engine's ${formatGiB(m.capacity)} by ${formatGiB(parts.over)}`
-      : m.capacity > 0
-        ? `${Math.round((parts.used / m.capacity) * 100)}% of ${formatGiB(m.capacity)} in use`
-        : '';
+  const share = memoryShare(parts);
   const lines = [`Memory per GPU (the fullest one; ${formatGiB(c.gpu.memoryBytes)} physical, ${formatGiB(m.capacity)} for the engine)`];
   lines.push(`  ${memoryBar(parts)}${share ? `  ${share}` : ''}`);
   for (const [i, term] of c.memory.terms.entries()) lines.push(`  ${termSymbol(i)} ${term.name.padEnd(width)}${gib(term.bytes)}   ${term.formula}`);

@@ -3,6 +3,7 @@
  * `memoryParts` is shared by the CLI's memory table (cli/plan-format.ts) and PLAN.md's chart
  * (render/charts.ts), so both show the same parts with the same free space.
  */
+import { formatGiB } from '../memory/units.js';
 import type { PlanCandidate } from './schema.js';
 
 export interface MemoryPart {
@@ -105,4 +106,17 @@ export function memoryBar(parts: MemoryParts, width = BAR_WIDTH): string {
   const cells = barCells(values, width);
   const body = cells.every((c) => c === 0) ? ' '.repeat(Math.max(0, Math.floor(width))) : cells.map((c, i) => (symbols[i] as string).repeat(c)).join('');
   return `[${body}]`;
+}
+
+/** "67% of 72.91 GiB in use", or how far the terms exceed the engine's capacity; empty without a capacity. */
+export function memoryShare(parts: MemoryParts): string {
+  if (parts.over > 0) return `over the engine's ${formatGiB(parts.capacity)} by ${formatGiB(parts.over)}`;
+  return parts.capacity > 0 ? `${Math.round((parts.used / parts.capacity) * 100)}% of ${formatGiB(parts.capacity)} in use` : '';
+}
+
+/** The bar with its share, and its legend on the next line: PLAN.md's stacked bar of the per-GPU memory. */
+export function memoryBarWithLegend(parts: MemoryParts, width = BAR_WIDTH): string[] {
+  const share = memoryShare(parts);
+  const legend = [...parts.terms.map((t, i) => `${termSymbol(i)} ${t.name}`), `${FREE_SYMBOL} free`].join('  ');
+  return [`${memoryBar(parts, width)}${share ? `  ${share}` : ''}`, legend];
 }

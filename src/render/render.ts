@@ -11,6 +11,7 @@ import { closestPerHardware, describeCandidate, describeHardware, describeWeight
 import type { PlanCandidate, PlanResult } from '../planner/schema.js';
 import { terminalSafe, UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
+import { memoryBarWithLegend, memoryParts } from '../planner/memory-bar.js';
 import { costSpeedChart, memoryChart } from './charts.js';
 import { shellWords } from './quote.js';
 import { servedModelName, weightsSource } from './source.js';
@@ -84,6 +85,8 @@ export function deployView(result: PlanResult, plan: PlanCandidate) {
     alternatives: result.alternatives.map(describeCandidate),
     // Mermaid blocks (charts.ts), or null when the picture would say nothing.
     memoryChart: memoryChart(plan),
+    // The same parts as a stacked text bar (memory-bar.ts): Mermaid has no stacked bar chart.
+    memoryBar: memoryBarWithLegend(memoryParts(plan.memory)),
     costSpeedChart: costSpeedChart(result),
     files: plan.files,
     // Pod scratch space for the Hugging Face cache: the weights plus a fifth.
