@@ -219,6 +219,7 @@ export function ggufEngine<R extends EngineRelease>(spec: GgufEngineSpec<R>): En
       return spec.kvDtypes();
     },
     onlineQuantizations: [],
+    ...(spec.sources.ollama ? { nativeSource: 'ollama:' } : {}),
     unsupported: (quant) => ggufUnsupported(spec.name, quant, spec.id),
     refusal: () => null,
     loadUnsupported: (variant) => ggufLoadUnsupported(variant, spec.sources, spec.name),

@@ -147,6 +147,11 @@ export interface Engine {
   layouts(arch: Architecture, gpu: Gpu, gpuCount: number, nodes: number): ParallelLayout[] | string;
   /** Quantizations the engine can produce at load time from a 16-bit checkpoint. */
   onlineQuantizations: readonly string[];
+  /**
+   * The artifact source scheme the engine names by itself (`ollama:`, Ollama's library tags), which
+   * the planner prefers over other sources of the same quality; unset when the engine has none.
+   */
+  nativeSource?: string;
   fit(d: Deployment): EngineFit;
   /** The files `--out` writes for a deployment over `nodes` machines. */
   deployFiles(nodes: number): string[];
