@@ -163,6 +163,18 @@ function ggufUnsupported(engineName: string, quant: Quantization, id: EngineId):
  */
 export const HF_MAX_FILE_BYTES = 50e9;
 
+/**
+ * Whether a Hugging Face GGUF is published in parts: larger than one hub file may be, or named
+ * as the catalog names split quants, by their folder (`hf:org/repo/<folder>`) rather than a
+ * `.gguf` file, which also holds when the catalog does not know the size.
+ */
+export function isSplitGguf(artifact: { source: string; bytes: number | null }): boolean {
+  if (!artifact.source.startsWith('hf:')) return false;
+  if ((artifact.bytes ?? 0) > HF_MAX_FILE_BYTES) return true;
+  const path = /^hf:[^/]+\/[^/]+\/(.+)$/.exec(artifact.source)?.[1];
+  return path !== undefined && !/\.gguf$/i.test(path);
+}
+
 /** Where a GGUF artifact comes from decides which engine can fetch it. */
 function ggufLoadUnsupported(variant: ModelVariant, accepts: GgufSources, engineName: string): string | null {
   const artifact = variant.artifact;
@@ -171,8 +183,7 @@ function ggufLoadUnsupported(variant: ModelVariant, accepts: GgufSources, engine
   // A GGUF on disk: llama-server --model, or a Modelfile FROM path (one file, as gpuplan reads it).
   if (artifact.source.startsWith('file:')) return null;
   if (!accepts.hf) return `${engineName} cannot load ${artifact.source}`;
-  const split = (artifact.bytes ?? 0) > HF_MAX_FILE_BYTES;
-  if (split && !accepts.splitFiles) {
+  if (isSplitGguf(artifact) && !accepts.splitFiles) {
     return `${artifact.source} is split into parts (over Hugging Face's 50 GB file limit), which ${engineName} cannot pull; merge them with llama-gguf-split --merge or use llama.cpp`;
   }
   return null;
@@ -214,6 +225,7 @@ export function ggufEngine<R extends EngineRelease>(spec: GgufEngineSpec<R>): En
     onlineQuantizations: [],
     // llama.cpp and Ollama allocate what the layers and slots need, and take no memory fraction.
     memoryFractionCeiling: null,
+    ...(spec.sources.ollama ? { nativeSource: 'ollama:' } : {}),
     unsupported: (quant) => ggufUnsupported(spec.name, quant, spec.id),
     refusal: () => null,
     loadUnsupported: (variant) => ggufLoadUnsupported(variant, spec.sources, spec.name),

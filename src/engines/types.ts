@@ -159,6 +159,11 @@ export interface Engine {
    * their buffers exactly and take no fraction (llama.cpp, Ollama).
    */
   memoryFractionCeiling: { fraction: number; source: string } | null;
+  /**
+   * The artifact source scheme the engine names by itself (`ollama:`, Ollama's library tags), which
+   * the planner prefers over other sources of the same quality; unset when the engine has none.
+   */
+  nativeSource?: string;
   fit(d: Deployment): EngineFit;
   /** The files `--out` writes for a deployment over `nodes` machines. */
   deployFiles(nodes: number): string[];

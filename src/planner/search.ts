@@ -53,11 +53,22 @@ interface Scored {
   headroomSteps: number;
 }
 
-/** Ranking (docs/ARCHITECTURE.md, "Planner"): cheaper, then more bits of quality, then more headroom, then faster; engine order last. */
+/**
+ * Ollama runs its own library tag (`ollama run llama3.1:8b`) and Hugging Face GGUFs alike: at
+ * equal quality the tag comes first, the name its users know. Without this the choice between
+ * a tag and a file of the same quantization would fall to their rounded sizes' headroom and speed.
+ */
+function nonNativeSource(s: Scored): number {
+  const native = s.engine.nativeSource;
+  return native !== undefined && !s.deployment.variant.artifact?.source.startsWith(native) ? 1 : 0;
+}
+
+/** Ranking (docs/ARCHITECTURE.md, "Planner"): cheaper, then more bits of quality, then an engine's own source (Ollama's tags), then more headroom, then faster; engine order last. */
 function compareScored(a: Scored, b: Scored): number {
   return (
     a.hw.costPerHour - b.hw.costPerHour ||
     b.deployment.variant.quant.qualityRank - a.deployment.variant.quant.qualityRank ||
+    nonNativeSource(a) - nonNativeSource(b) ||
     b.headroomSteps - a.headroomSteps ||
     b.perf.aggregateTokensPerSecond - a.perf.aggregateTokensPerSecond ||
     a.engineRank - b.engineRank

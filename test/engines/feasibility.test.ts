@@ -17,14 +17,32 @@ const GiB = 2 ** 30;
 
 describe('plans that would not start (issue 13)', () => {
   it('llama-3.1-70b on 4 × RTX 4090: no FP8 made at load time, whose 16-bit load peak does not fit 24 GB', () => {
-    const r = gpuplan(['plan', '--model', 'llama-3.1-70b', '--budget', '4xRTX4090', '--json']);
+    const r = gpuplan(['plan', '--model', 'llama-3.1-70b', '--budget', '4xRTX4090', '--engine', 'vllm', '--quant', 'fp8', '--context', '4096', '--json']);
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);
+    // The published FP8 checkpoint loads as FP8; quantizing the BF16 one at load would not.
     expect(result.plan.weightsOrigin).toBe('artifact');
-    const fp8 = result.rejected.find((x: { gpuCount: number; quantization: string; engine: string | null }) => x.gpuCount === 4 && x.quantization === 'fp8' && x.engine === 'vllm');
-    expect(fp8.verdict.reason).toBe('load-peak-exceeds-memory');
+    expect(result.plan.artifact.source).toBe('hf:RedHatAI/Meta-Llama-3.1-70B-Instruct-FP8');
+    const spec = model('llama-3.1-70b');
+    const arch = spec.architecture!;
+    const bf16 = spec.artifacts.find((a) => a.quantization === 'bf16') ?? null;
+    const online = modelVariant(spec, arch, countParams(arch), findQuantization(catalog, 'fp8'), bf16, 'online');
+    const fit = engineRelease('vllm', null).fit({
+      variant: online,
+      gpu: findGpu(catalog, 'rtx-4090'),
+      gpuCount: 4,
+      nodes: 1,
+      tp: 4,
+      pp: 1,
+      context: 32768,
+      concurrency: 1,
+      kvDtype: 'auto',
+      memoryFraction: null,
+      cpuOffload: false,
+    });
+    expect(fit.verdict.reason).toBe('load-peak-exceeds-memory');
     // 141 GB of BF16 over 4 GPUs is 32.85 GiB per GPU; the RTX 4090 has 23.52 GiB as CUDA reports it.
-    expect(fp8.verdict.message).toMatch(/32\.\d\d GiB share per GPU does not fit 23\.52 GiB/);
+    expect(fit.verdict.message).toMatch(/32\.\d\d GiB share per GPU does not fit 23\.52 GiB/);
   });
 
   it("Gemma 3 in float16 on vLLM: cannot run, with vLLM's own ValueError (vllm/config/model.py _FLOAT16_NOT_SUPPORTED_MODELS)", () => {

@@ -113,9 +113,11 @@ describe('small and budget-priced plans', () => {
   });
 
   it('--engine ollama plans the Ollama tag with num_ctx and the parallel slots', async () => {
-    const r = await planFor('deepseek-r1-distill-qwen-7b', '4090', { engine: 'ollama', concurrency: 2, context: 8192 });
+    // Q4_K_M is published both as the library tag and as Hugging Face files Ollama could pull: the tag wins.
+    const r = await planFor('deepseek-r1-distill-qwen-7b', '4090', { engine: 'ollama', concurrency: 2, context: 8192, quant: 'q4_k_m' });
+    expect(model('deepseek-r1-distill-qwen-7b').artifacts.filter((a) => a.quantization === 'q4_k_m' && a.source.startsWith('hf:')).length).toBeGreaterThan(0);
     expect(r.plan?.engine).toBe('ollama');
-    expect(r.plan?.artifact?.source).toMatch(/^ollama:/);
+    expect(r.plan?.artifact?.source).toBe('ollama:deepseek-r1:7b');
     expect(r.plan?.settings).toMatchObject({ num_ctx: 8192, OLLAMA_NUM_PARALLEL: 2 });
     expect(r.plan?.memory.kvCacheTokens).toBe(16384);
   });
