@@ -54,6 +54,9 @@ function first(input: PlanInput, s: Scenario): PlanCandidate | undefined {
   return runScenario(input, s).feasible[0];
 }
 
+/** Contexts suggested are multiples of this many tokens. */
+const CONTEXT_STEP = 1024;
+
 /** 8-bit KV cache dtypes, by engine spelling: vLLM `fp8`, SGLang `fp8_e4m3`, llama.cpp and Ollama `q8_0`. */
 const EIGHT_BIT_KV: readonly KvDtype[] = ['fp8', 'fp8_e4m3', 'q8_0'];
 
@@ -114,10 +117,24 @@ function engineKnobs(input: PlanInput, s: Scenario): Suggestion[] {
   }
 
   for (const divisor of [2, 4, 8, 16, 32]) {
-    const context = Math.floor(s.context / divisor);
-    if (context < 1024) break;
-    const fit = first(input, { ...s, context });
-    if (fit) {
+    const halved = Math.floor(s.context / divisor);
+    if (halved < 1024) break;
+    const found = first(input, { ...s, context: halved });
+    if (found) {
+      // The longest context that fits, in steps of 1,024 tokens, between this one and the one twice as long.
+      let context = halved;
+      let fit = found;
+      let high = Math.min(s.context, halved * 2) - 1;
+      let low = halved + 1;
+      while (high - low >= CONTEXT_STEP) {
+        const mid = Math.floor((low + high) / 2 / CONTEXT_STEP) * CONTEXT_STEP;
+        const at = mid > context ? first(input, { ...s, context: mid }) : undefined;
+        if (at) {
+          context = mid;
+          fit = at;
+          low = mid + 1;
+        } else high = mid - 1;
+      }
       out.push(
         suggestion(
           'shorter-context',
@@ -224,7 +241,7 @@ function hardwareSuggestions(input: PlanInput, s: Scenario, budgetIsPrice: boole
 }
 
 function qualityWords(c: PlanCandidate, floor: number): string {
-  return `quality rank ${c.qualityRank}/100 (16-bit = 100) at ${c.bits} bits${c.bits < floor ? `, below the ${floor}-bit floor asked for` : ''}`;
+  return `quality rank ${c.qualityRank}/100 (16-bit = 100) at ${c.bits} bits${c.bits < floor ? `, below the ${floor}-bit floor asked for` : ''}.`;
 }
 
 export function suggest(input: PlanInput, scenario: Scenario, budgetIsPrice: boolean): Suggestion[] {
@@ -246,7 +263,7 @@ export function suggest(input: PlanInput, scenario: Scenario, budgetIsPrice: boo
       suggestion(
         'lower-quantization',
         `A ${lower.bits}-bit quantization fits the budget: ${summary(lower)}.`,
-        `${qualityWords(lower, scenario.minBits)}.`,
+        qualityWords(lower, scenario.minBits),
         planCommand(request, { minBits: lower.bits }),
         lower,
       ),
