@@ -4,6 +4,7 @@ import { UserError } from '../util/errors.js';
 import { MAX_BYTES, readUserText } from '../util/user-file.js';
 import { architectureFromConfig } from './architecture.js';
 import type { Catalog } from './catalog.js';
+import { hubSource } from '../util/hub-names.js';
 import { findByName } from './lookup.js';
 import { nativeQuantizationOf, type ModelSpec } from './model.js';
 import { HfConfigSchema, liftTextConfig, type Artifact, type HfConfig } from './schema.js';
@@ -18,6 +19,8 @@ export interface ConfigOrigin {
   /** The repo's checkpoint size (index total_size), when known. */
   checkpointBytes: number | null;
   checkpointSizeSource: string | null;
+  /** A pinned revision of `hfRepo` (null or absent: its default branch), kept in the artifact's source so the deploy files pull it. */
+  revision?: string | null;
 }
 
 /**
@@ -38,13 +41,15 @@ export function modelFromConfig(catalog: Catalog, config: HfConfig, origin: Conf
     ? {
         quantization: nativeQuantization,
         format: 'safetensors',
-        source: `hf:${origin.hfRepo}`,
+        source: hubSource(origin.hfRepo, origin.revision ?? null),
         bytes: origin.checkpointBytes,
         includesMtp: (config.num_nextn_predict_layers ?? 0) > 0,
         ...(origin.checkpointSizeSource ? { sizeSource: origin.checkpointSizeSource } : {}),
       }
     : null;
-  const inherited = (twin?.artifacts ?? []).filter((a) => a.source.toLowerCase() !== own?.source.toLowerCase());
+  // The twin's copy of the same checkpoint (same repo, any revision) is replaced by the repo's own.
+  const sameCheckpoint = (a: Artifact) => own !== null && a.source.toLowerCase().split('@')[0] === `hf:${origin.hfRepo?.toLowerCase()}`;
+  const inherited = (twin?.artifacts ?? []).filter((a) => !sameCheckpoint(a));
   return {
     id: twin?.id ?? origin.hfRepo ?? origin.where,
     name: twin?.name ?? name,

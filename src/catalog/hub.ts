@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { downloadFile, parseSafetensorsMetadata } from '@huggingface/hub';
 import { z } from 'zod';
 import { UserError } from '../util/errors.js';
+import { hubSource, parseHubRef as parseRef } from '../util/hub-names.js';
 import { MAX_BYTES, readUserText } from '../util/user-file.js';
 import type { Catalog } from './catalog.js';
 import { modelFromConfig } from './config-file.js';
@@ -26,15 +27,14 @@ export interface HubOptions {
   fetch?: typeof fetch;
 }
 
-/** `hf:org/name[/path/file.gguf][@rev]` → its parts. */
+/** `hf:org/name[/path/file.gguf][@rev]` → its parts, checked by the hub's naming rule (util/hub-names.ts); the revision defaults to `main`. */
 export function parseHubRef(ref: string): { repo: string; revision: string; path: string | null } {
-  const match = /^hf:([\w.-]+\/[\w.-]+)((?:\/[^@\s]+)?)(?:@([\w./-]+))?$/.exec(ref);
-  if (!match?.[1]) throw new UserError(`model "${ref}": expected hf:<org>/<name>[@revision] or hf:<org>/<name>/<file>.gguf, e.g. hf:deepseek-ai/DeepSeek-R1`);
-  const [, repo, file, revision = 'main'] = match;
-  // Names, files and revisions become cache paths: no `.` or `..` segment may climb out of the cache.
-  const segments = [...repo.split('/'), ...(file ?? '').split('/').slice(1), ...revision.split('/')];
-  if (segments.some((part) => part === '..' || part === '.' || part === '')) throw new UserError(`model "${ref}": "." and ".." (and empty parts) are not repo, file or revision names`);
-  return { repo, revision, path: file ? file.slice(1) : null };
+  const parsed = ref.startsWith('hf:') ? parseRef(ref.slice(3), true) : 'expected ORG/NAME';
+  if (typeof parsed === 'string') {
+    if (parsed.startsWith('expected')) throw new UserError(`model "${ref}": expected hf:<org>/<name>[@revision] or hf:<org>/<name>/<file>.gguf, e.g. hf:deepseek-ai/DeepSeek-R1`);
+    throw new UserError(`model "${ref}": ${parsed}`);
+  }
+  return { repo: parsed.repo, revision: parsed.revision ?? 'main', path: parsed.path };
 }
 
 export const HUB_URL = 'https://huggingface.co';
@@ -68,8 +68,8 @@ async function modelFromHubGguf(catalog: Catalog, repo: string, revision: string
     }
     writeCacheFile(cached, JSON.stringify(header));
   }
-  // llama.cpp and Ollama fetch it by repo and quantization tag.
-  return modelFromGgufHeader(catalog, header, where, `hf:${repo}/${path}`, path.split('/').pop() ?? path);
+  // llama.cpp and Ollama fetch it by repo and quantization tag; a pinned revision stays in the source, for them to refuse.
+  return modelFromGgufHeader(catalog, header, where, hubSource(repo, pinned(revision), path), path.split('/').pop() ?? path);
 }
 
 /** 100 TB: 50× the largest open checkpoint of 2026 (about 2 TB in BF16). */
@@ -123,6 +123,11 @@ function writeCacheFile(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(`${path}.part`, text);
   renameSync(`${path}.part`, path);
+}
+
+/** `main` is the default branch: pinning it adds nothing to a deploy file. */
+function pinned(revision: string): string | null {
+  return revision === 'main' ? null : revision;
 }
 
 /** A failed hub request as a one-line UserError that says what to do. */
@@ -217,16 +222,20 @@ async function safetensorsSummary(repo: string, revision: string, o: HubOptions)
   return remember(bytes > 0 ? { parameters: parsed.parameterCount as Record<string, number>, bytes } : null);
 }
 
-/** A ModelSpec from the hub: the architecture from config.json, the checkpoint size from the index's total_size. */
+/** A ModelSpec for `hf:org/name[/file.gguf][@rev]`, from the hub or its cache. */
 export async function modelFromHub(catalog: Catalog, ref: string, given: HubOptions): Promise<ModelSpec> {
   const o = { ...given, fetch: withTimeout(given.fetch ?? fetch) };
   const { repo, revision, path } = parseHubRef(ref);
-  if (path !== null) {
-    if (!/\.gguf$/i.test(path)) throw new UserError(`model "${ref}": a file in a repo must be a .gguf; for a transformers model give the repo alone (hf:${repo})`);
-    return modelFromHubGguf(catalog, repo, revision, path, o);
-  }
+  if (path !== null && !/\.gguf$/i.test(path)) throw new UserError(`model "${ref}": a file in a repo must be a .gguf; for a transformers model give the repo alone (hf:${repo})`);
+  return path !== null ? modelFromHubGguf(catalog, repo, revision, path, o) : modelFromHubConfig(catalog, repo, revision, o);
+}
+
+/** A transformers repo from the hub: the architecture from config.json, the checkpoint size from the index's total_size. */
+async function modelFromHubConfig(catalog: Catalog, repo: string, revision: string, o: HubOptions): Promise<ModelSpec> {
   const configText = await hubFile(repo, revision, 'config.json', o);
-  if (configText === null) throw new UserError(`hf:${repo}: the repo has no config.json, so it is not a transformers model; for a GGUF repo pass the file (hf:${repo}/<file>.gguf)`);
+  if (configText === null) {
+    throw new UserError(`hf:${repo}: the repo has no config.json, so it is not a transformers model; for a GGUF repo pass the file (hf:${repo}/<file>.gguf)`);
+  }
   const config = parseWith(HfConfigSchema, liftTextConfig(parseJson(configText, `hf:${repo} config.json`)), `hf:${repo} config.json`);
   const indexText = await hubFile(repo, revision, 'model.safetensors.index.json', o);
   const index = indexText === null ? null : (parseJson(indexText, `hf:${repo} model.safetensors.index.json`) as { metadata?: { total_size?: unknown } });
@@ -241,7 +250,7 @@ export async function modelFromHub(catalog: Catalog, ref: string, given: HubOpti
   const bytes = totalSize ?? summary?.bytes ?? null;
   const sizeSource =
     totalSize !== null ? `hf:${repo}@${revision} model.safetensors.index.json metadata.total_size` : summary ? `hf:${repo}@${revision} safetensors headers (sum of tensor data)` : null;
-  const spec = modelFromConfig(catalog, config, { where: `hf:${repo}`, hfRepo: repo, localDir: null, checkpointBytes: bytes, checkpointSizeSource: sizeSource });
+  const spec = modelFromConfig(catalog, config, { where: `hf:${repo}`, hfRepo: repo, revision: pinned(revision), localDir: null, checkpointBytes: bytes, checkpointSizeSource: sizeSource });
   if (!summary) return spec;
   const stored = Object.entries(summary.parameters)
     .map(([dtype, n]) => `${dtype} ${n}`)

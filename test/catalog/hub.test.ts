@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultCacheDir, modelFromHub, parseHubRef, type HubOptions } from '../../src/catalog/hub.js';
+import { findQuantization } from '../../src/catalog/lookup.js';
+import { engineRelease } from '../../src/engines/registry.js';
+import { modelVariant } from '../../src/engines/variant.js';
 import { countParams } from '../../src/memory/params.js';
 import { replayHub } from '../fixtures/hub/replay.js';
-import { catalog, model } from '../helpers.js';
+import { catalog, fixture, model } from '../helpers.js';
 
 function options(overrides: Partial<HubOptions> = {}): HubOptions & { requests: string[] } {
   const replay = replayHub();
@@ -41,6 +44,22 @@ describe('hf:org/name from recorded hub responses', () => {
     expect(spec.artifacts[0]?.bytes).toBe(15231233024);
   });
 
+  it('a pinned revision is read at that revision and stays in the source the deploy files pull', async () => {
+    const { cpSync } = await import('node:fs');
+    const root = mkdtempSync(join(tmpdir(), 'gpuplan-hub-rev-'));
+    cpSync(fixture('hub/Qwen/Qwen2.5-7B-Instruct'), join(root, 'Qwen/Qwen2.5-7B-Instruct@v1.1'), { recursive: true });
+    const replay = replayHub(root);
+    const spec = await modelFromHub(catalog, 'hf:Qwen/Qwen2.5-7B-Instruct@v1.1', { ...options(), fetch: replay.fetch });
+    expect(spec.id).toBe('qwen2.5-7b');
+    expect(spec.hfRepo).toBe('Qwen/Qwen2.5-7B-Instruct');
+    expect(spec.artifacts[0]).toMatchObject({ source: 'hf:Qwen/Qwen2.5-7B-Instruct@v1.1', bytes: 15231233024 });
+    // The catalog's copy of the same checkpoint (main) is replaced, not offered beside it.
+    expect(spec.artifacts.filter((a) => /^hf:Qwen\/Qwen2.5-7B-Instruct(@|$)/.test(a.source)).map((a) => a.source)).toEqual(['hf:Qwen/Qwen2.5-7B-Instruct@v1.1']);
+    expect(replay.requests.every((r) => r.includes('/resolve/v1.1/') || r.includes('/raw/v1.1/'))).toBe(true);
+    // @main is the default branch: nothing to pin.
+    expect((await modelFromHub(catalog, 'hf:Qwen/Qwen2.5-7B-Instruct@main', options())).artifacts[0]?.source).toBe('hf:Qwen/Qwen2.5-7B-Instruct');
+  });
+
   it.each([
     ['--offline with nothing cached', 'hf:Qwen/Qwen2.5-7B-Instruct', { offline: true }, /not in the cache .* --offline forbids the network; run once online/],
     ['a gated repo without access (401)', 'hf:gated/Llama', {}, /access denied \(401\): the repo is gated or private; .* set HF_TOKEN/],
@@ -48,6 +67,7 @@ describe('hf:org/name from recorded hub responses', () => {
     ['an unknown revision (404)', 'hf:Qwen/Qwen2.5-7B-Instruct@v9', {}, /no such model, file or revision/],
     ['the network down', 'hf:down/Model', {}, /the hub could not be reached \(.*ENOTFOUND.*\); check the network, or use --offline/],
     ['a bad reference', 'hf:just-a-name', {}, /expected hf:<org>\/<name>\[@revision\]/],
+    ['a revision that would read as an option', 'hf:Qwen/Qwen2.5-7B-Instruct@-x', {}, /"-x" is not a revision/],
   ])('%s → a UserError that says what happened and what to do', async (_label, ref, overrides, message) => {
     await expect(modelFromHub(catalog, ref, options(overrides))).rejects.toThrow(message);
   });
@@ -105,6 +125,19 @@ describe('hf:org/name/file.gguf: the header only, over ranged requests', async (
     expect(o.requests.every((r) => r.startsWith('GET /someone/Tiny-GGUF/resolve/main/'))).toBe(true);
     const offline = await modelFromHub(catalog, 'hf:someone/Tiny-GGUF/tiny.Q4_K_M.gguf', hubOptions({ cacheDir: o.cacheDir, offline: true, fetch: undefined }));
     expect(offline.artifacts[0]?.bytes).toBe(written.dataBytes);
+  });
+
+  it('a pinned revision stays in the source, and llama.cpp and Ollama, which cannot pin one, say so', async () => {
+    const { cpSync } = await import('node:fs');
+    cpSync(join(root, 'someone/Tiny-GGUF'), join(root, 'someone/Tiny-GGUF@v1'), { recursive: true });
+    const spec = await modelFromHub(catalog, 'hf:someone/Tiny-GGUF/tiny.Q4_K_M.gguf@v1', hubOptions());
+    const artifact = spec.artifacts[0]!;
+    expect(artifact.source).toBe('hf:someone/Tiny-GGUF/tiny.Q4_K_M.gguf@v1');
+    const arch = spec.architecture!;
+    const variant = modelVariant(spec, arch, countParams(arch), findQuantization(catalog, artifact.quantization), artifact, 'artifact');
+    for (const engine of ['llamacpp', 'ollama'] as const) {
+      expect(engineRelease(engine).loadUnsupported(variant)).toMatch(/pulls a hub repo's default branch and cannot pin hf:someone\/Tiny-GGUF\/tiny.Q4_K_M.gguf@v1 \(revision v1\)/);
+    }
   });
 
   it('a missing file is a 404 with a message, not a "bad GGUF"', async () => {
