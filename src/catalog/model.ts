@@ -91,11 +91,32 @@ export function parseParamCount(text: string): number | null {
 const MIN_PARAM_COUNT = 1e6;
 const MAX_PARAM_COUNT = 1e14;
 
+export interface ResolveOptions extends Partial<HubOptions> {
+  /**
+   * `--hf-repo ORG/NAME[@REV]`: the hub repo a config.json's weights come from. Only a
+   * config.json takes it: every other kind of model already names its weights
+   * (docs/ARCHITECTURE.md, "Models").
+   */
+  weights?: { repo: string; revision: string | null } | undefined;
+}
+
+/** `--hf-repo` given with a model that already names its weights: why, and what to write instead. */
+function hfRepoRefused(arg: string, weights: NonNullable<ResolveOptions['weights']>): UserError {
+  const given = `option --hf-repo "${weights.repo}${weights.revision ? `@${weights.revision}` : ''}"`;
+  if (arg.startsWith('hf:')) return new UserError(`${given}: --model ${arg} already names its repo; pin a revision there (hf:ORG/NAME@REVISION)`);
+  if (/\.gguf$/i.test(arg)) return new UserError(`${given}: --model ${arg} is a GGUF file, which is its own weights; --hf-repo is for a config.json`);
+  return new UserError(`${given}: only a config.json model takes it (--model path/to/config.json --hf-repo ORG/NAME); for a hub repo use --model hf:ORG/NAME[@REVISION]`);
+}
+
 /**
  * Resolves `--model`: a catalog id or alias, `hf:org/name[@rev]` (the hub, cached), a
- * path to a .gguf file or a config.json, or a parameter count.
+ * path to a .gguf file or a config.json (its weights from `--hf-repo`, else its own
+ * directory), or a parameter count.
  */
-export async function resolveModel(catalog: Catalog, arg: string, hub: Partial<HubOptions> = {}): Promise<ModelSpec> {
+export async function resolveModel(catalog: Catalog, arg: string, options: ResolveOptions = {}): Promise<ModelSpec> {
+  const { weights, ...hub } = options;
+  const isConfig = !arg.startsWith('hf:') && !/\.gguf$/i.test(arg) && (arg.endsWith('.json') || (existsSync(arg) && statSync(arg).isFile()));
+  if (weights && !isConfig) throw hfRepoRefused(arg, weights);
   if (arg.startsWith('hf:')) {
     // Loaded only for hub models: @huggingface/hub is not needed for the rest.
     const { modelFromHub, hubOptionsFromEnv } = await import('./hub.js');
@@ -106,10 +127,10 @@ export async function resolveModel(catalog: Catalog, arg: string, hub: Partial<H
     const { modelFromGguf } = await import('./gguf-file.js');
     return modelFromGguf(catalog, arg);
   }
-  if (arg.endsWith('.json') || (existsSync(arg) && statSync(arg).isFile())) {
+  if (isConfig) {
     if (!existsSync(arg)) throw new UserError(`model config "${arg}": no such file`);
     const { modelFromConfigFile } = await import('./config-file.js');
-    return modelFromConfigFile(catalog, arg);
+    return modelFromConfigFile(catalog, arg, weights ?? null);
   }
   const count = parseParamCount(arg);
   if (count !== null) return resolveParamCount(arg, count);

@@ -6,9 +6,11 @@ import { parseBudget, budgetGpuNames, printBudget } from '../planner/budget.js';
 import { plan } from '../planner/plan.js';
 import type { PlanRequest, PlanResult } from '../planner/schema.js';
 import { UserError } from '../util/errors.js';
+import { hubSource } from '../util/hub-names.js';
 import { DEFAULT_CONTEXT } from './estimate.js';
 import { checkEngineChoice } from './engine-options.js';
 import { formatPlan } from './plan-format.js';
+import type { HubRepoOption } from './options.js';
 import { EXIT, type Io } from './main.js';
 
 export interface PlanOptions {
@@ -29,6 +31,8 @@ export interface PlanOptions {
   catalog?: string;
   /** hf: models only from the cache. */
   offline?: boolean;
+  /** The hub repo a config.json model's weights come from. */
+  hfRepo?: HubRepoOption;
   /** Write the deploy files here. */
   out?: string;
   force?: boolean;
@@ -39,7 +43,7 @@ export async function planFromOptions(catalog: Catalog, o: PlanOptions): Promise
   const engine = o.engine === 'auto' ? undefined : o.engine;
   if (!engine && o.engineVersion !== undefined) throw new UserError(`option --engine-version "${o.engineVersion}" needs --engine (releases differ per engine)`);
   await checkEngineChoice(engine, o.engineVersion, o.kvDtype);
-  const model = await resolveModel(catalog, o.model, { offline: o.offline ?? false });
+  const model = await resolveModel(catalog, o.model, { offline: o.offline ?? false, weights: o.hfRepo });
   const arch = model.architecture;
   if (!arch) {
     throw new UserError(`model "${o.model}": planning needs the architecture (KV cache, layers); give a catalog id or a config.json, not a parameter count`);
@@ -61,6 +65,7 @@ export async function planFromOptions(catalog: Catalog, o: PlanOptions): Promise
     gpuMemoryUtilization: o.gpuMemUtil ?? null,
     kvCacheDtype: o.kvDtype,
     cpuOffload: o.cpuOffload ?? false,
+    ...(o.hfRepo ? { hfRepo: hubSource(o.hfRepo.repo, o.hfRepo.revision).slice('hf:'.length) } : {}),
   };
   return plan({ catalog, model: { ...model, architecture: arch }, budget, request, price, alternatives: o.top });
 }

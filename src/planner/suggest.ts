@@ -17,6 +17,8 @@ export function planCommand(request: PlanRequest, changes: Partial<PlanRequest>)
   if (r.quantizations) args.push('--quant', r.quantizations.join(','));
   if (r.minBits !== 4) args.push('--min-bits', String(r.minBits));
   if (r.cpuOffload) args.push('--cpu-offload');
+  // The weights repo goes with the config.json it was given for, not with another model.
+  if (r.hfRepo !== undefined && changes.model === undefined) args.push('--hf-repo', r.hfRepo);
   return quote(args);
 }
 
