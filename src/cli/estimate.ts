@@ -42,7 +42,7 @@ export interface EstimateOptions {
   gpuMemUtil?: number;
   json?: boolean;
   catalog?: string;
-  /** hf: models only from the cache. */
+  /** hf: models only from the cache (or the catalog). */
   offline?: boolean;
   /** The hub repo a config.json model's weights come from. */
   hfRepo?: HubRepoOption;

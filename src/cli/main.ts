@@ -22,7 +22,7 @@ const MAX_GPUS = 4096;
 const MAX_SEQUENCES = 1_000_000;
 
 const HF_REPO_HELP = "with a config.json model: the Hugging Face repo (and revision) its weights come from, instead of the config's folder";
-const OFFLINE_HELP = 'hf: models only from the cache, never the network';
+const OFFLINE_HELP = 'hf: models only from the cache (or, for repos the catalog knows, from the catalog), never the network';
 
 const ENGINE_VERSION_HELP = 'engine release whose flags, defaults and images to use (default: the newest known; `gpuplan catalog engines`)';
 

@@ -4,7 +4,7 @@ import { resolveModel } from '../catalog/model.js';
 import type { EngineId, KvDtype } from '../engines/ids.js';
 import { parseBudget, budgetGpuNames, printBudget } from '../planner/budget.js';
 import { plan } from '../planner/plan.js';
-import type { PlanRequest, PlanResult } from '../planner/schema.js';
+import type { PlanCandidate, PlanRequest, PlanResult } from '../planner/schema.js';
 import { UserError } from '../util/errors.js';
 import { hubSource } from '../util/hub-names.js';
 import { DEFAULT_CONTEXT } from './estimate.js';
@@ -29,7 +29,7 @@ export interface PlanOptions {
   top: number;
   json?: boolean;
   catalog?: string;
-  /** hf: models only from the cache. */
+  /** hf: models only from the cache (or the catalog). */
   offline?: boolean;
   /** The hub repo a config.json model's weights come from. */
   hfRepo?: HubRepoOption;
@@ -67,7 +67,12 @@ export async function planFromOptions(catalog: Catalog, o: PlanOptions): Promise
     cpuOffload: o.cpuOffload ?? false,
     ...(o.hfRepo ? { hfRepo: hubSource(o.hfRepo.repo, o.hfRepo.revision).slice('hf:'.length) } : {}),
   };
-  return plan({ catalog, model: { ...model, architecture: arch }, budget, request, price, alternatives: o.top });
+  const result = plan({ catalog, model: { ...model, architecture: arch }, budget, request, price, alternatives: o.top });
+  // How the model was resolved, when it is not what was asked (an hf: repo from the catalog), goes with every plan and PLAN.md.
+  const { note } = model;
+  if (note === undefined) return result;
+  const noted = (c: PlanCandidate): PlanCandidate => ({ ...c, notes: [note, ...c.notes] });
+  return { ...result, plan: result.plan && noted(result.plan), alternatives: result.alternatives.map(noted) };
 }
 
 export async function runPlan(o: PlanOptions, io: Io): Promise<number> {

@@ -1,4 +1,7 @@
-/** `--hf-repo ORG/NAME[@REV]`: a config.json's weights from the hub (built CLI; an empty cache, so no network). */
+/**
+ * `--hf-repo ORG/NAME[@REV]` (a config.json's weights from the hub) and `hf:` repos the catalog
+ * knows, resolved offline from the catalog (built CLI; an empty cache, so no network).
+ */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +22,7 @@ function configDir(): string {
   copyFileSync(fixture('configs/llama-2-7b.config.json'), join(dir, 'config.json'));
   return join(dir, 'config.json');
 }
-/** An empty cache: nothing reaches the network. */
+/** An empty cache: an hf: model that is not in the catalog fails as it would offline, and nothing reaches the network. */
 const env = { XDG_CACHE_HOME: tmp() };
 
 describe('plan --hf-repo: the weights of a config.json come from that repo, at that revision', () => {
@@ -122,5 +125,38 @@ describe('plan --hf-repo: the weights of a config.json come from that repo, at t
     expect(json.plan).toBeNull();
     expect(json.suggestions.length).toBeGreaterThan(0);
     for (const s of json.suggestions) expect(s.command).toMatch(/ --hf-repo my-org\/My-Finetune$/);
+  });
+});
+
+describe('hf: repos the catalog knows resolve offline from the catalog', () => {
+  it('plan --model hf:meta-llama/Llama-3.1-8B-Instruct --offline: planned from the entry, and the plan says so', () => {
+    const r = gpuplan(['plan', '--model', 'hf:meta-llama/Llama-3.1-8B-Instruct', '--budget', '1xh100-sxm', '--offline', '--json'], undefined, env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const { plan, alternatives } = JSON.parse(r.stdout);
+    expect(plan.model).toMatchObject({ id: 'llama-3.1-8b', hfRepo: 'meta-llama/Llama-3.1-8B-Instruct' });
+    expect(plan.artifact).toEqual({ source: 'hf:meta-llama/Llama-3.1-8B-Instruct', format: 'safetensors', bytes: 16060522496 });
+    const note = "hf:meta-llama/Llama-3.1-8B-Instruct was read from gpuplan's catalog entry llama-3.1-8b, not from the hub: --offline, and the hub's answer is not in the cache.";
+    expect(plan.notes[0]).toBe(note);
+    for (const a of alternatives) expect(a.notes[0]).toBe(note);
+    // The same numbers as the catalog id.
+    const byId = JSON.parse(gpuplan(['plan', '--model', 'llama-3.1-8b', '--budget', '1xh100-sxm', '--json']).stdout).plan;
+    expect(plan.memory).toEqual(byId.memory);
+  });
+
+  it('the note reaches PLAN.md; estimate names the entry as the origin', () => {
+    const out = join(tmp(), 'deploy');
+    expect(gpuplan(['plan', '--model', 'hf:meta-llama/Llama-3.1-8B-Instruct', '--budget', '1xh100-sxm', '--offline', '--out', out], undefined, env).code).toBe(0);
+    expect(readFileSync(join(out, 'PLAN.md'), 'utf8')).toContain("was read from gpuplan's catalog entry llama-3.1-8b, not from the hub");
+    const e = gpuplan(['estimate', '--model', 'hf:meta-llama/Llama-3.1-8B-Instruct', '--offline'], undefined, env);
+    expect(e.code).toBe(0);
+    expect(e.stdout).toMatch(/catalog entry llama-3.1-8b, for hf:meta-llama\/Llama-3.1-8B-Instruct \(--offline/);
+  });
+
+  it('an hf: repo the catalog does not know, offline and not cached, still fails in one line saying what to do (exit 2)', () => {
+    const r = gpuplan(['plan', '--model', 'hf:someone/Unknown-Model', '--budget', '1xh100-sxm', '--offline'], undefined, env);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^gpuplan: hf:someone\/Unknown-Model@main: config.json is not in the cache .*--offline forbids the network; run once online, or pass --model path\/to\/config.json\n$/);
   });
 });
