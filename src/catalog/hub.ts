@@ -9,10 +9,12 @@ import { dirname, join } from 'node:path';
 import { downloadFile, parseSafetensorsMetadata } from '@huggingface/hub';
 import { z } from 'zod';
 import { UserError } from '../util/errors.js';
+import { hubSource, parseHubRef as parseRef } from '../util/hub-names.js';
 import { MAX_BYTES, readUserText } from '../util/user-file.js';
 import type { Catalog } from './catalog.js';
 import { modelFromConfig } from './config-file.js';
-import type { ModelSpec } from './model.js';
+import { catalogModelOfRepo } from './lookup.js';
+import { specFromCatalogRepo, type ModelSpec } from './model.js';
 import { HfConfigSchema, liftTextConfig } from './schema.js';
 import { parseWith } from './validate.js';
 
@@ -26,15 +28,29 @@ export interface HubOptions {
   fetch?: typeof fetch;
 }
 
-/** `hf:org/name[/path/file.gguf][@rev]` → its parts. */
+/** `hf:org/name[/path/file.gguf][@rev]` → its parts, checked by the hub's naming rule (util/hub-names.ts); the revision defaults to `main`. */
 export function parseHubRef(ref: string): { repo: string; revision: string; path: string | null } {
-  const match = /^hf:([\w.-]+\/[\w.-]+)((?:\/[^@\s]+)?)(?:@([\w./-]+))?$/.exec(ref);
-  if (!match?.[1]) throw new UserError(`model "${ref}": expected hf:<org>/<name>[@revision] or hf:<org>/<name>/<file>.gguf, e.g. hf:deepseek-ai/DeepSeek-R1`);
-  const [, repo, file, revision = 'main'] = match;
-  // Names, files and revisions become cache paths: no `.` or `..` segment may climb out of the cache.
-  const segments = [...repo.split('/'), ...(file ?? '').split('/').slice(1), ...revision.split('/')];
-  if (segments.some((part) => part === '..' || part === '.' || part === '')) throw new UserError(`model "${ref}": "." and ".." (and empty parts) are not repo, file or revision names`);
-  return { repo, revision, path: file ? file.slice(1) : null };
+  const parsed = ref.startsWith('hf:') ? parseRef(ref.slice(3), true) : 'expected ORG/NAME';
+  if (typeof parsed === 'string') {
+    if (parsed.startsWith('expected')) throw new UserError(`model "${ref}": expected hf:<org>/<name>[@revision] or hf:<org>/<name>/<file>.gguf, e.g. hf:deepseek-ai/DeepSeek-R1`);
+    throw new UserError(`model "${ref}": ${parsed}`);
+  }
+  return { repo: parsed.repo, revision: parsed.revision ?? 'main', path: parsed.path };
+}
+
+/**
+ * The hub could not say what the repo holds (offline with nothing cached, unreachable, access
+ * denied, no config.json): a repo the catalog knows is then read from its catalog entry.
+ * `why` says which, for the note that goes with the plan. A 404 is not this: the catalog
+ * cannot vouch for a name or revision the hub says does not exist.
+ */
+class HubUnanswered extends UserError {
+  constructor(
+    message: string,
+    readonly why: string,
+  ) {
+    super(message);
+  }
 }
 
 export const HUB_URL = 'https://huggingface.co';
@@ -52,7 +68,7 @@ async function modelFromHubGguf(catalog: Catalog, repo: string, revision: string
   if (remembered) {
     header = remembered;
   } else if (o.offline) {
-    throw new UserError(`${where}@${revision}: its header is not in the cache (${dirname(cached)}) and --offline forbids the network; run once online`);
+    throw new HubUnanswered(`${where}@${revision}: its header is not in the cache (${dirname(cached)}) and --offline forbids the network; run once online`, OFFLINE_WHY);
   } else {
     const base = o.fetch ?? fetch;
     // The GGUF reader does not look at status codes: a 404 page would read as a bad file.
@@ -68,8 +84,8 @@ async function modelFromHubGguf(catalog: Catalog, repo: string, revision: string
     }
     writeCacheFile(cached, JSON.stringify(header));
   }
-  // llama.cpp and Ollama fetch it by repo and quantization tag.
-  return modelFromGgufHeader(catalog, header, where, `hf:${repo}/${path}`, path.split('/').pop() ?? path);
+  // llama.cpp and Ollama fetch it by repo and quantization tag; a pinned revision stays in the source, for them to refuse.
+  return modelFromGgufHeader(catalog, header, where, hubSource(repo, pinned(revision), path), path.split('/').pop() ?? path);
 }
 
 /** 100 TB: 50× the largest open checkpoint of 2026 (about 2 TB in BF16). */
@@ -125,17 +141,28 @@ function writeCacheFile(path: string, text: string): void {
   renameSync(`${path}.part`, path);
 }
 
+const OFFLINE_WHY = "--offline, and the hub's answer is not in the cache";
+
+/** `main` is the default branch: pinning it adds nothing to a deploy file. */
+function pinned(revision: string): string | null {
+  return revision === 'main' ? null : revision;
+}
+
 /** A failed hub request as a one-line UserError that says what to do. */
 function hubError(repo: string, revision: string, error: unknown, o: HubOptions): UserError {
   const status = (error as ApiError).statusCode;
   if (status === 401 || status === 403) {
-    return new UserError(
+    return new HubUnanswered(
       `hf:${repo}: access denied (${status}): the repo is gated or private; accept its terms on huggingface.co and set HF_TOKEN to a token with access${o.token ? ' (the HF_TOKEN set has none)' : ''}`,
+      `the hub denied access (${status}: gated or private), so deploying it needs HF_TOKEN with access`,
     );
   }
   if (status === 404) return new UserError(`hf:${repo}@${revision}: no such model, file or revision on the hub (404); check the name`);
   const reason = (error as Error).message.split('\n')[0];
-  return new UserError(`hf:${repo}: the hub could not be reached (${reason}); check the network, or use --offline with a cached model or --model path/to/config.json`);
+  return new HubUnanswered(
+    `hf:${repo}: the hub could not be reached (${reason}); check the network, or use --offline with a cached model or --model path/to/config.json`,
+    `the hub could not be reached (${reason})`,
+  );
 }
 
 /** One file of a repo: from the cache, or downloaded and cached. Null when the repo has no such file. */
@@ -145,7 +172,10 @@ async function hubFile(repo: string, revision: string, path: string, o: HubOptio
   if (existsSync(cached)) return readUserText(cached, 'cache entry', MAX_BYTES.json);
   if (existsSync(missing)) return null;
   if (o.offline) {
-    throw new UserError(`hf:${repo}@${revision}: ${path} is not in the cache (${dirname(cached)}) and --offline forbids the network; run once online, or pass --model path/to/config.json`);
+    throw new HubUnanswered(
+      `hf:${repo}@${revision}: ${path} is not in the cache (${dirname(cached)}) and --offline forbids the network; run once online, or pass --model path/to/config.json`,
+      OFFLINE_WHY,
+    );
   }
   let blob: Blob | null;
   try {
@@ -217,16 +247,36 @@ async function safetensorsSummary(repo: string, revision: string, o: HubOptions)
   return remember(bytes > 0 ? { parameters: parsed.parameterCount as Record<string, number>, bytes } : null);
 }
 
-/** A ModelSpec from the hub: the architecture from config.json, the checkpoint size from the index's total_size. */
+/**
+ * A ModelSpec for `hf:org/name[/file.gguf][@rev]`: read from the hub (or its cache) when it
+ * answers, else, for a repo the catalog knows, from the catalog entry, with a note saying so
+ * (docs/ARCHITECTURE.md, "Models"). The hub comes first: `hf:` asks for the repo as published,
+ * and a hub read keeps the catalog's artifacts whenever the config matches the entry.
+ */
 export async function modelFromHub(catalog: Catalog, ref: string, given: HubOptions): Promise<ModelSpec> {
   const o = { ...given, fetch: withTimeout(given.fetch ?? fetch) };
   const { repo, revision, path } = parseHubRef(ref);
-  if (path !== null) {
-    if (!/\.gguf$/i.test(path)) throw new UserError(`model "${ref}": a file in a repo must be a .gguf; for a transformers model give the repo alone (hf:${repo})`);
-    return modelFromHubGguf(catalog, repo, revision, path, o);
+  if (path !== null && !/\.gguf$/i.test(path)) throw new UserError(`model "${ref}": a file in a repo must be a .gguf; for a transformers model give the repo alone (hf:${repo})`);
+  try {
+    return path !== null ? await modelFromHubGguf(catalog, repo, revision, path, o) : await modelFromHubConfig(catalog, repo, revision, o);
+  } catch (error) {
+    if (!(error instanceof HubUnanswered)) throw error;
+    const known = catalogModelOfRepo(catalog, repo);
+    const spec = known ? specFromCatalogRepo(known.model, { repo: known.repo, path, revision: pinned(revision) }, error.why) : null;
+    if (!spec) throw error;
+    return spec;
   }
+}
+
+/** A transformers repo from the hub: the architecture from config.json, the checkpoint size from the index's total_size. */
+async function modelFromHubConfig(catalog: Catalog, repo: string, revision: string, o: HubOptions): Promise<ModelSpec> {
   const configText = await hubFile(repo, revision, 'config.json', o);
-  if (configText === null) throw new UserError(`hf:${repo}: the repo has no config.json, so it is not a transformers model; for a GGUF repo pass the file (hf:${repo}/<file>.gguf)`);
+  if (configText === null) {
+    throw new HubUnanswered(
+      `hf:${repo}: the repo has no config.json, so it is not a transformers model; for a GGUF repo pass the file (hf:${repo}/<file>.gguf)`,
+      'the repo has no config.json (a GGUF repo)',
+    );
+  }
   const config = parseWith(HfConfigSchema, liftTextConfig(parseJson(configText, `hf:${repo} config.json`)), `hf:${repo} config.json`);
   const indexText = await hubFile(repo, revision, 'model.safetensors.index.json', o);
   const index = indexText === null ? null : (parseJson(indexText, `hf:${repo} model.safetensors.index.json`) as { metadata?: { total_size?: unknown } });
@@ -241,7 +291,7 @@ export async function modelFromHub(catalog: Catalog, ref: string, given: HubOpti
   const bytes = totalSize ?? summary?.bytes ?? null;
   const sizeSource =
     totalSize !== null ? `hf:${repo}@${revision} model.safetensors.index.json metadata.total_size` : summary ? `hf:${repo}@${revision} safetensors headers (sum of tensor data)` : null;
-  const spec = modelFromConfig(catalog, config, { where: `hf:${repo}`, hfRepo: repo, localDir: null, checkpointBytes: bytes, checkpointSizeSource: sizeSource });
+  const spec = modelFromConfig(catalog, config, { where: `hf:${repo}`, hfRepo: repo, revision: pinned(revision), localDir: null, checkpointBytes: bytes, checkpointSizeSource: sizeSource });
   if (!summary) return spec;
   const stored = Object.entries(summary.parameters)
     .map(([dtype, n]) => `${dtype} ${n}`)

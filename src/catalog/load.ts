@@ -4,6 +4,7 @@ import { parseUntrustedYaml } from '../formats/yaml-keys.js';
 import { UserError } from '../util/errors.js';
 import { MAX_BYTES, readUserText } from '../util/user-file.js';
 import { architectureFromConfig } from './architecture.js';
+import { reposOf } from './lookup.js';
 import { GpuFileSchema, ModelFileSchema, QuantizationFileSchema } from './schema.js';
 
 import type { Catalog, CatalogModel } from './catalog.js';
@@ -24,6 +25,18 @@ function checkUnique(kind: string, items: { id: string; aliases: string[] }[]): 
         throw new UserError(`${kind} catalog: name "${name}" is used by both "${owner}" and "${item.id}"`);
       }
       seen.set(key, item.id);
+    }
+  }
+}
+
+/** A hub repo names one model, so an `hf:` id the catalog knows resolves to one entry (lookup.ts `catalogModelOfRepo`). */
+function checkReposUnique(models: CatalogModel[]): void {
+  const owners = new Map<string, string>();
+  for (const model of models) {
+    for (const repo of reposOf(model)) {
+      const owner = owners.get(repo.toLowerCase());
+      if (owner !== undefined && owner !== model.id) throw new UserError(`${model.file}: entry "${model.id}": hub repo "${repo}" is also named by "${owner}"`);
+      owners.set(repo.toLowerCase(), model.id);
     }
   }
 }
@@ -70,5 +83,6 @@ export function loadCatalogFromYaml(dir: string): Catalog {
   checkUnique('GPU', gpus);
   checkUnique('quantization', quantizations);
   checkUnique('model', models);
+  checkReposUnique(models);
   return { gpus, quantizations, models };
 }

@@ -1,5 +1,6 @@
 import { closest, normalizeName } from '../util/closest.js';
 import { UserError } from '../util/errors.js';
+import { hubRepoOf } from '../util/hub-names.js';
 import type { Catalog, CatalogModel } from './catalog.js';
 import type { Gpu, Quantization } from './schema.js';
 
@@ -32,6 +33,29 @@ function lookup<T extends Named>(kind: string, items: readonly T[], name: string
 
 export function findCatalogModel(catalog: Catalog, name: string): CatalogModel {
   return lookup('model', catalog.models, name);
+}
+
+/**
+ * The hub repos a catalog model names: its `hfRepo`, its aliases that are repos (`org/name`),
+ * and the repos its `hf:` artifacts live in. Each belongs to one model (the loader checks).
+ */
+export function reposOf(model: CatalogModel): string[] {
+  const artifactRepos = model.artifacts.map((a) => hubRepoOf(a.source)).filter((r): r is string => r !== null);
+  return [model.hfRepo, ...model.aliases.filter((a) => /^[^/]+\/[^/]+$/.test(a)), ...artifactRepos];
+}
+
+/**
+ * The catalog model of a hub repo, and the repo as the catalog spells it; undefined when the
+ * catalog does not know the repo. Hub names are case-insensitive, so the match is too; it is
+ * exact otherwise (`findByName` folds separators, and `Qwen2.5-7B` would match `Qwen2-57B`).
+ */
+export function catalogModelOfRepo(catalog: Catalog, repo: string): { model: CatalogModel; repo: string } | undefined {
+  const key = repo.toLowerCase();
+  for (const model of catalog.models) {
+    const spelled = reposOf(model).find((r) => r.toLowerCase() === key);
+    if (spelled !== undefined) return { model, repo: spelled };
+  }
+  return undefined;
 }
 
 export function findGpu(catalog: Catalog, name: string): Gpu {

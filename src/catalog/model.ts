@@ -2,6 +2,7 @@ import { ownEntry } from '../util/own.js';
 import { existsSync, statSync } from 'node:fs';
 import { UserError } from '../util/errors.js';
 import { requireRegularFile } from '../util/user-file.js';
+import { hubSource, parseHubRef, type HubRef } from '../util/hub-names.js';
 import type { Architecture } from './architecture.js';
 import type { Catalog, CatalogModel } from './catalog.js';
 import { findCatalogModel } from './lookup.js';
@@ -30,6 +31,11 @@ export interface ModelSpec {
   nativeQuantization: string;
   /** Where the spec came from, for the output. */
   origin: string;
+  /**
+   * Said with every plan of this model: how it was resolved, when that is not what was asked
+   * (an `hf:` repo read from its catalog entry because the hub could not answer).
+   */
+  note?: string;
 }
 
 const TORCH_DTYPE_QUANT: Record<string, string> = { bfloat16: 'bf16', float16: 'fp16', float32: 'fp32' };
@@ -91,11 +97,32 @@ export function parseParamCount(text: string): number | null {
 const MIN_PARAM_COUNT = 1e6;
 const MAX_PARAM_COUNT = 1e14;
 
+export interface ResolveOptions extends Partial<HubOptions> {
+  /**
+   * `--hf-repo ORG/NAME[@REV]`: the hub repo a config.json's weights come from. Only a
+   * config.json takes it: every other kind of model already names its weights
+   * (docs/ARCHITECTURE.md, "Models").
+   */
+  weights?: { repo: string; revision: string | null } | undefined;
+}
+
+/** `--hf-repo` given with a model that already names its weights: why, and what to write instead. */
+function hfRepoRefused(arg: string, weights: NonNullable<ResolveOptions['weights']>): UserError {
+  const given = `option --hf-repo "${weights.repo}${weights.revision ? `@${weights.revision}` : ''}"`;
+  if (arg.startsWith('hf:')) return new UserError(`${given}: --model ${arg} already names its repo; pin a revision there (hf:ORG/NAME@REVISION)`);
+  if (/\.gguf$/i.test(arg)) return new UserError(`${given}: --model ${arg} is a GGUF file, which is its own weights; --hf-repo is for a config.json`);
+  return new UserError(`${given}: only a config.json model takes it (--model path/to/config.json --hf-repo ORG/NAME); for a hub repo use --model hf:ORG/NAME[@REVISION]`);
+}
+
 /**
  * Resolves `--model`: a catalog id or alias, `hf:org/name[@rev]` (the hub, cached), a
- * path to a .gguf file or a config.json, or a parameter count.
+ * path to a .gguf file or a config.json (its weights from `--hf-repo`, else its own
+ * directory), or a parameter count.
  */
-export async function resolveModel(catalog: Catalog, arg: string, hub: Partial<HubOptions> = {}): Promise<ModelSpec> {
+export async function resolveModel(catalog: Catalog, arg: string, options: ResolveOptions = {}): Promise<ModelSpec> {
+  const { weights, ...hub } = options;
+  const isConfig = !arg.startsWith('hf:') && !/\.gguf$/i.test(arg) && (arg.endsWith('.json') || (existsSync(arg) && statSync(arg).isFile()));
+  if (weights && !isConfig) throw hfRepoRefused(arg, weights);
   if (arg.startsWith('hf:')) {
     // Loaded only for hub models: @huggingface/hub is not needed for the rest.
     const { modelFromHub, hubOptionsFromEnv } = await import('./hub.js');
@@ -106,10 +133,10 @@ export async function resolveModel(catalog: Catalog, arg: string, hub: Partial<H
     const { modelFromGguf } = await import('./gguf-file.js');
     return modelFromGguf(catalog, arg);
   }
-  if (arg.endsWith('.json') || (existsSync(arg) && statSync(arg).isFile())) {
+  if (isConfig) {
     if (!existsSync(arg)) throw new UserError(`model config "${arg}": no such file`);
     const { modelFromConfigFile } = await import('./config-file.js');
-    return modelFromConfigFile(catalog, arg);
+    return modelFromConfigFile(catalog, arg, weights ?? null);
   }
   const count = parseParamCount(arg);
   if (count !== null) return resolveParamCount(arg, count);
@@ -150,6 +177,49 @@ export function specFromCatalogEntry(entry: CatalogModel): ModelSpec {
     publishedActiveParams: entry.publishedActiveParams ?? null,
     nativeQuantization: nativeQuantizationOf(entry.config),
     origin: entry.file,
+  };
+}
+
+/**
+ * An `hf:` repo the catalog knows, from its catalog entry: for when the hub cannot answer
+ * (docs/ARCHITECTURE.md, "Models"). It is what a hub read of the repo gives when the repo's
+ * config matches the entry: the repo's own weights first (the entry's artifacts in that repo,
+ * with their verified sizes; for a repo the entry names only as an alias, its checkpoint in the
+ * entry's stored format, size unknown), then the entry's other artifacts. A file in the repo
+ * (`path`) must be one the entry lists, or null: its quantization would be a guess.
+ */
+export function specFromCatalogRepo(entry: CatalogModel, ref: HubRef, why: string): ModelSpec | null {
+  const key = ref.repo.toLowerCase();
+  const inRepo = (a: Artifact) => {
+    const parsed = a.source.startsWith('hf:') ? parseHubRef(a.source.slice(3), true) : null;
+    if (parsed === null || typeof parsed === 'string' || parsed.repo.toLowerCase() !== key) return null;
+    return ref.path === null || parsed.path?.toLowerCase() === ref.path.toLowerCase() ? parsed : null;
+  };
+  const listed = entry.artifacts.filter((a) => inRepo(a) !== null);
+  if (listed.length === 0 && ref.path !== null) return null;
+  // A pinned revision is what the plan pulls; the catalog's facts are those of the repo as catalogued.
+  const pinned = (a: Artifact): Artifact => (ref.revision === null ? a : { ...a, source: hubSource(ref.repo, ref.revision, inRepo(a)?.path ?? null) });
+  const own: Artifact[] =
+    listed.length > 0
+      ? listed.map(pinned)
+      : [
+          {
+            quantization: nativeQuantizationOf(entry.config),
+            format: 'safetensors',
+            source: hubSource(ref.repo, ref.revision),
+            bytes: null,
+            includesMtp: (entry.config.num_nextn_predict_layers ?? 0) > 0,
+          },
+        ];
+  const asked = `hf:${ref.repo}${ref.path ? `/${ref.path}` : ''}${ref.revision ? `@${ref.revision}` : ''}`;
+  const revisionNote = ref.revision ? `; the entry describes the repo as catalogued, not revision ${ref.revision} in particular` : '';
+  return {
+    ...specFromCatalogEntry(entry),
+    hfRepo: ref.repo,
+    artifacts: [...own, ...entry.artifacts.filter((a) => !listed.includes(a))],
+    nativeQuantization: (own[0] as Artifact).quantization,
+    origin: `${entry.file}, catalog entry ${entry.id}, for ${asked} (${why})`,
+    note: `${asked} was read from gpuplan's catalog entry ${entry.id}, not from the hub: ${why}${revisionNote}.`,
   };
 }
 

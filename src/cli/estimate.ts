@@ -11,6 +11,7 @@ import type { EngineId } from '../engines/ids.js';
 import { UserError } from '../util/errors.js';
 import { checkEngineChoice } from './engine-options.js';
 import { EXIT, type Io } from './main.js';
+import type { HubRepoOption } from './options.js';
 
 /** Inference context when none is given (docs/ARCHITECTURE.md, "CLI contract"), capped at the model's maximum. */
 export const DEFAULT_CONTEXT = 32768;
@@ -41,12 +42,14 @@ export interface EstimateOptions {
   gpuMemUtil?: number;
   json?: boolean;
   catalog?: string;
-  /** hf: models only from the cache. */
+  /** hf: models only from the cache (or the catalog). */
   offline?: boolean;
+  /** The hub repo a config.json model's weights come from. */
+  hfRepo?: HubRepoOption;
 }
 
 async function buildInput(catalog: Catalog, o: EstimateOptions): Promise<EstimateInput> {
-  const model = await resolveModel(catalog, o.model, { offline: o.offline ?? false });
+  const model = await resolveModel(catalog, o.model, { offline: o.offline ?? false, weights: o.hfRepo });
   const quantization = findQuantization(catalog, o.quant ?? model.nativeQuantization);
   const maxContext = model.architecture?.maxContext ?? Number.POSITIVE_INFINITY;
   const inference = o.mode === 'inference';

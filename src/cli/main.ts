@@ -5,7 +5,7 @@ import { VERSION } from '../version.js';
 import { LIMITS } from '../catalog/limits.js';
 import { MODES } from '../memory/modes.js';
 import { ENGINE_IDS, KV_DTYPES } from '../engines/ids.js';
-import { choice, fraction, nonEmpty, nonEmptyList, wholeNumber } from './options.js';
+import { choice, fraction, hubRepo, nonEmpty, nonEmptyList, wholeNumber } from './options.js';
 import type { EstimateOptions } from './estimate.js';
 import type { PlanOptions } from './plan.js';
 
@@ -20,6 +20,9 @@ export const EXIT = { ok: 0, no: 1, badInput: 2, internal: 70 } as const;
 const MAX_GPUS = 4096;
 /** Sequences at once: far above any engine's running-request limit (vLLM's default is 256-1024). */
 const MAX_SEQUENCES = 1_000_000;
+
+const HF_REPO_HELP = "with a config.json model: the Hugging Face repo (and revision) its weights come from, instead of the config's folder";
+const OFFLINE_HELP = 'hf: models only from the cache (or, for repos the catalog knows, from the catalog), never the network';
 
 const ENGINE_VERSION_HELP = 'engine release whose flags, defaults and images to use (default: the newest known; `gpuplan catalog engines`)';
 
@@ -88,7 +91,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('plan')
     .description('Find the cheapest deployment that really fits the budget, and explain why not cheaper.')
     .requiredOption('-m, --model <model>', 'catalog id or alias, hf:org/name[@rev], a .gguf file, or a config.json', nonEmpty())
-    .option('--offline', 'hf: models only from the cache, never the network')
+    .option('--hf-repo <org/name[@rev]>', HF_REPO_HELP, hubRepo())
+    .option('--offline', OFFLINE_HELP)
     .requiredOption('-b, --budget <budget>', 'GPUs or money: 8xA100, 8xA100-80G, 2x8xH100, H100, <=16xH100, $25/h; alternatives separated by commas', nonEmpty())
     .option('-e, --engine <engine>', `auto | ${ENGINE_IDS.join(' | ')}`, choice(['auto', ...ENGINE_IDS] as const), 'auto')
     .option('-c, --context <tokens>', 'tokens per request (default 32768, capped at the model maximum)', wholeNumber(1, LIMITS.positions))
@@ -114,7 +118,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('estimate')
     .description('Explain the memory one configuration needs, term by term (inference or training).')
     .requiredOption('-m, --model <model>', 'catalog id or alias, hf:org/name[@rev], a .gguf file, a config.json, or a parameter count like 20b', nonEmpty())
-    .option('--offline', 'hf: models only from the cache, never the network')
+    .option('--hf-repo <org/name[@rev]>', HF_REPO_HELP, hubRepo())
+    .option('--offline', OFFLINE_HELP)
     .option('-q, --quant <quant>', 'quantization (default: the checkpoint as published)', nonEmpty())
     .option('-c, --context <tokens>', 'tokens per sequence (inference default 32768 capped at the model maximum; training default 2048)', wholeNumber(1, LIMITS.positions))
     .option('-n, --concurrency <n>', 'sequences held at once (inference)', wholeNumber(1, MAX_SEQUENCES), 1)

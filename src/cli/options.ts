@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { parseHubRef } from '../util/hub-names.js';
 
 /**
  * Commander argument parsers. Commander turns their errors into
@@ -50,4 +51,20 @@ export function nonEmpty(): (value: string) => string {
 export function nonEmptyList(): (value: string, previous: string[] | undefined) => string[] {
   const one = nonEmpty();
   return (value, previous) => [...(previous ?? []), one(value)];
+}
+
+/** A hub repo the weights come from (`--hf-repo ORG/NAME[@REVISION]`), by the hub's own naming rule (util/hub-names.ts). */
+export interface HubRepoOption {
+  repo: string;
+  /** Null: the default branch (`@main` says the same). */
+  revision: string | null;
+}
+
+export function hubRepo(): (value: string) => HubRepoOption {
+  return (value: string) => {
+    const ref = parseHubRef(value, false);
+    const example = 'e.g. meta-llama/Llama-3.1-8B-Instruct or Qwen/Qwen3-8B@main';
+    if (typeof ref === 'string') throw new InvalidArgumentError(ref.startsWith('expected') ? `${ref}, ${example}.` : `${ref}; expected ORG/NAME[@REVISION], ${example}.`);
+    return { repo: ref.repo, revision: ref.revision === 'main' ? null : ref.revision };
+  };
 }

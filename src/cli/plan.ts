@@ -4,11 +4,13 @@ import { resolveModel } from '../catalog/model.js';
 import type { EngineId, KvDtype } from '../engines/ids.js';
 import { parseBudget, budgetGpuNames, printBudget } from '../planner/budget.js';
 import { plan } from '../planner/plan.js';
-import type { PlanRequest, PlanResult } from '../planner/schema.js';
+import type { PlanCandidate, PlanRequest, PlanResult } from '../planner/schema.js';
 import { UserError } from '../util/errors.js';
+import { hubSource } from '../util/hub-names.js';
 import { DEFAULT_CONTEXT } from './estimate.js';
 import { checkEngineChoice } from './engine-options.js';
 import { formatPlan } from './plan-format.js';
+import type { HubRepoOption } from './options.js';
 import { EXIT, type Io } from './main.js';
 
 export interface PlanOptions {
@@ -27,8 +29,10 @@ export interface PlanOptions {
   top: number;
   json?: boolean;
   catalog?: string;
-  /** hf: models only from the cache. */
+  /** hf: models only from the cache (or the catalog). */
   offline?: boolean;
+  /** The hub repo a config.json model's weights come from. */
+  hfRepo?: HubRepoOption;
   /** Write the deploy files here. */
   out?: string;
   force?: boolean;
@@ -39,7 +43,7 @@ export async function planFromOptions(catalog: Catalog, o: PlanOptions): Promise
   const engine = o.engine === 'auto' ? undefined : o.engine;
   if (!engine && o.engineVersion !== undefined) throw new UserError(`option --engine-version "${o.engineVersion}" needs --engine (releases differ per engine)`);
   await checkEngineChoice(engine, o.engineVersion, o.kvDtype);
-  const model = await resolveModel(catalog, o.model, { offline: o.offline ?? false });
+  const model = await resolveModel(catalog, o.model, { offline: o.offline ?? false, weights: o.hfRepo });
   const arch = model.architecture;
   if (!arch) {
     throw new UserError(`model "${o.model}": planning needs the architecture (KV cache, layers); give a catalog id or a config.json, not a parameter count`);
@@ -61,8 +65,14 @@ export async function planFromOptions(catalog: Catalog, o: PlanOptions): Promise
     gpuMemoryUtilization: o.gpuMemUtil ?? null,
     kvCacheDtype: o.kvDtype,
     cpuOffload: o.cpuOffload ?? false,
+    ...(o.hfRepo ? { hfRepo: hubSource(o.hfRepo.repo, o.hfRepo.revision).slice('hf:'.length) } : {}),
   };
-  return plan({ catalog, model: { ...model, architecture: arch }, budget, request, price, alternatives: o.top });
+  const result = plan({ catalog, model: { ...model, architecture: arch }, budget, request, price, alternatives: o.top });
+  // How the model was resolved, when it is not what was asked (an hf: repo from the catalog), goes with every plan and PLAN.md.
+  const { note } = model;
+  if (note === undefined) return result;
+  const noted = (c: PlanCandidate): PlanCandidate => ({ ...c, notes: [note, ...c.notes] });
+  return { ...result, plan: result.plan && noted(result.plan), alternatives: result.alternatives.map(noted) };
 }
 
 export async function runPlan(o: PlanOptions, io: Io): Promise<number> {

@@ -15,6 +15,7 @@ import type { Launch, LaunchInput } from './launch.js';
 import type { EngineRelease } from './release.js';
 import type { Deployment, Engine, EngineFit, ModelVariant, ParallelLayout } from './types.js';
 import { FITS, wontStart, type Verdict } from './verdict.js';
+import { hubRefOf } from '../util/hub-names.js';
 
 /** The cache type llama.cpp allocates for a KV dtype: `auto` is its default, f16 (common/common.h cache_type_k). */
 export function ggufCacheType(kvDtype: KvDtype): KvDtype {
@@ -183,6 +184,8 @@ function ggufLoadUnsupported(variant: ModelVariant, accepts: GgufSources, engine
   // A GGUF on disk: llama-server --model, or a Modelfile FROM path (one file, as gpuplan reads it).
   if (artifact.source.startsWith('file:')) return null;
   if (!accepts.hf) return `${engineName} cannot load ${artifact.source}`;
+  const revision = hubRefOf(artifact.source)?.revision ?? null;
+  if (revision !== null) return `${engineName} pulls a hub repo's default branch and cannot pin ${artifact.source} (revision ${revision})`;
   if (isSplitGguf(artifact) && !accepts.splitFiles) {
     return `${artifact.source} is split into parts (over Hugging Face's 50 GB file limit), which ${engineName} cannot pull; merge them with llama-gguf-split --merge or use llama.cpp`;
   }

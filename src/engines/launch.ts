@@ -14,8 +14,11 @@ export interface EnvVar {
 }
 
 export type WeightsSource =
-  /** A Hugging Face repo; `quantTag` picks the GGUF files inside it (`repo:Q4_K_M`). */
-  | { kind: 'hf'; repo: string; quantTag: string | null }
+  /**
+   * A Hugging Face repo; `quantTag` picks the GGUF files inside it (`repo:Q4_K_M`); `revision`
+   * pins a branch, tag or commit (null: the default branch).
+   */
+  | { kind: 'hf'; repo: string; quantTag: string | null; revision: string | null }
   /** A model in the Ollama library (`deepseek-r1:7b`). */
   | { kind: 'library'; tag: string }
   /**
@@ -91,6 +94,22 @@ export function modelPath(source: WeightsSource, inContainer: boolean, engineNam
     case 'library':
       throw new Error(`the Ollama library model ${source.tag} cannot be served by ${engineName}`);
   }
+}
+
+/**
+ * `--revision REV` for a pinned hub revision: vLLM (EngineArgs.revision) and SGLang
+ * (ServerArgs.revision) both take it, in every recorded release (catalogs/engine-flags/).
+ */
+export function revisionArgs(source: WeightsSource): string[] {
+  return source.kind === 'hf' && source.revision !== null ? ['--revision', source.revision] : [];
+}
+
+/**
+ * llama.cpp's `-hf repo:QUANT` and Ollama's `hf.co/repo:QUANT` pull a repo's default branch and
+ * take no revision: a pinned one cannot be honoured, so it is refused rather than dropped.
+ */
+export function refusePinnedRevision(source: WeightsSource, engineName: string): void {
+  if (source.kind === 'hf' && source.revision !== null) throw new Error(`${engineName} pulls hf:${source.repo} from its default branch and cannot pin revision ${source.revision}`);
 }
 
 /** A healthcheck with Python (the vLLM and SGLang images have no curl). */

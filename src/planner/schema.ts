@@ -149,6 +149,8 @@ export const PlanRequestSchema = z.strictObject({
   gpuMemoryUtilization: z.number().nullable(),
   kvCacheDtype: z.enum(KV_DTYPES as [string, ...string[]]),
   cpuOffload: z.boolean(),
+  /** `--hf-repo` as given (`org/name[@revision]`), absent without it; the plan's `artifact.source` is that repo. */
+  hfRepo: z.string().optional(),
 });
 export type PlanRequest = z.infer<typeof PlanRequestSchema>;
 

@@ -34,6 +34,8 @@ export function planCommand(request: PlanRequest, changes: Partial<PlanRequest>)
   if (r.gpuMemoryUtilization !== null) args.push('--gpu-mem-util', String(r.gpuMemoryUtilization));
   if (r.kvCacheDtype !== 'auto') args.push('--kv-dtype', r.kvCacheDtype);
   if (r.cpuOffload) args.push('--cpu-offload');
+  // The weights repo goes with the config.json it was given for, not with another model.
+  if (r.hfRepo !== undefined && changes.model === undefined) args.push('--hf-repo', r.hfRepo);
   return quote(args);
 }
 

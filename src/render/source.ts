@@ -2,6 +2,7 @@
 import { CONTAINER_MODEL_DIR, type WeightsSource } from '../engines/launch.js';
 import type { PlanCandidate } from '../planner/schema.js';
 import { UserError } from '../util/errors.js';
+import { parseHubRef } from '../util/hub-names.js';
 
 function localSource(given: string, file: boolean): WeightsSource {
   // A relative path starting with `-` would reach the engine's command line as an option (`vllm serve --help`).
@@ -12,10 +13,9 @@ function localSource(given: string, file: boolean): WeightsSource {
   return { kind: 'local', path, mountDir, containerPath: `${CONTAINER_MODEL_DIR}/${path.slice(slash + 1)}` };
 }
 
-const HUB_NAME = /^[A-Za-z0-9][\w.-]*$/;
 const OLLAMA_TAG = /^[A-Za-z0-9][\w.-]*(\/[\w.-]+)*(:[\w.-]+)?$/;
 
-/** Parses `artifact.source` (hf:org/repo[/subdir], ollama:tag, file:/dir), falling back to the model's repo. */
+/** Parses `artifact.source` (hf:org/repo[/subdir][@revision], ollama:tag, file:/dir), falling back to the model's repo. */
 export function weightsSource(c: PlanCandidate): WeightsSource {
   const source = c.artifact?.source ?? (c.model.hfRepo ? `hf:${c.model.hfRepo}` : null);
   if (source === null) throw new UserError(`plan for ${c.model.id} names no weights (no artifact and no Hugging Face repo)`);
@@ -24,11 +24,11 @@ export function weightsSource(c: PlanCandidate): WeightsSource {
   const rest = source.slice(colon + 1);
   switch (scheme) {
     case 'hf': {
-      const [org, name] = rest.split('/');
-      // The hub's own naming rule (letters, digits, `._-`, not starting with `-` or `.`): anything else would name another repo, or an option.
-      if (!org || !name || !HUB_NAME.test(org) || !HUB_NAME.test(name)) throw new UserError(`artifact source ${JSON.stringify(source)} is not hf:<org>/<repo> with hub names (letters, digits, "._-")`);
+      // The hub's own naming rule (util/hub-names.ts): anything else would name another repo, or reach the engine as an option.
+      const ref = parseHubRef(rest, true);
+      if (typeof ref === 'string') throw new UserError(`artifact source ${JSON.stringify(source)} is not hf:<org>/<repo>[@revision] with hub names: ${ref}`);
       // GGUF repos hold one file set per quantization; llama.cpp and Ollama select it by tag.
-      return { kind: 'hf', repo: `${org}/${name}`, quantTag: c.artifact?.format === 'gguf' ? c.quantization.toUpperCase() : null };
+      return { kind: 'hf', repo: ref.repo, quantTag: c.artifact?.format === 'gguf' ? c.quantization.toUpperCase() : null, revision: ref.revision };
     }
     case 'ollama':
       if (!OLLAMA_TAG.test(rest)) throw new UserError(`artifact source ${JSON.stringify(source)} is not ollama:<name>[:tag] (letters, digits, "._-/:")`);

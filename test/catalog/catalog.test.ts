@@ -66,6 +66,13 @@ describe('catalogs', () => {
     const dir = brokenCatalog('models/mixtral.yaml', (t) => t.replace('quantization: q4_0', 'quantization: q4_zz'));
     expect(() => loadCatalog(dir)).toThrow(/mixtral\.yaml: entry "mixtral-8x7b", field artifacts\.quantization: unknown quantization "q4_zz"/);
   });
+
+  it('a hub repo names one model, whatever the case (an hf: id resolves to one entry)', () => {
+    const dir = brokenCatalog('models/llama-3.1.yaml', (t) =>
+      t.replace('source: hf:hugging-quants/Meta-Llama-3.1-70B-Instruct-AWQ-INT4', 'source: hf:Hugging-Quants/meta-llama-3.1-8b-instruct-awq-int4'),
+    );
+    expect(() => loadCatalog(dir)).toThrow(/llama-3\.1\.yaml: entry "llama-3\.1-70b": hub repo "Hugging-Quants\/meta-llama-3\.1-8b-instruct-awq-int4" is also named by "llama-3\.1-8b"/);
+  });
 });
 
 describe('config.json import', () => {
@@ -104,5 +111,38 @@ describe('config.json import', () => {
     await expect(resolveModel(catalog, fixture('configs/malformed.config.json'))).rejects.toThrow(/malformed\.config\.json: field hidden_size: .*number/);
     await expect(resolveModel(catalog, fixture('configs/truncated.config.json'))).rejects.toThrow(/truncated\.config\.json": not JSON \(/);
     await expect(resolveModel(catalog, 'missing/config.json')).rejects.toThrow(/no such file/);
+  });
+});
+
+describe('config.json with --hf-repo: the weights are that repo, at its revision', () => {
+  it("a config outside the catalog: the repo (pinned) instead of the config's folder, size from the formula", async () => {
+    const spec = await resolveModel(catalog, fixture('configs/llama-2-7b.config.json'), { weights: { repo: 'meta-llama/Llama-2-7b-hf', revision: 'v1' } });
+    expect(spec.localDir).toBeNull();
+    expect(spec.hfRepo).toBe('meta-llama/Llama-2-7b-hf');
+    expect(spec.id).toBe('meta-llama/Llama-2-7b-hf');
+    expect(spec.artifacts).toEqual([{ quantization: 'fp16', format: 'safetensors', source: 'hf:meta-llama/Llama-2-7b-hf@v1', bytes: null, includesMtp: false }]);
+  });
+
+  it("a config of a catalog model: that repo only (not the entry's other weights), spelled as the catalog does, with the size it verified", async () => {
+    const spec = await resolveModel(catalog, fixture('configs/llama-3.1-70b.config.json'), { weights: { repo: 'meta-llama/llama-3.1-70b-instruct', revision: null } });
+    expect(spec.id).toBe('llama-3.1-70b');
+    expect(spec.artifacts).toHaveLength(1);
+    expect(spec.artifacts[0]).toMatchObject({
+      source: 'hf:meta-llama/Llama-3.1-70B-Instruct',
+      bytes: 141107412992,
+      sizeSource: 'catalog entry llama-3.1-70b: model.safetensors.index.json total_size',
+    });
+    // A fine-tune of the same architecture: its own repo, nothing of the entry's (its size is not the catalog's to vouch for).
+    const tuned = await resolveModel(catalog, fixture('configs/llama-3.1-70b.config.json'), { weights: { repo: 'me/llama-tuned', revision: null } });
+    expect(tuned.artifacts).toEqual([{ quantization: 'bf16', format: 'safetensors', source: 'hf:me/llama-tuned', bytes: null, includesMtp: false }]);
+  });
+
+  it.each([
+    ['llama-3.1-8b', /option --hf-repo "a\/b@v1": only a config.json model takes it .*use --model hf:ORG\/NAME\[@REVISION\]/],
+    ['hf:a/b', /option --hf-repo "a\/b@v1": --model hf:a\/b already names its repo; pin a revision there/],
+    ['model.gguf', /option --hf-repo "a\/b@v1": --model model.gguf is a GGUF file, which is its own weights/],
+    ['20b', /option --hf-repo "a\/b@v1": only a config.json model takes it/],
+  ])('with --model %s it is refused: that model already names its weights', async (arg, message) => {
+    await expect(resolveModel(catalog, arg, { weights: { repo: 'a/b', revision: 'v1' } })).rejects.toThrow(message);
   });
 });

@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultCacheDir, modelFromHub, parseHubRef, type HubOptions } from '../../src/catalog/hub.js';
+import { findQuantization } from '../../src/catalog/lookup.js';
+import { engineRelease } from '../../src/engines/registry.js';
+import { modelVariant } from '../../src/engines/variant.js';
 import { countParams } from '../../src/memory/params.js';
 import { replayHub } from '../fixtures/hub/replay.js';
-import { catalog, model } from '../helpers.js';
+import { catalog, fixture, model } from '../helpers.js';
 
 function options(overrides: Partial<HubOptions> = {}): HubOptions & { requests: string[] } {
   const replay = replayHub();
@@ -39,15 +42,35 @@ describe('hf:org/name from recorded hub responses', () => {
     expect(again.requests).toEqual([]);
     expect(offline.requests).toEqual([]);
     expect(spec.artifacts[0]?.bytes).toBe(15231233024);
+    // The cache holds the hub's answer: it wins over the catalog, and nothing needs saying.
+    expect(spec.note).toBeUndefined();
+    expect(spec.origin).toMatch(/^hf:Qwen\/Qwen2.5-7B-Instruct /);
+  });
+
+  it('a pinned revision is read at that revision and stays in the source the deploy files pull', async () => {
+    const { cpSync } = await import('node:fs');
+    const root = mkdtempSync(join(tmpdir(), 'gpuplan-hub-rev-'));
+    cpSync(fixture('hub/Qwen/Qwen2.5-7B-Instruct'), join(root, 'Qwen/Qwen2.5-7B-Instruct@v1.1'), { recursive: true });
+    const replay = replayHub(root);
+    const spec = await modelFromHub(catalog, 'hf:Qwen/Qwen2.5-7B-Instruct@v1.1', { ...options(), fetch: replay.fetch });
+    expect(spec.id).toBe('qwen2.5-7b');
+    expect(spec.hfRepo).toBe('Qwen/Qwen2.5-7B-Instruct');
+    expect(spec.artifacts[0]).toMatchObject({ source: 'hf:Qwen/Qwen2.5-7B-Instruct@v1.1', bytes: 15231233024 });
+    // The catalog's copy of the same checkpoint (main) is replaced, not offered beside it.
+    expect(spec.artifacts.filter((a) => /^hf:Qwen\/Qwen2.5-7B-Instruct(@|$)/.test(a.source)).map((a) => a.source)).toEqual(['hf:Qwen/Qwen2.5-7B-Instruct@v1.1']);
+    expect(replay.requests.every((r) => r.includes('/resolve/v1.1/') || r.includes('/raw/v1.1/'))).toBe(true);
+    // @main is the default branch: nothing to pin.
+    expect((await modelFromHub(catalog, 'hf:Qwen/Qwen2.5-7B-Instruct@main', options())).artifacts[0]?.source).toBe('hf:Qwen/Qwen2.5-7B-Instruct');
   });
 
   it.each([
-    ['--offline with nothing cached', 'hf:Qwen/Qwen2.5-7B-Instruct', { offline: true }, /not in the cache .* --offline forbids the network; run once online/],
+    ['--offline with nothing cached (a repo the catalog does not know)', 'hf:someone/Uncatalogued', { offline: true }, /not in the cache .* --offline forbids the network; run once online/],
     ['a gated repo without access (401)', 'hf:gated/Llama', {}, /access denied \(401\): the repo is gated or private; .* set HF_TOKEN/],
     ['an unknown repo (404)', 'hf:nobody/nothing', {}, /no such model, file or revision on the hub \(404\)/],
     ['an unknown revision (404)', 'hf:Qwen/Qwen2.5-7B-Instruct@v9', {}, /no such model, file or revision/],
     ['the network down', 'hf:down/Model', {}, /the hub could not be reached \(.*ENOTFOUND.*\); check the network, or use --offline/],
     ['a bad reference', 'hf:just-a-name', {}, /expected hf:<org>\/<name>\[@revision\]/],
+    ['a revision that would read as an option', 'hf:Qwen/Qwen2.5-7B-Instruct@-x', {}, /"-x" is not a revision/],
   ])('%s → a UserError that says what happened and what to do', async (_label, ref, overrides, message) => {
     await expect(modelFromHub(catalog, ref, options(overrides))).rejects.toThrow(message);
   });
@@ -105,6 +128,19 @@ describe('hf:org/name/file.gguf: the header only, over ranged requests', async (
     expect(o.requests.every((r) => r.startsWith('GET /someone/Tiny-GGUF/resolve/main/'))).toBe(true);
     const offline = await modelFromHub(catalog, 'hf:someone/Tiny-GGUF/tiny.Q4_K_M.gguf', hubOptions({ cacheDir: o.cacheDir, offline: true, fetch: undefined }));
     expect(offline.artifacts[0]?.bytes).toBe(written.dataBytes);
+  });
+
+  it('a pinned revision stays in the source, and llama.cpp and Ollama, which cannot pin one, say so', async () => {
+    const { cpSync } = await import('node:fs');
+    cpSync(join(root, 'someone/Tiny-GGUF'), join(root, 'someone/Tiny-GGUF@v1'), { recursive: true });
+    const spec = await modelFromHub(catalog, 'hf:someone/Tiny-GGUF/tiny.Q4_K_M.gguf@v1', hubOptions());
+    const artifact = spec.artifacts[0]!;
+    expect(artifact.source).toBe('hf:someone/Tiny-GGUF/tiny.Q4_K_M.gguf@v1');
+    const arch = spec.architecture!;
+    const variant = modelVariant(spec, arch, countParams(arch), findQuantization(catalog, artifact.quantization), artifact, 'artifact');
+    for (const engine of ['llamacpp', 'ollama'] as const) {
+      expect(engineRelease(engine).loadUnsupported(variant)).toMatch(/pulls a hub repo's default branch and cannot pin hf:someone\/Tiny-GGUF\/tiny.Q4_K_M.gguf@v1 \(revision v1\)/);
+    }
   });
 
   it('a missing file is a 404 with a message, not a "bad GGUF"', async () => {
@@ -165,5 +201,85 @@ describe('safetensors headers: stored dtype per tensor and, without an index, th
     expect(spec.origin).toContain(`safetensors headers: BF16 ${params}`);
     expect(spec.artifacts[0]).toMatchObject({ source: 'hf:someone/Tiny-Llama', bytes: offset, sizeSource: 'hf:someone/Tiny-Llama@main safetensors headers (sum of tensor data)' });
     expect(offset).toBe(params * 2);
+  });
+});
+
+describe('hf: repos the catalog knows, when the hub cannot answer: the catalog entry, with a note', () => {
+  const offline = () => options({ offline: true });
+
+  it('--offline with nothing cached: the entry, its verified artifacts, no request, and a note saying so', async () => {
+    const o = offline();
+    const spec = await modelFromHub(catalog, 'hf:meta-llama/Llama-3.1-8B-Instruct', o);
+    expect(o.requests).toEqual([]);
+    expect(spec.id).toBe('llama-3.1-8b');
+    expect(spec.hfRepo).toBe('meta-llama/Llama-3.1-8B-Instruct');
+    expect(spec.architecture).toEqual(model('llama-3.1-8b').architecture);
+    expect(spec.artifacts[0]).toMatchObject({ source: 'hf:meta-llama/Llama-3.1-8B-Instruct', quantization: 'bf16', bytes: 16060522496 });
+    expect(spec.artifacts.map((a) => a.source).sort()).toEqual(
+      model('llama-3.1-8b')
+        .artifacts.map((a) => a.source)
+        .sort(),
+    );
+    expect(spec.note).toBe("hf:meta-llama/Llama-3.1-8B-Instruct was read from gpuplan's catalog entry llama-3.1-8b, not from the hub: --offline, and the hub's answer is not in the cache.");
+    expect(spec.origin).toMatch(/^catalogs\/models\/llama-3.1.yaml, catalog entry llama-3.1-8b, for hf:meta-llama\/Llama-3.1-8B-Instruct/);
+  });
+
+  it('matches case-insensitively, and names the repo as the catalog spells it', async () => {
+    const spec = await modelFromHub(catalog, 'hf:META-LLAMA/llama-3.1-8b-instruct', offline());
+    expect(spec.hfRepo).toBe('meta-llama/Llama-3.1-8B-Instruct');
+    expect(spec.artifacts[0]?.source).toBe('hf:meta-llama/Llama-3.1-8B-Instruct');
+  });
+
+  it("an alias repo (the base model): its own checkpoint first, size unknown, not the entry's repo", async () => {
+    const spec = await modelFromHub(catalog, 'hf:meta-llama/Llama-3.1-8B', offline());
+    expect(spec.id).toBe('llama-3.1-8b');
+    expect(spec.artifacts[0]).toEqual({ quantization: 'bf16', format: 'safetensors', source: 'hf:meta-llama/Llama-3.1-8B', bytes: null, includesMtp: false });
+  });
+
+  it("an artifact's repo (a quantized checkpoint): that artifact first, its quantization the stored one", async () => {
+    const spec = await modelFromHub(catalog, 'hf:hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4', offline());
+    expect(spec.id).toBe('llama-3.1-8b');
+    expect(spec.nativeQuantization).toBe('awq-int4');
+    expect(spec.artifacts[0]?.source).toBe('hf:hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4');
+  });
+
+  it('a GGUF repo: its files; a file the entry lists is found, one it does not list is not guessed', async () => {
+    const repo = await modelFromHub(catalog, 'hf:unsloth/DeepSeek-R1-GGUF', offline());
+    expect(repo.id).toBe('deepseek-r1-671b');
+    expect(repo.artifacts.slice(0, 4).every((a) => a.format === 'gguf' && a.source.startsWith('hf:unsloth/DeepSeek-R1-GGUF/'))).toBe(true);
+    const file = await modelFromHub(catalog, 'hf:google/gemma-3-27b-it-qat-q4_0-gguf/gemma-3-27b-it-q4_0.gguf', offline());
+    expect(file.artifacts[0]).toMatchObject({ source: 'hf:google/gemma-3-27b-it-qat-q4_0-gguf/gemma-3-27b-it-q4_0.gguf', format: 'gguf' });
+    await expect(modelFromHub(catalog, 'hf:google/gemma-3-27b-it-qat-q4_0-gguf/other.gguf', offline())).rejects.toThrow(/header is not in the cache/);
+  });
+
+  it('a pinned revision is kept for the deploy files, and the note says the entry is not about that revision', async () => {
+    const spec = await modelFromHub(catalog, 'hf:meta-llama/Llama-3.1-8B-Instruct@0e9e39f', offline());
+    expect(spec.artifacts[0]).toMatchObject({ source: 'hf:meta-llama/Llama-3.1-8B-Instruct@0e9e39f', bytes: 16060522496 });
+    expect(spec.note).toMatch(/the entry describes the repo as catalogued, not revision 0e9e39f in particular\.$/);
+  });
+
+  it('the hub unreachable, or denying access (gated, no token): the entry, and the note says why', async () => {
+    const unreachable = (async () => {
+      throw new TypeError('fetch failed: getaddrinfo ENOTFOUND huggingface.co');
+    }) as typeof fetch;
+    const down = await modelFromHub(catalog, 'hf:meta-llama/Llama-3.1-8B-Instruct', options({ fetch: unreachable }));
+    expect(down.id).toBe('llama-3.1-8b');
+    expect(down.note).toMatch(/not from the hub: the hub could not be reached \(.*ENOTFOUND.*\)\.$/);
+    const gated = (async () =>
+      new Response(JSON.stringify({ error: 'Access to model meta-llama/Llama-3.1-8B-Instruct is restricted.' }), {
+        status: 401,
+        headers: { 'content-type': 'application/json', 'x-error-code': 'GatedRepo' },
+      })) as typeof fetch;
+    const denied = await modelFromHub(catalog, 'hf:meta-llama/Llama-3.1-8B-Instruct', options({ fetch: gated }));
+    expect(denied.note).toMatch(/the hub denied access \(401: gated or private\), so deploying it needs HF_TOKEN with access\.$/);
+  });
+
+  it('a 404 (no such repo or revision) is not covered up by the catalog', async () => {
+    await expect(modelFromHub(catalog, 'hf:Qwen/Qwen2.5-7B-Instruct@v9', options())).rejects.toThrow(/no such model, file or revision on the hub \(404\)/);
+  });
+
+  it('a repo the catalog does not know still fails, saying what to do', async () => {
+    await expect(modelFromHub(catalog, 'hf:someone/Else', offline())).rejects.toThrow(/hf:someone\/Else@main: config.json is not in the cache .* --offline forbids the network/);
+    await expect(modelFromHub(catalog, 'hf:down/Model', options())).rejects.toThrow(/the hub could not be reached/);
   });
 });

@@ -180,3 +180,37 @@ describe('writing', () => {
     expect(writeRendered(out, files, true).replaced).toEqual(result.plan!.files);
   });
 });
+
+describe('a pinned hub revision (hf:org/name@rev) reaches the command line, or is refused', () => {
+  const pinned = (engine: string, source: string, format?: string) =>
+    hostilePlan(examplePlan(engine), (p) => ({ model: { ...p.model, id: 'my-finetune', name: 'my-finetune' }, artifact: { ...p.artifact!, source, ...(format ? { format } : {}) } }));
+
+  it.each(['vllm', 'sglang'])('%s: the repo as the model, then --revision, in the compose file and the script, each a flag of the release', (engine) => {
+    const result = { ...pinned(engine, 'hf:my-org/My-Finetune@v1.2'), request: examplePlan(engine).request };
+    const launch = launchOf(result.plan!);
+    const modelAt = launch.containerArgs.indexOf('my-org/My-Finetune');
+    expect(modelAt).toBeGreaterThanOrEqual(0);
+    expect(launch.containerArgs.slice(modelAt + 1, modelAt + 3)).toEqual(['--revision', 'v1.2']);
+    expect(launch.scriptCommand.join(' ')).toContain('my-org/My-Finetune --revision v1.2');
+    // Every recorded release takes --revision, so re-targeting a plan keeps it valid.
+    const descriptor = descriptorOf(result.plan!.engine);
+    for (const version of descriptor.versions) expect(findFlag(descriptor.flagSet(version)!, '--revision', descriptor.commandLine!.syntax)?.name, `${engine} ${version}`).toBe('--revision');
+    // renderPlan parses every file back and checks it says exactly this launch.
+    const files = renderPlan(result);
+    expect(files.find((f) => f.path === 'docker-compose.yml')?.content).toMatch(/- my-org\/My-Finetune\n\s+- --revision\n\s+- v1\.2\n/);
+  });
+
+  it('without a revision the command line is as before: no --revision', () => {
+    expect(launchOf(pinned('vllm', 'hf:my-org/My-Finetune').plan!).containerArgs).not.toContain('--revision');
+  });
+
+  it.each(['llamacpp', 'ollama'])('%s cannot pin a revision (-hf / hf.co pull the default branch): rendering refuses', (engine) => {
+    expect(() => renderPlan(pinned(engine, 'hf:my-org/My-GGUF@v1', 'gguf'))).toThrow(/pulls hf:my-org\/My-GGUF from its default branch and cannot pin revision v1/);
+  });
+
+  it('a revision outside the rule (a leading "-", a space) is refused, not rendered as an option', () => {
+    for (const source of ['hf:org/name@--help', 'hf:org/name@a b', 'hf:org/name@../x']) {
+      expect(() => renderPlan(pinned('vllm', source)), source).toThrow(/is not hf:<org>\/<repo>\[@revision\]/);
+    }
+  });
+});

@@ -1,5 +1,5 @@
 /** llama.cpp's server launch: `llama-server` with the GGUF from Hugging Face (`-hf repo:QUANT`) or disk. */
-import { curlHealthcheck, LISTEN_ARGS, localMount, modelPath, SERVE_PORT, settingFlags, type Launch, type LaunchInput } from '../launch.js';
+import { curlHealthcheck, LISTEN_ARGS, localMount, modelPath, refusePinnedRevision, SERVE_PORT, settingFlags, type Launch, type LaunchInput } from '../launch.js';
 
 /** llama.cpp's download cache inside the container (LLAMA_CACHE, common/arg.cpp fs_get_cache_directory). */
 const LLAMACPP_CACHE = '/root/.cache/llama.cpp';
@@ -7,6 +7,7 @@ export const LLAMACPP_HEALTH_PATH = '/health';
 
 export function llamacppLaunch(input: LaunchInput): Launch {
   const { source } = input;
+  refusePinnedRevision(source, 'llama.cpp');
   const model = (inContainer: boolean): string[] => {
     if (source.kind === 'local') return ['--model', modelPath(source, inContainer, 'llama.cpp')];
     if (source.kind === 'hf' && source.quantTag !== null) return ['-hf', `${source.repo}:${source.quantTag}`];

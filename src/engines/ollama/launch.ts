@@ -3,7 +3,7 @@
  * names the weights (a library tag, a Hugging Face GGUF, or a file mounted into the
  * ollama-create container) with the plan's PARAMETERs.
  */
-import { localMount, type Launch, type LaunchInput } from '../launch.js';
+import { localMount, refusePinnedRevision, type Launch, type LaunchInput } from '../launch.js';
 
 /** Ollama's own port (envconfig OLLAMA_HOST default 127.0.0.1:11434). */
 export const OLLAMA_PORT = 11434;
@@ -18,6 +18,7 @@ export const OLLAMA_NUM_BATCH = 512;
 
 export function ollamaLaunch(input: LaunchInput): Launch {
   const { source } = input;
+  refusePinnedRevision(source, 'Ollama');
   // A local GGUF is named by its path inside the ollama-create container, which mounts it.
   const from = source.kind === 'library' ? source.tag : source.kind === 'hf' && source.quantTag ? `hf.co/${source.repo}:${source.quantTag}` : source.kind === 'local' ? source.containerPath : null;
   if (from === null) throw new Error(`Ollama needs an Ollama library tag or a Hugging Face GGUF; the plan names ${input.artifactSource}`);
