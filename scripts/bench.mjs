@@ -95,8 +95,8 @@ const hardware = lib.hardwareOptions(
   lib.resolveBudget(budget, catalog, (g) => g.pricePerHour),
   (g) => g.pricePerHour,
 );
-const scenario = { model: planInput.model, hardware, minBits: 4, context: 32768, cpuOffload: false };
-const searched = lib.runScenario(planInput, scenario).evaluated;
+const scenario = lib.scenarioOf(planInput, hardware);
+const searched = lib.runScenario(planInput, scenario).configurations;
 rows.push([`search alone in-process (${searched} configurations)`, timeInProcess(() => lib.runScenario(planInput, scenario), 50)]);
 rows.push(['plan() in-process (search + ranking + explanations)', timeInProcess(() => lib.plan(planInput), 50)]);
 

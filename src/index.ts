@@ -12,7 +12,7 @@ export { VERSION } from './version.js';
 export { parseBudget, printBudget, resolveBudget, type Budget } from './planner/budget.js';
 export { plan } from './planner/plan.js';
 export { hardwareOptions } from './planner/hardware.js';
-export { runScenario, type PlanInput } from './planner/scenario.js';
+export { runScenario, scenarioOf, type PlanInput } from './planner/scenario.js';
 export type { PlanResult, PlanCandidate, PlanRequest } from './planner/schema.js';
 export { DESCRIPTORS, defaultEngines, engineCatalog, engineRelease } from './engines/registry.js';
 export type { Engine, EngineDescriptor } from './engines/types.js';
