@@ -52,6 +52,12 @@ export async function planFromOptions(catalog: Catalog, o: PlanOptions): Promise
     throw new UserError(`option --context "${o.context}": ${model.id} supports at most ${arch.maxContext} tokens (max_position_embeddings)`);
   }
   const quantizations = o.quant ? o.quant.split(',').map((q) => findQuantization(catalog, q.trim()).id) : null;
+  const belowFloor = quantizations?.filter((id) => findQuantization(catalog, id).nominalBits < o.minBits) ?? [];
+  if (quantizations && belowFloor.length === quantizations.length) {
+    throw new UserError(
+      `option --quant "${o.quant}": ${belowFloor.join(', ')} ${belowFloor.length > 1 ? 'are' : 'is'} below --min-bits ${o.minBits}; lower --min-bits or choose a quantization of at least ${o.minBits} bits`,
+    );
+  }
   const price = o.prices ? await (await import('./prices.js')).loadPrices(o.prices, catalog) : (gpu: { pricePerHour: number }) => gpu.pricePerHour;
   const request: PlanRequest = {
     model: o.model,
@@ -65,6 +71,8 @@ export async function planFromOptions(catalog: Catalog, o: PlanOptions): Promise
     gpuMemoryUtilization: o.gpuMemUtil ?? null,
     kvCacheDtype: o.kvDtype,
     cpuOffload: o.cpuOffload ?? false,
+    ...(o.prices !== undefined ? { pricesFile: o.prices } : {}),
+    ...(o.offline ? { offline: true } : {}),
     ...(o.hfRepo ? { hfRepo: hubSource(o.hfRepo.repo, o.hfRepo.revision).slice('hf:'.length) } : {}),
   };
   const result = plan({ catalog, model: { ...model, architecture: arch }, budget, request, price, alternatives: o.top });

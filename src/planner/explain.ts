@@ -12,6 +12,9 @@ import type { NothingFits, Rejected, WeightsOption } from './schema.js';
 import type { SearchResult } from './search.js';
 import { allVariants, passesFilter } from './variants.js';
 
+/** Weights listed in the text; --json has them all. */
+const MAX_WEIGHTS_SHOWN = 8;
+
 /** Engines that load these weights and have kernels for them on at least one of the GPUs (any GPU when there are none). */
 function enginesFor(variant: ModelVariant, engines: readonly Engine[], hardware: readonly Hardware[]): Engine[] {
   const gpus = [...new Map(hardware.map((h) => [h.gpu.id, h.gpu])).values()];
@@ -48,9 +51,13 @@ function describeOption(w: WeightsOption, engineNames: ReadonlyMap<string, strin
 /** The searched configuration that lacked the least memory per GPU, relative to the GPU (ties: the cheaper). */
 export function nearestMiss(rejected: readonly Rejected[], hardware: readonly Hardware[]): Rejected | null {
   const memoryOf = new Map(hardware.map((h) => [h.gpu.id, h.gpu.memoryBytes]));
+  // An engine's own verdict counts everything it needs; "weights larger than the GPUs" counts the
+  // weights alone (a lower bound, and no engine may run them there), so it is the nearest only when
+  // no engine got that far.
+  const modelled = rejected.filter((r) => r.engine !== null);
   let best: Rejected | null = null;
   let bestShare = Number.POSITIVE_INFINITY;
-  for (const r of rejected) {
+  for (const r of modelled.some((r) => (r.shortfallBytes ?? 0) > 0) ? modelled : rejected) {
     if (r.shortfallBytes === null || r.shortfallBytes === undefined || r.shortfallBytes <= 0) continue;
     const share = r.shortfallBytes / (memoryOf.get(r.gpu) ?? 1);
     if (share < bestShare - 1e-12) {
@@ -82,7 +89,7 @@ function ceilingMiss(input: PlanInput, s: Scenario, miss: Rejected): string | nu
     : null;
 }
 
-export function explainNothingFits(input: PlanInput, s: Scenario, result: SearchResult): NothingFits {
+export function explainNothingFits(input: PlanInput, s: Scenario, result: SearchResult, fractionHelps = false): NothingFits {
   const { request, catalog } = input;
   const model = s.model;
   const engineNames = new Map(scenarioEngines(input, { ...s, engine: 'auto' }).map((e) => [e.id as string, e.name]));
@@ -103,6 +110,10 @@ export function explainNothingFits(input: PlanInput, s: Scenario, result: Search
     reasons.push(`${filter}: ${model.id} has ${what}. It can be had as ${list(published)}.`);
   } else if (weights.length === 0) {
     reasons.push(`${model.id} names no weights: no artifact, Hugging Face repository or local checkpoint.`);
+  } else {
+    const shown = searchedWeights.map((w) => describeOption(w, engineNames));
+    const more = shown.length > MAX_WEIGHTS_SHOWN ? ` and ${shown.length - MAX_WEIGHTS_SHOWN} more (--json lists them)` : '';
+    reasons.push(`Weights searched: ${shown.slice(0, MAX_WEIGHTS_SHOWN).join(', ')}${more}.`);
   }
 
   const engine = s.engine;
@@ -114,13 +125,16 @@ export function explainNothingFits(input: PlanInput, s: Scenario, result: Search
 
   const miss = nearestMiss(result.rejected, s.hardware);
   if (miss) {
-    reasons.push(`Nearest miss: ${rejectedLabel(miss)} (${money(miss.costPerHour)}/h) lacks ${formatGiB(miss.shortfallBytes ?? 0)} per GPU: ${miss.verdict.message}.`);
+    const atLeast = miss.engine === null ? 'at least ' : '';
+    reasons.push(`Nearest miss: ${rejectedLabel(miss)} (${money(miss.costPerHour)}/h) lacks ${atLeast}${formatGiB(miss.shortfallBytes ?? 0)} per GPU: ${miss.verdict.message}.`);
   } else if (result.rejected.length > 0) {
     // No shortfall to measure (an engine that cannot run the weights, a load-time peak): the distinct reasons given.
     const why = [...new Set(result.rejected.map((r) => r.verdict.message))].slice(0, 3);
     reasons.push(`What stops it: ${why.join('; ')}.`);
   }
-  const ceiling = miss ? ceilingMiss(input, s, miss) : null;
+  // Said only when no fraction up to the ceiling fits (the suggestions searched them): SGLang's reserve
+  // shrinks as the fraction grows, so a smaller fraction can fit where the ceiling does not.
+  const ceiling = miss && !fractionHelps ? ceilingMiss(input, s, miss) : null;
   if (ceiling) reasons.push(ceiling);
   if (reasons.length === 0) reasons.push(`${result.configurations} configurations searched; none fits at these settings.`);
   return { reasons, weights, nearestMiss: miss };

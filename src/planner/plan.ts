@@ -39,16 +39,24 @@ export function plan(input: PlanInput): PlanResult {
   const allowedByGpu = new Map<string, Hardware>();
   for (const hw of hardware) allowedByGpu.set(hw.gpu.id, hw);
   const winner = best ? withBudgetNote(best, allowedByGpu.get(best.gpu.id)) : null;
-  const budgetIsPrice = input.budget.some((term) => term.kind === 'price');
+  const budgetIsPrice = input.budget.every((term) => term.kind === 'price');
+  const suggestions = winner ? [] : suggest(input, scenario, budgetIsPrice);
   return {
     gpuplanVersion: VERSION,
     request,
     plan: winner,
     alternatives: rest.slice(0, Math.max(0, input.alternatives)),
     rejected: winner ? whyNotCheaper(result.rejected, winner) : result.rejected.slice(0, MAX_REJECTED),
-    suggestions: winner ? [] : suggest(input, scenario, budgetIsPrice),
+    suggestions,
     searched: result.configurations,
     modelled: result.fitted,
-    whyNothingFits: winner ? null : explainNothingFits(input, scenario, result),
+    whyNothingFits: winner
+      ? null
+      : explainNothingFits(
+          input,
+          scenario,
+          result,
+          suggestions.some((s) => s.kind === 'memory-fraction' || s.kind === 'engine-knobs'),
+        ),
   };
 }

@@ -151,6 +151,9 @@ export const PlanRequestSchema = z.strictObject({
   cpuOffload: z.boolean(),
   /** `--hf-repo` as given (`org/name[@revision]`), absent without it; the plan's `artifact.source` is that repo. */
   hfRepo: z.string().optional(),
+  /** The --prices file the costs came from, and --offline: suggested commands repeat them. Absent before gpuplan 0.2. */
+  pricesFile: z.string().optional(),
+  offline: z.boolean().optional(),
 });
 export type PlanRequest = z.infer<typeof PlanRequestSchema>;
 

@@ -34,6 +34,8 @@ export function planCommand(request: PlanRequest, changes: Partial<PlanRequest>)
   if (r.gpuMemoryUtilization !== null) args.push('--gpu-mem-util', String(r.gpuMemoryUtilization));
   if (r.kvCacheDtype !== 'auto') args.push('--kv-dtype', r.kvCacheDtype);
   if (r.cpuOffload) args.push('--cpu-offload');
+  if (r.pricesFile !== undefined) args.push('--prices', r.pricesFile);
+  if (r.offline) args.push('--offline');
   // The weights repo goes with the config.json it was given for, not with another model.
   if (r.hfRepo !== undefined && changes.model === undefined) args.push('--hf-repo', r.hfRepo);
   return quote(args);
@@ -55,6 +57,9 @@ function suggestion(kind: Suggestion['kind'], message: string, tradeoff: string,
 function first(input: PlanInput, s: Scenario): PlanCandidate | undefined {
   return runScenario(input, s).feasible[0];
 }
+
+/** A GPU counts as larger with at least this much more memory. */
+const LARGER_BY = 1.1;
 
 /** Contexts suggested are multiples of this many tokens. */
 const CONTEXT_STEP = 1024;
@@ -216,7 +221,8 @@ function hardwareSuggestions(input: PlanInput, s: Scenario, budgetIsPrice: boole
     if (more) out.push(suggestion('more-gpus', `More of the same GPU: ${summary(more)}.`, `${extra(more)}.`, planCommand(request, { budget: budgetFor(more) }), more));
     const largest = Math.max(0, ...mine.map((g) => g.memoryBytes));
     const classes = new Set(mine.map(classOf));
-    const larger = catalog.gpus.filter((g) => !tried.has(g.id) && g.memoryBytes > largest && classes.has(classOf(g)));
+    // Larger by a margin that matters: the RTX 3090 (24,576 MiB) is not a larger RTX 4090 (24,564 MiB).
+    const larger = catalog.gpus.filter((g) => !tried.has(g.id) && g.memoryBytes >= largest * LARGER_BY && classes.has(classOf(g)));
     const bigger = withHardware(larger);
     const biggerGpu = catalog.gpus.find((g) => g.id === bigger?.gpu.id);
     if (bigger && biggerGpu) {
@@ -303,14 +309,17 @@ export function suggest(input: PlanInput, scenario: Scenario, budgetIsPrice: boo
   }
 
   for (const distill of distillSpecs(catalog, scenario.model)) {
-    const fit = first(input, { ...scenario, model: distill });
+    // The search caps the context at the model's maximum; the command must ask for what was searched.
+    const context = Math.min(scenario.context, distill.architecture.maxContext);
+    const fit = first(input, { ...scenario, model: distill, context });
     if (fit) {
+      const capped = context < scenario.context ? ` Its context is at most ${context} tokens.` : '';
       out.push(
         suggestion(
           'distill',
           `${distill.name}, distilled from ${scenario.model.name}, fits the budget: ${summary(fit)}.`,
-          'a smaller model: weaker answers than the original on hard tasks.',
-          planCommand(request, { model: distill.id }),
+          `a smaller model: weaker answers than the original on hard tasks.${capped}`,
+          planCommand(request, { model: distill.id, context }),
           fit,
         ),
       );

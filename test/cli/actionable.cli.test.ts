@@ -3,6 +3,9 @@
  * answer they can act on. Every suggested command is run: it must plan (exit 0), since a
  * suggestion is a search that found a fit, not a guess.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'shell-quote';
 import { describe, expect, it } from 'vitest';
 import { SUGGESTION_KINDS, type PlanResult } from '../../src/planner/schema.js';
@@ -77,7 +80,9 @@ describe('nothing fits, and the answer says why and what would', () => {
 
   it('Llama-3.1-70B FP8 on one H100: suggestions stay with the H100 (or larger NVIDIA datacenter GPUs) before other hardware', () => {
     const { code, result } = planJson(['--model', 'llama-3.1-70b', '--budget', '1xH100-SXM', '--quant', 'fp8', '--engine', 'vllm']);
-    if (code === 0) return; // a published FP8 checkpoint that fits one H100 is an answer too
+    // RedHatAI's FP8 checkpoint fits one H100 only below 32k tokens of KV: nothing fits at the default context.
+    expect(code).toBe(1);
+    expect(result.suggestions[0]?.kind).toBe('shorter-context');
     expectOrdered(result);
     const hardware = result.suggestions.filter((s) => ['more-gpus', 'larger-gpus', 'other-hardware'].includes(s.kind));
     expect(hardware[0]?.kind).not.toBe('other-hardware');
@@ -96,6 +101,30 @@ describe('nothing fits, and the answer says why and what would', () => {
     const more = result.suggestions.find((s) => s.kind === 'more-gpus');
     expect(more?.command).toMatch(/--budget \dx8xh100-(sxm|pcie)/);
     for (const s of result.suggestions) runSuggested(s.command);
+  });
+
+  it('--quant below --min-bits is bad input (exit 2), not "no such weights"', () => {
+    const r = gpuplan(['plan', '--model', 'llama-3.1-8b', '--budget', '1x4090', '--quant', 'awq-int4', '--min-bits', '8']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--quant "awq-int4": awq-int4 is below --min-bits 8/);
+  });
+
+  it('a distilled model is suggested at the context it supports, and --prices is carried into every command', () => {
+    const { result } = planJson(['--model', 'deepseek-r1-671b', '--budget', '8xA100-40G', '--context', '163840']);
+    const distill = result.suggestions.find((s) => s.kind === 'distill');
+    expect(distill?.command).toMatch(/--context 131072/);
+    if (distill) runSuggested(distill.command);
+  });
+
+  it('--prices is repeated in every suggested command, so each plans at the prices it was searched at', () => {
+    const prices = join(mkdtempSync(join(tmpdir(), 'gpuplan-prices-')), 'prices.yaml');
+    writeFileSync(prices, 'a100-80g: 0.5\n');
+    const { result } = planJson(['--model', 'deepseek-r1-671b', '--budget', '8xA100-40G', '--prices', prices]);
+    expect(result.suggestions.length).toBeGreaterThan(0);
+    for (const s of result.suggestions) {
+      expect(s.command).toContain(`--prices ${prices}`);
+      expect(runSuggested(s.command).plan?.costPerHour).toBe(s.costPerHour);
+    }
   });
 
   it('--min-bits above 16 is bad input (exit 2), not a plan that contradicts itself', () => {
