@@ -12,7 +12,7 @@ function gib(bytes: number): string {
 
 /**
  * The memory table, led by a one-line bar of the engine's capacity: each row's symbol is its
- * legend (█ weights, ▓ KV cache, ▒ activations, ▄ overhead, ░ free), so the bar needs no colour.
+ * legend (█ weights, ▓ KV cache, ▒ activations, ▄ overhead, ░ headroom), so the bar needs no colour.
  */
 function memoryTable(c: PlanCandidate): string[] {
   const m = c.memory.perGpu;

@@ -117,6 +117,6 @@ export function memoryShare(parts: MemoryParts): string {
 /** The bar with its share, and its legend on the next line: PLAN.md's stacked bar of the per-GPU memory. */
 export function memoryBarWithLegend(parts: MemoryParts, width = BAR_WIDTH): string[] {
   const share = memoryShare(parts);
-  const legend = [...parts.terms.map((t, i) => `${termSymbol(i)} ${t.name}`), `${FREE_SYMBOL} free`].join('  ');
+  const legend = [...parts.terms.map((t, i) => `${termSymbol(i)} ${t.name}`), `${FREE_SYMBOL} headroom`].join('  ');
   return [`${memoryBar(parts, width)}${share ? `  ${share}` : ''}`, legend];
 }
