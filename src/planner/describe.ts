@@ -29,8 +29,13 @@ export function describeCandidate(c: PlanCandidate): string {
 }
 
 /** The hardware of a rejection: `8xa100-40g` (nodes included when several). */
+/** `8xa100-40g`, or `2x8xh100-sxm` over several nodes: the budget shape of `gpuCount` GPUs over `nodes`. */
+export function hardwareShape(gpuId: string, gpuCount: number, nodes: number): string {
+  return nodes > 1 ? `${nodes}x${gpuCount / nodes}x${gpuId}` : `${gpuCount}x${gpuId}`;
+}
+
 function hardwareOf(r: Rejected): string {
-  return r.nodes > 1 ? `${r.nodes}x${r.gpuCount / r.nodes}x${r.gpu}` : `${r.gpuCount}x${r.gpu}`;
+  return hardwareShape(r.gpu, r.gpuCount, r.nodes);
 }
 
 /** A rejection's label: `8xa100-80g awq-int4 vllm tp8` (`any` engine when the weights alone did not fit). */

@@ -6,7 +6,7 @@
 import type { Engine, ModelVariant } from '../engines/types.js';
 import { formatGiB } from '../memory/units.js';
 import { rejectedLabel, money } from './describe.js';
-import type { Hardware } from './hardware.js';
+import { distinctGpus, type Hardware } from './hardware.js';
 import { runScenario, scenarioEngines, type PlanInput, type Scenario } from './scenario.js';
 import type { NothingFits, Rejected, WeightsOption } from './schema.js';
 import type { SearchResult } from './search.js';
@@ -17,7 +17,7 @@ const MAX_WEIGHTS_SHOWN = 8;
 
 /** Engines that load these weights and have kernels for them on at least one of the GPUs (any GPU when there are none). */
 function enginesFor(variant: ModelVariant, engines: readonly Engine[], hardware: readonly Hardware[]): Engine[] {
-  const gpus = [...new Map(hardware.map((h) => [h.gpu.id, h.gpu])).values()];
+  const gpus = distinctGpus(hardware);
   return engines.filter((e) => e.loadUnsupported(variant) === null && e.refusal(variant) === null && (gpus.length === 0 || gpus.some((gpu) => e.unsupported(variant.quant, gpu, variant) === null)));
 }
 

@@ -13,6 +13,11 @@ export interface Hardware {
   maxPerHour: number | null;
 }
 
+/** The GPU types among these shapes, each once. */
+export function distinctGpus(hardware: readonly Hardware[]): Gpu[] {
+  return [...new Map(hardware.map((h) => [h.gpu.id, h.gpu])).values()];
+}
+
 /** GPU counts inside one node that engines split well: powers of two, and the node's (or budget's) full count. */
 const NODE_COUNTS = [1, 2, 4, 8];
 

@@ -16,8 +16,8 @@ import { quote } from 'shell-quote';
 import type { Gpu } from '../catalog/schema.js';
 import type { KvDtype } from '../engines/types.js';
 import { formatGiB } from '../memory/units.js';
-import { money } from './describe.js';
-import type { Hardware } from './hardware.js';
+import { hardwareShape, money } from './describe.js';
+import { distinctGpus } from './hardware.js';
 import { distillSpecs, hardwareOf, runScenario, scenarioEngines, wholeCatalogHardware, type PlanInput, type Scenario } from './scenario.js';
 import type { PlanCandidate, PlanRequest, Suggestion } from './schema.js';
 
@@ -47,7 +47,7 @@ function summary(c: PlanCandidate): string {
 }
 
 function budgetFor(c: PlanCandidate): string {
-  return c.nodes > 1 ? `${c.nodes}x${c.gpusPerNode}x${c.gpu.id}` : `${c.gpuCount}x${c.gpu.id}`;
+  return hardwareShape(c.gpu.id, c.gpuCount, c.nodes);
 }
 
 function suggestion(kind: Suggestion['kind'], message: string, tradeoff: string, command: string, c: PlanCandidate): Suggestion {
@@ -188,10 +188,6 @@ function engineKnobs(input: PlanInput, s: Scenario): Suggestion[] {
     }
   }
   return out;
-}
-
-function distinctGpus(hardware: readonly Hardware[]): Gpu[] {
-  return [...new Map(hardware.map((h) => [h.gpu.id, h.gpu])).values()];
 }
 
 function classOf(gpu: Gpu): string {
