@@ -141,15 +141,71 @@ export const HfConfigSchema = z.looseObject({
     .looseObject({
       hidden_size: upTo(LIMITS.hiddenSize),
       intermediate_size: upTo(LIMITS.intermediateSize),
-      num_hidden_layers: upTo(LIMITS.layers),
+      /** SigLIP and Pixtral name the depth num_hidden_layers, Qwen3-VL-style towers `depth`. */
+      num_hidden_layers: upTo(LIMITS.layers).optional(),
+      depth: upTo(LIMITS.layers).optional(),
       patch_size: upTo(LIMITS.positions),
-      image_size: upTo(LIMITS.positions),
+      image_size: upTo(LIMITS.positions).optional(),
       num_channels: upTo(LIMITS.heads).optional(),
       model_type: z.string().optional(),
+      // Qwen3-VL-style towers (Qwen3.5)
+      in_channels: upTo(LIMITS.heads).optional(),
+      temporal_patch_size: upTo(LIMITS.headDim).optional(),
+      num_position_embeddings: upTo(LIMITS.positions).optional(),
+      out_hidden_size: upTo(LIMITS.hiddenSize).optional(),
+      spatial_merge_size: upTo(LIMITS.headDim).optional(),
+      deepstack_visual_indexes: z.array(upTo(LIMITS.layers, 0)).max(LIMITS.layers).optional(),
     })
     .optional(),
-  /** Per-layer attention kind of hybrid models (`sliding_attention` / `full_attention`). */
+  /** Per-layer attention kind of hybrid models (`sliding_attention` / `full_attention` / `linear_attention`). */
   layer_types: z.array(z.string().max(64)).max(LIMITS.layers).optional(),
+  // Qwen3-Next / Qwen3.5: Gated DeltaNet layers between gated full-attention layers
+  full_attention_interval: upTo(LIMITS.layers).optional(),
+  linear_num_key_heads: upTo(LIMITS.heads).optional(),
+  linear_num_value_heads: upTo(LIMITS.heads).optional(),
+  linear_key_head_dim: upTo(LIMITS.headDim).optional(),
+  linear_value_head_dim: upTo(LIMITS.headDim).optional(),
+  linear_conv_kernel_dim: upTo(LIMITS.headDim).optional(),
+  attn_output_gate: z.boolean().optional(),
+  mtp_num_hidden_layers: upTo(LIMITS.layers, 0).optional(),
+  mtp_use_dedicated_embeddings: z.boolean().optional(),
+  /** Qwen3.5: the dtype its authors run the recurrent state in. */
+  mamba_ssm_dtype: z.string().max(32).optional(),
+  // Kimi Linear: Kimi Delta Attention layers (1-based indices) between MLA layers
+  linear_attn_config: z
+    .looseObject({
+      kda_layers: z.array(upTo(LIMITS.layers)).max(LIMITS.layers),
+      full_attn_layers: z.array(upTo(LIMITS.layers)).max(LIMITS.layers),
+      num_heads: upTo(LIMITS.heads),
+      head_dim: upTo(LIMITS.headDim),
+      short_conv_kernel_size: upTo(LIMITS.headDim),
+    })
+    .optional(),
+  num_experts_per_token: upTo(LIMITS.experts).optional(),
+  num_shared_experts: upTo(LIMITS.experts, 0).optional(),
+  // DeepSeek Sparse Attention (DeepSeek-V3.2, GLM-5): the lightning indexer
+  index_n_heads: upTo(LIMITS.heads).optional(),
+  index_head_dim: upTo(LIMITS.headDim).optional(),
+  index_topk: upTo(LIMITS.positions).optional(),
+  /** GLM-5.2: `full` layers run their own indexer, `shared` ones reuse the previous one's selection. */
+  indexer_types: z.array(z.string().max(64)).max(LIMITS.layers).optional(),
+  /** GLM-5.2: `dense` or `sparse` (MoE) per layer. */
+  mlp_layer_types: z.array(z.string().max(64)).max(LIMITS.layers).optional(),
+  // GLM-4.5 and MiniMax-M2
+  use_qk_norm: z.boolean().optional(),
+  qk_norm_type: z.string().max(64).optional(),
+  use_routing_bias: z.boolean().optional(),
+  // Nemotron-H: one character per block (M Mamba-2, * attention, - MLP, E MoE)
+  hybrid_override_pattern: z.string().max(LIMITS.layers).optional(),
+  mamba_num_heads: upTo(LIMITS.heads).optional(),
+  mamba_head_dim: upTo(LIMITS.headDim).optional(),
+  ssm_state_size: upTo(LIMITS.headDim).optional(),
+  n_groups: upTo(LIMITS.heads).optional(),
+  conv_kernel: upTo(LIMITS.headDim).optional(),
+  use_conv_bias: z.boolean().optional(),
+  use_bias: z.boolean().optional(),
+  mlp_bias: z.boolean().optional(),
+  moe_shared_expert_intermediate_size: upTo(LIMITS.intermediateSize, 0).optional(),
   quantization_config: z.looseObject({}).optional(),
 });
 export type HfConfig = z.infer<typeof HfConfigSchema>;
@@ -174,6 +230,8 @@ export function liftTextConfig(raw: unknown): unknown {
     spatial_merge_size: config.spatial_merge_size,
     quantization_config: config.quantization_config ?? text.quantization_config,
     torch_dtype: config.torch_dtype ?? text.torch_dtype,
+    // Qwen3.5 states tie_word_embeddings at the top level only; the text config's own value, or its defaults, win.
+    tie_word_embeddings: text.tie_word_embeddings ?? config.tie_word_embeddings ?? (defaults as { tie_word_embeddings?: boolean }).tie_word_embeddings,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Architecture } from '../catalog/architecture.js';
+import { layerBlocks, type Architecture, type Indexer } from '../catalog/architecture.js';
 import { pipelineStageLayers } from './weights.js';
 
 import type { KvDtype } from '../engines/ids.js';
@@ -38,33 +38,55 @@ export const KV_DTYPE_BYTES: Readonly<Record<KvDtype, number>> = {
 };
 
 export interface StageLayers {
+  /** Attention layers over the whole context. */
   full: number;
+  /** Attention layers over a sliding window. */
   sliding: number;
+  /** Linear-attention / state-space layers: a fixed state per sequence, no KV. */
+  linear: number;
 }
 
 /**
  * The layers of each pipeline stage (vLLM get_pp_indices: contiguous, the remainder to the
- * last-but-one stages) split by attention kind, from the model's own sliding-layer indices.
+ * last-but-one stages) split by kind, from the model's own layer order.
  */
 export function stageLayers(arch: Architecture, pp: number): StageLayers[] {
   const sliding = new Set(arch.slidingWindow?.indices ?? []);
+  const blocks = layerBlocks(arch);
   let start = 0;
   return pipelineStageLayers(arch.layers, pp).map((count) => {
-    let windowed = 0;
-    for (let i = start; i < start + count; i++) if (sliding.has(i)) windowed++;
+    const stage = { full: 0, sliding: 0, linear: 0 };
+    for (let i = start; i < start + count; i++) {
+      const mixer = blocks[i]?.mixer;
+      if (mixer === 'linear') stage.linear++;
+      else if (mixer === 'attention') stage[sliding.has(i) ? 'sliding' : 'full']++;
+    }
     start += count;
-    return { full: count - windowed, sliding: windowed };
+    return stage;
   });
 }
 
+/**
+ * Bytes per token of one layer's sparse-attention index cache: the indexer's key in fp8 with an
+ * fp32 scale per 128 values, whatever the KV dtype (vLLM deepseek_v2.py DeepseekV32IndexerCache:
+ * head_dim + head_dim // quant_block_size × 4 bytes of uint8; SGLang's NSA pool stores the same).
+ */
+export function indexerBytesPerToken(ix: Indexer): number {
+  return ix.headDim + (ix.headDim / 128) * 4;
+}
+
 export interface KvLayout {
-  /** Bytes per token of one layer, for the whole model (no parallelism). */
+  /** Bytes per token of one attention layer, for the whole model (no parallelism). */
   perLayerPerToken: number;
+  /** Bytes per token of one attention layer on one GPU. */
+  perLayerPerTokenPerGpu: number;
+  /** Layers that cache tokens (attention layers; a hybrid's linear layers keep a state instead). */
+  attentionLayers: number;
   /** Bytes per token, whole model: what one extra token of context costs in total. */
   perToken: number;
   /** Bytes per token on one GPU under TP sharding (or MLA/GQA replication) and its PP stage. */
   perTokenPerGpu: number;
-  /** Layers on the fullest pipeline stage. */
+  /** Attention layers on the fullest pipeline stage. */
   layersPerGpu: number;
   /** Each pipeline stage's layers, in order, split into full-attention and sliding-window ones (the model's real layer order). */
   stages: readonly StageLayers[];
@@ -86,32 +108,43 @@ export function kvLayout(arch: Architecture, dtype: KvDtype, tp = 1, pp = 1): Kv
   const bytes = KV_DTYPE_BYTES[dtype];
   const stages = stageLayers(arch, pp);
   const layersPerGpu = Math.max(...stages.map((s) => s.full + s.sliding));
+  const attentionLayers = stages.reduce((sum, s) => sum + s.full + s.sliding, 0);
+  const layers = attentionLayers === arch.layers ? `${arch.layers} layers` : `${attentionLayers} attention layers (of ${arch.layers})`;
   const a = arch.attention;
   if (a.kind === 'mla') {
     const latent = a.kvLoraRank + a.qkRopeHeadDim;
-    const perLayer = latent * bytes;
+    const index = arch.indexer ? indexerBytesPerToken(arch.indexer) : 0;
+    const perLayer = latent * bytes + index;
     return {
       perLayerPerToken: perLayer,
-      perToken: arch.layers * perLayer,
+      perLayerPerTokenPerGpu: perLayer,
+      attentionLayers,
+      perToken: attentionLayers * perLayer,
       perTokenPerGpu: layersPerGpu * perLayer,
       layersPerGpu,
       stages,
       headsPerGpu: 1,
       replicated: tp > 1,
-      formula: `${arch.layers} layers × (kv_lora_rank ${a.kvLoraRank} + qk_rope_head_dim ${a.qkRopeHeadDim}) × ${bytes} B (MLA latent, replicated on every TP rank)`,
+      formula:
+        `${layers} × ((kv_lora_rank ${a.kvLoraRank} + qk_rope_head_dim ${a.qkRopeHeadDim}) × ${bytes} B` +
+        (index ? ` + index key ${index} B` : '') +
+        `) (MLA latent, replicated on every TP rank)`,
     };
   }
   const perLayer = 2 * a.kvHeads * a.headDim * bytes;
   const headsPerGpu = Math.max(1, Math.floor(a.kvHeads / tp));
+  const perLayerPerGpu = 2 * headsPerGpu * a.headDim * bytes;
   return {
     perLayerPerToken: perLayer,
-    perToken: arch.layers * perLayer,
-    perTokenPerGpu: layersPerGpu * 2 * headsPerGpu * a.headDim * bytes,
+    perLayerPerTokenPerGpu: perLayerPerGpu,
+    attentionLayers,
+    perToken: attentionLayers * perLayer,
+    perTokenPerGpu: layersPerGpu * perLayerPerGpu,
     layersPerGpu,
     stages,
     headsPerGpu,
     replicated: tp > a.kvHeads,
-    formula: `2 × ${arch.layers} layers × ${a.kvHeads} kv_heads × ${a.headDim} head_dim × ${bytes} B`,
+    formula: `2 × ${layers} × ${a.kvHeads} kv_heads × ${a.headDim} head_dim × ${bytes} B`,
   };
 }
 
@@ -121,7 +154,7 @@ export function kvLayout(arch: Architecture, dtype: KvDtype, tp = 1, pp = 1): Kv
  * is the one with the most full-attention layers, found from the real layer order.
  */
 export function kvBytesForSequence(arch: Architecture, kv: KvLayout, tokens: number): number {
-  const perLayerPerGpu = kv.perTokenPerGpu / kv.layersPerGpu;
+  const perLayerPerGpu = kv.perLayerPerTokenPerGpu;
   const window = Math.min(tokens, arch.slidingWindow?.window ?? tokens);
   return Math.max(...kv.stages.map((s) => perLayerPerGpu * (s.full * tokens + s.sliding * window)));
 }
@@ -150,14 +183,15 @@ export function ggufKvLayout(arch: Architecture, dtype: KvDtype, mlaCache: 'late
   return {
     ...base,
     perLayerPerToken: perLayer,
-    perToken: arch.layers * perLayer,
+    perLayerPerTokenPerGpu: perLayer,
+    perToken: base.attentionLayers * perLayer,
     perTokenPerGpu: base.layersPerGpu * perLayer,
     headsPerGpu: a.kind === 'mla' && mlaCache === 'latent' ? 1 : a.kind === 'mla' ? a.heads : base.headsPerGpu,
     formula:
       a.kind === 'gqa'
-        ? `${arch.layers} layers × ${a.kvHeads} kv_heads × ${a.headDim} head_dim × (${types})`
+        ? `${base.attentionLayers} layers × ${a.kvHeads} kv_heads × ${a.headDim} head_dim × (${types})`
         : mlaCache === 'latent'
-          ? `${arch.layers} layers × (K: kv_lora_rank ${a.kvLoraRank} + rope ${a.qkRopeHeadDim}, V: ${a.kvLoraRank}) × ${types} (GGUF with the MLA latent cache)`
-          : `${arch.layers} layers × ${a.heads} heads × (K ${a.qkNopeHeadDim}+${a.qkRopeHeadDim}, V ${a.vHeadDim}) × ${types} (GGUF converted before llama.cpp's MLA cache: every head's K and V)`,
+          ? `${base.attentionLayers} layers × (K: kv_lora_rank ${a.kvLoraRank} + rope ${a.qkRopeHeadDim}, V: ${a.kvLoraRank}) × ${types} (GGUF with the MLA latent cache)`
+          : `${base.attentionLayers} layers × ${a.heads} heads × (K ${a.qkNopeHeadDim}+${a.qkRopeHeadDim}, V ${a.vHeadDim}) × ${types} (GGUF converted before llama.cpp's MLA cache: every head's K and V)`,
   };
 }

@@ -1,4 +1,4 @@
-import type { Architecture, GqaAttention, MlaAttention, Moe } from '../catalog/architecture.js';
+import { countLayers, type Architecture, type GqaAttention, type Indexer, type LinearMixer, type MlaAttention, type Moe } from '../catalog/architecture.js';
 import type { ParamGroup } from '../catalog/schema.js';
 
 export type ParamGroups = Record<ParamGroup, number>;
@@ -21,12 +21,55 @@ export interface ParamCount {
 export function gqaAttentionParams(hidden: number, a: GqaAttention): number {
   const q = a.heads * a.headDim;
   const kv = a.kvHeads * a.headDim;
-  let params = hidden * q + 2 * hidden * kv + q * hidden;
-  if (a.qkvBias) params += q + 2 * kv;
+  // A gated attention's q_proj yields the query and a gate of the same width.
+  const qOut = a.outputGate ? 2 * q : q;
+  let params = hidden * qOut + 2 * hidden * kv + q * hidden;
+  if (a.qkvBias) params += qOut + 2 * kv;
   if (a.outputBias) params += hidden;
-  if (a.qkNorm) params += 2 * a.headDim;
+  if (a.qkNorm) params += a.qkNormScope === 'all' ? q + kv : 2 * a.headDim;
   if (a.sinks) params += a.heads;
   return params;
+}
+
+/**
+ * Per-layer weights of a linear-attention or state-space mixer, module by module:
+ * - Gated DeltaNet (transformers modeling_qwen3_next.py Qwen3NextGatedDeltaNet): in_proj_qkvz
+ *   (hidden → 2 key_dim + 2 value_dim), in_proj_ba (hidden → 2 value heads), a depthwise conv1d over
+ *   2 key_dim + value_dim channels without bias, dt_bias and A_log per value head, a gated RMSNorm
+ *   of value_head_dim, out_proj (value_dim → hidden).
+ * - Kimi Delta Attention (vLLM model_executor/layers/kda.py KimiDeltaAttention): q/k/v_proj, a
+ *   short conv1d on each of q, k and v, f_a/f_b and g_a/g_b low-rank projections through head_dim,
+ *   b_proj (hidden → heads), A_log per head, dt_bias per channel, a gated RMSNorm of head_dim, o_proj.
+ * - Mamba-2 (modeling_nemotron_h.py NemotronHMamba2Mixer): in_proj (hidden → 2 inner + 2 groups ×
+ *   state + heads), conv1d over inner + 2 groups × state channels, dt_bias, A_log and D per head, a
+ *   gated RMSNorm of inner, out_proj (inner → hidden).
+ */
+export function linearMixerParams(hidden: number, m: LinearMixer): number {
+  if (m.kind === 'gated-deltanet') {
+    const key = m.keyHeads * m.keyHeadDim;
+    const value = m.valueHeads * m.valueHeadDim;
+    return hidden * (2 * key + 2 * value) + hidden * 2 * m.valueHeads + (2 * key + value) * m.convKernel + 2 * m.valueHeads + m.valueHeadDim + value * hidden;
+  }
+  if (m.kind === 'kimi-delta') {
+    const width = m.heads * m.headDim;
+    const lowRank = 2 * (hidden * m.headDim + m.headDim * width);
+    return 3 * hidden * width + 3 * width * m.convKernel + lowRank + hidden * m.heads + m.heads + width + m.headDim + width * hidden;
+  }
+  const inner = m.heads * m.headDim;
+  const convChannels = inner + 2 * m.groups * m.stateSize;
+  const inProjection = hidden * (2 * inner + 2 * m.groups * m.stateSize + m.heads);
+  const outProjection = inner * hidden;
+  const biases = m.projectionBias ? 2 * inner + 2 * m.groups * m.stateSize + m.heads + hidden : 0;
+  return inProjection + convChannels * m.convKernel + (m.convBias ? convChannels : 0) + 3 * m.heads + inner + outProjection + biases;
+}
+
+/**
+ * Per-layer weights of DeepSeek Sparse Attention's indexer (DeepSeek-V3.2 inference/model.py
+ * Indexer): wq_b (q_lora_rank → heads × head_dim), wk (hidden → head_dim), k_norm (a LayerNorm:
+ * weight and bias), weights_proj (hidden → heads).
+ */
+export function indexerParams(hidden: number, qLoraRank: number, ix: Indexer): number {
+  return qLoraRank * ix.heads * ix.headDim + hidden * ix.headDim + 2 * ix.headDim + hidden * ix.heads;
 }
 
 /**
@@ -43,13 +86,22 @@ export function mlaAttentionParams(hidden: number, a: MlaAttention): number {
   return q + kvA + kvB + o;
 }
 
-/** A gated (SwiGLU) MLP: gate, up and down projections. */
-export function gatedMlpParams(hidden: number, intermediate: number): number {
-  return 3 * hidden * intermediate;
+/** A gated (SwiGLU) MLP: gate, up and down projections; an ungated one (squared ReLU) has up and down only. */
+export function gatedMlpParams(hidden: number, intermediate: number, gated = true): number {
+  return (gated ? 3 : 2) * hidden * intermediate;
 }
 
+/** One attention layer's weights, the indexer of a sparse-attention model included. */
 export function attentionParams(arch: Architecture): number {
-  return arch.attention.kind === 'mla' ? mlaAttentionParams(arch.hiddenSize, arch.attention) : gqaAttentionParams(arch.hiddenSize, arch.attention);
+  const a = arch.attention;
+  const base = a.kind === 'mla' ? mlaAttentionParams(arch.hiddenSize, a) : gqaAttentionParams(arch.hiddenSize, a);
+  const indexer = arch.indexer && a.kind === 'mla' ? indexerParams(arch.hiddenSize, a.qLoraRank ?? arch.hiddenSize, arch.indexer) : 0;
+  return base + indexer;
+}
+
+/** One linear-mixer layer's weights (0 for a model without them). */
+export function linearLayerParams(arch: Architecture): number {
+  return arch.linearMixer ? linearMixerParams(arch.hiddenSize, arch.linearMixer) : 0;
 }
 
 interface MoeLayerParams {
@@ -58,10 +110,10 @@ interface MoeLayerParams {
   router: number;
 }
 
-function moeLayerParams(hidden: number, moe: Moe): MoeLayerParams {
+export function moeLayerParams(hidden: number, moe: Moe, gated = true): MoeLayerParams {
   const expertBias = moe.expertBias ? 2 * moe.expertIntermediateSize + hidden : 0;
-  const routed = moe.routedExperts * (gatedMlpParams(hidden, moe.expertIntermediateSize) + expertBias);
-  const shared = moe.sharedExpertIntermediateSize > 0 ? gatedMlpParams(hidden, moe.sharedExpertIntermediateSize) : 0;
+  const routed = moe.routedExperts * (gatedMlpParams(hidden, moe.expertIntermediateSize, gated) + expertBias);
+  const shared = moe.sharedExpertIntermediateSize > 0 ? gatedMlpParams(hidden, moe.sharedExpertIntermediateSize, gated) : 0;
   const router = moe.routedExperts * hidden + (moe.routerBias ? moe.routedExperts : 0) + (moe.sharedExpertGate ? hidden : 0);
   return { routed, shared, router };
 }
@@ -69,17 +121,21 @@ function moeLayerParams(hidden: number, moe: Moe): MoeLayerParams {
 /** Exact parameter count from the architecture, as the checkpoint stores it. */
 export function countParams(arch: Architecture): ParamCount {
   const h = arch.hiddenSize;
-  const moeLayers = arch.moe?.moeLayers ?? 0;
-  const denseLayers = arch.layers - moeLayers;
+  const moeLayers = countLayers(arch, (b) => b.ffn === 'moe');
+  const denseLayers = countLayers(arch, (b) => b.ffn === 'dense');
+  const attentionLayers = countLayers(arch, (b) => b.mixer === 'attention');
+  const linearLayers = countLayers(arch, (b) => b.mixer === 'linear');
   const attention = attentionParams(arch);
-  const moeLayer = arch.moe ? moeLayerParams(h, arch.moe) : { routed: 0, shared: 0, router: 0 };
+  const linear = linearLayerParams(arch);
+  const moeLayer = arch.moe ? moeLayerParams(h, arch.moe, arch.gatedMlp) : { routed: 0, shared: 0, router: 0 };
   const layerNorms = arch.normsPerLayer * h;
 
   const groups: ParamGroups = {
     embeddings: arch.vocabSize * h,
     lmHead: arch.tiedEmbeddings ? 0 : arch.vocabSize * h,
-    attention: arch.layers * attention,
-    mlp: denseLayers * gatedMlpParams(h, arch.denseIntermediateSize),
+    // Linear-attention mixers are attention-like token mixers: quantizers treat them as attention.
+    attention: attentionLayers * attention + linearLayers * linear,
+    mlp: denseLayers * gatedMlpParams(h, arch.denseIntermediateSize, arch.gatedMlp),
     sharedExperts: moeLayers * moeLayer.shared,
     routedExperts: moeLayers * moeLayer.routed,
     router: moeLayers * moeLayer.router,
@@ -94,17 +150,21 @@ export function countParams(arch: Architecture): ParamCount {
   // modeling_deepseek.py / DeepSeek's inference code: each MTP module is one MoE decoder layer
   // plus enorm, hnorm, eh_proj (2h → h) and shared_head.norm; the checkpoint also stores
   // its own copies of embed_tokens and shared_head.head.
-  const mtpLayer = attention + layerNorms + moeLayer.routed + moeLayer.shared + moeLayer.router + 3 * h + 2 * h * h + 2 * arch.vocabSize * h;
+  // Qwen3-Next's MTP module shares the model's embedding and head instead.
+  const mtpFfn = arch.moe ? moeLayer.routed + moeLayer.shared + moeLayer.router : gatedMlpParams(h, arch.denseIntermediateSize, arch.gatedMlp);
+  const mtpLayer = attention + layerNorms + mtpFfn + 3 * h + 2 * h * h + (arch.mtpOwnEmbeddings ? 2 * arch.vocabSize * h : 0);
   const mtp = arch.mtpLayers * mtpLayer;
+  const up = arch.gatedMlp ? 3 : 2;
 
   const parts = [
     `embeddings ${arch.vocabSize}×${h}`,
     arch.tiedEmbeddings ? 'lm_head tied' : `lm_head ${arch.vocabSize}×${h}`,
-    `${arch.layers} layers × attention ${attention}`,
-    denseLayers > 0 ? `${denseLayers} dense MLP × 3×${h}×${arch.denseIntermediateSize}` : '',
+    `${attentionLayers} attention layers × ${attention}`,
+    linearLayers > 0 ? `${linearLayers} ${arch.linearMixer?.kind} layers × ${linear}` : '',
+    denseLayers > 0 ? `${denseLayers} dense MLP × ${up}×${h}×${arch.denseIntermediateSize}` : '',
     arch.moe
-      ? `${moeLayers} MoE layers × (${arch.moe.routedExperts} experts × 3×${h}×${arch.moe.expertIntermediateSize}` +
-        (moeLayer.shared ? ` + shared 3×${h}×${arch.moe.sharedExpertIntermediateSize}` : '') +
+      ? `${moeLayers} MoE layers × (${arch.moe.routedExperts} experts × ${up}×${h}×${arch.moe.expertIntermediateSize}` +
+        (moeLayer.shared ? ` + shared ${up}×${h}×${arch.moe.sharedExpertIntermediateSize}` : '') +
         ` + router ${moeLayer.router})`
       : '',
     `norms ${groups.norms}`,

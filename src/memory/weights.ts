@@ -1,13 +1,13 @@
 import { thousands } from './units.js';
-import type { Architecture } from '../catalog/architecture.js';
+import { layerBlocks, type Architecture } from '../catalog/architecture.js';
 import type { Artifact, ParamGroup, Quantization } from '../catalog/schema.js';
-import { attentionParams, gatedMlpParams, type ParamCount } from './params.js';
+import { attentionParams, gatedMlpParams, linearLayerParams, type ParamCount } from './params.js';
 
 /** Bits a 16-bit-kept group is stored at (bf16/fp16). */
 const FULL_PRECISION_BITS = 16;
 
 export interface WeightLayout {
-  /** Bytes of each decoder layer, in order (dense layers first, as DeepSeek and Mixtral lay them out). */
+  /** Bytes of each decoder layer, in model order (architecture.ts layerBlocks: its mixer, norms and feed-forward block). */
   layers: number[];
   embeddings: number;
   lmHead: number;
@@ -35,7 +35,7 @@ function groupBytes(count: number, group: ParamGroup, quant: Quantization, store
 /** Formula bytes of the DeepSeek MTP module, to take it out of a checkpoint size that includes it. */
 function mtpBytes(arch: Architecture, params: ParamCount, quant: Quantization): number {
   if (params.mtp === 0) return 0;
-  const embedAndHead = 2 * arch.vocabSize * arch.hiddenSize * arch.mtpLayers;
+  const embedAndHead = arch.mtpOwnEmbeddings ? 2 * arch.vocabSize * arch.hiddenSize * arch.mtpLayers : 0;
   return groupBytes(params.mtp - embedAndHead, 'routedExperts', quant, arch.storedBits) + groupBytes(embedAndHead, 'embeddings', quant, arch.storedBits);
 }
 
@@ -48,17 +48,25 @@ export function weightLayout(arch: Architecture, params: ParamCount, quant: Quan
   const bits = arch.storedBits;
   const h = arch.hiddenSize;
   const moe = arch.moe;
-  const attention = groupBytes(attentionParams(arch), 'attention', quant, bits);
+  const mixer = {
+    attention: groupBytes(attentionParams(arch), 'attention', quant, bits),
+    linear: groupBytes(linearLayerParams(arch), 'attention', quant, bits),
+    none: 0,
+  };
   const norms = groupBytes(arch.normsPerLayer * h, 'norms', quant, bits);
-  const dense = groupBytes(gatedMlpParams(h, arch.denseIntermediateSize), 'mlp', quant, bits);
-  const moeLayers = moe?.moeLayers ?? 0;
-  const moeMlp =
-    moeLayers > 0
-      ? groupBytes(params.groups.routedExperts / moeLayers, 'routedExperts', quant, bits) +
-        groupBytes(params.groups.sharedExperts / moeLayers, 'sharedExperts', quant, bits) +
-        groupBytes(params.groups.router / moeLayers, 'router', quant, bits)
-      : 0;
-  const layers = Array.from({ length: arch.layers }, (_, i) => attention + norms + (i < arch.layers - moeLayers ? dense : moeMlp));
+  const blocks = layerBlocks(arch);
+  const moeLayers = blocks.filter((b) => b.ffn === 'moe').length;
+  const ffn = {
+    dense: groupBytes(gatedMlpParams(h, arch.denseIntermediateSize, arch.gatedMlp), 'mlp', quant, bits),
+    moe:
+      moe && moeLayers > 0
+        ? groupBytes(params.groups.routedExperts / moeLayers, 'routedExperts', quant, bits) +
+          groupBytes(params.groups.sharedExperts / moeLayers, 'sharedExperts', quant, bits) +
+          groupBytes(params.groups.router / moeLayers, 'router', quant, bits)
+        : 0,
+    none: 0,
+  };
+  const layers = blocks.map((b) => mixer[b.mixer] + norms + ffn[b.ffn]);
   const embeddings = groupBytes(params.groups.embeddings, 'embeddings', quant, bits);
   const lmHead = groupBytes(params.groups.lmHead, 'lmHead', quant, bits);
   const other = groupBytes(h, 'norms', quant, bits) + groupBytes(arch.visionParams, 'vision', quant, bits);
