@@ -128,6 +128,8 @@ export const ArchitectureSchema = z.object({
   gatedMlp: z.boolean().default(true),
   /** Whether each MTP module stores its own embedding and output head (DeepSeek-V3) or shares the model's (Qwen3-Next). */
   mtpOwnEmbeddings: z.boolean().default(true),
+  /** The dtype the model's authors keep the recurrent state in (Qwen3.5 mamba_ssm_dtype); null: the engine's default. */
+  recurrentStateDtype: z.enum(['float32', 'bfloat16', 'float16']).nullable().default(null),
   /** What a generic reading of an unknown model_type assumed, said with every estimate and plan of it. */
   assumptions: z.array(z.string()).default([]),
 });
@@ -578,7 +580,8 @@ export function architectureFromConfig(original: HfConfig, where: string): Archi
       moe,
       tiedEmbeddings: config.tie_word_embeddings ?? false,
       maxContext: config.max_position_embeddings,
-      mtpLayers: qwenMtp ? (config.mtp_num_hidden_layers ?? 0) : (config.num_nextn_predict_layers ?? 0),
+      // Qwen3-Next's config has no mtp_num_hidden_layers, yet its checkpoint stores one MTP layer (mtp.layers.0.*, counted in its 81,324,862,720 parameters).
+      mtpLayers: qwenMtp ? (config.mtp_num_hidden_layers ?? (type === 'qwen3_next' ? 1 : 0)) : (config.num_nextn_predict_layers ?? 0),
       mtpOwnEmbeddings: qwenMtp ? config.mtp_use_dedicated_embeddings === true : true,
       slidingWindow: slidingWindowFromConfig(config, where),
       // Gemma 3: pre/post attention and feed-forward norms; Nemotron-H: one norm per block.
@@ -591,6 +594,7 @@ export function architectureFromConfig(original: HfConfig, where: string): Archi
       indexer: indexerFromConfig(config),
       // Nemotron-H's MLPs and experts are squared-ReLU up/down projections (modeling_nemotron_h.py NemotronHMLP).
       gatedMlp: type !== 'nemotron_h',
+      recurrentStateDtype: hybrid && (config.mamba_ssm_dtype === 'float32' || config.mamba_ssm_dtype === 'bfloat16' || config.mamba_ssm_dtype === 'float16') ? config.mamba_ssm_dtype : null,
     },
     where,
   );

@@ -217,9 +217,11 @@ export type HfConfig = z.infer<typeof HfConfigSchema>;
  */
 export function liftTextConfig(raw: unknown): unknown {
   if (raw === null || typeof raw !== 'object') return raw;
-  const config = raw as Record<string, unknown>;
+  const given = raw as Record<string, unknown>;
+  // Kimi Linear states its context as model_max_length (configuration_kimi.py has no max_position_embeddings).
+  const config = given.max_position_embeddings === undefined && typeof given.model_max_length === 'number' && given.text_config === undefined ? { ...given, max_position_embeddings: given.model_max_length } : given;
   const text = config.text_config as Record<string, unknown> | undefined;
-  if (!text || config.num_hidden_layers !== undefined) return raw;
+  if (!text || config.num_hidden_layers !== undefined) return config;
   // Gemma3TextConfig defaults (transformers configuration_gemma3.py) for fields the file may omit.
   const defaults = text.model_type === 'gemma3_text' ? { vocab_size: 262208, max_position_embeddings: 131072, tie_word_embeddings: true, sliding_window: 4096 } : {};
   return {

@@ -114,12 +114,14 @@ export function kvLayout(arch: Architecture, dtype: KvDtype, tp = 1, pp = 1): Kv
   if (a.kind === 'mla') {
     const latent = a.kvLoraRank + a.qkRopeHeadDim;
     const index = arch.indexer ? indexerBytesPerToken(arch.indexer) : 0;
+    // GLM-5.2's shared-indexer layers cache no index keys: exact in perToken; a layer is counted with one (the safe side).
+    const indexLayers = arch.indexer?.layers?.length ?? attentionLayers;
     const perLayer = latent * bytes + index;
     return {
       perLayerPerToken: perLayer,
       perLayerPerTokenPerGpu: perLayer,
       attentionLayers,
-      perToken: attentionLayers * perLayer,
+      perToken: attentionLayers * latent * bytes + indexLayers * index,
       perTokenPerGpu: layersPerGpu * perLayer,
       layersPerGpu,
       stages,
@@ -127,7 +129,7 @@ export function kvLayout(arch: Architecture, dtype: KvDtype, tp = 1, pp = 1): Kv
       replicated: tp > 1,
       formula:
         `${layers} × ((kv_lora_rank ${a.kvLoraRank} + qk_rope_head_dim ${a.qkRopeHeadDim}) × ${bytes} B` +
-        (index ? ` + index key ${index} B` : '') +
+        (index ? ` + index key ${index} B${indexLayers < attentionLayers ? ` in ${indexLayers} of them` : ''}` : '') +
         `) (MLA latent, replicated on every TP rank)`,
     };
   }

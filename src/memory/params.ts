@@ -95,8 +95,19 @@ export function gatedMlpParams(hidden: number, intermediate: number, gated = tru
 export function attentionParams(arch: Architecture): number {
   const a = arch.attention;
   const base = a.kind === 'mla' ? mlaAttentionParams(arch.hiddenSize, a) : gqaAttentionParams(arch.hiddenSize, a);
-  const indexer = arch.indexer && a.kind === 'mla' ? indexerParams(arch.hiddenSize, a.qLoraRank ?? arch.hiddenSize, arch.indexer) : 0;
-  return base + indexer;
+  return base + (indexerLayerShare(arch) === 1 ? indexerParamsPerLayer(arch) : 0);
+}
+
+/** The indexer's weights in one layer that runs its own (0 without an indexer). */
+export function indexerParamsPerLayer(arch: Architecture): number {
+  const a = arch.attention;
+  return arch.indexer && a.kind === 'mla' ? indexerParams(arch.hiddenSize, a.qLoraRank ?? arch.hiddenSize, arch.indexer) : 0;
+}
+
+/** The share of attention layers with their own indexer: 1 unless some reuse another's selection (GLM-5.2). */
+export function indexerLayerShare(arch: Architecture): number {
+  const layers = arch.indexer?.layers;
+  return layers ? layers.length / Math.max(1, countLayers(arch, (b) => b.mixer === 'attention')) : 1;
 }
 
 /** One linear-mixer layer's weights (0 for a model without them). */
@@ -134,7 +145,7 @@ export function countParams(arch: Architecture): ParamCount {
     embeddings: arch.vocabSize * h,
     lmHead: arch.tiedEmbeddings ? 0 : arch.vocabSize * h,
     // Linear-attention mixers are attention-like token mixers: quantizers treat them as attention.
-    attention: attentionLayers * attention + linearLayers * linear,
+    attention: attentionLayers * attention + linearLayers * linear + (arch.indexer?.layers ? arch.indexer.layers.length * indexerParamsPerLayer(arch) : 0),
     mlp: denseLayers * gatedMlpParams(h, arch.denseIntermediateSize, arch.gatedMlp),
     sharedExperts: moeLayers * moeLayer.shared,
     routedExperts: moeLayers * moeLayer.routed,

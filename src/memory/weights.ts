@@ -1,7 +1,7 @@
 import { thousands } from './units.js';
 import { layerBlocks, type Architecture } from '../catalog/architecture.js';
 import type { Artifact, ParamGroup, Quantization } from '../catalog/schema.js';
-import { attentionParams, gatedMlpParams, linearLayerParams, type ParamCount } from './params.js';
+import { attentionParams, gatedMlpParams, indexerParamsPerLayer, linearLayerParams, type ParamCount } from './params.js';
 
 /** Bits a 16-bit-kept group is stored at (bf16/fp16). */
 const FULL_PRECISION_BITS = 16;
@@ -66,7 +66,10 @@ export function weightLayout(arch: Architecture, params: ParamCount, quant: Quan
         : 0,
     none: 0,
   };
-  const layers = blocks.map((b) => mixer[b.mixer] + norms + ffn[b.ffn]);
+  // GLM-5.2: only the layers listed run an indexer of their own (attentionParams leaves it out then).
+  const ownIndexer = new Set(arch.indexer?.layers ?? []);
+  const indexer = groupBytes(indexerParamsPerLayer(arch), 'attention', quant, bits);
+  const layers = blocks.map((b, i) => mixer[b.mixer] + norms + ffn[b.ffn] + (ownIndexer.has(i) ? indexer : 0));
   const embeddings = groupBytes(params.groups.embeddings, 'embeddings', quant, bits);
   const lmHead = groupBytes(params.groups.lmHead, 'lmHead', quant, bits);
   const other = groupBytes(h, 'norms', quant, bits) + groupBytes(arch.visionParams, 'vision', quant, bits);
