@@ -116,12 +116,18 @@ export const ArchitectureSchema = z.object({
    * with tokens), `linear` (`linearMixer`: a fixed state per sequence), `none` (Nemotron-H's
    * MLP-only blocks). Null: every layer is attention.
    */
-  layerMixers: z.array(z.enum(['attention', 'linear', 'none'])).nullable().default(null),
+  layerMixers: z
+    .array(z.enum(['attention', 'linear', 'none']))
+    .nullable()
+    .default(null),
   /**
    * Each layer's feed-forward block in model order: `dense`, `moe` or `none` (Nemotron-H's
    * mixer-only blocks). Null: the first `layers − moe.moeLayers` are dense, the rest MoE.
    */
-  layerFfns: z.array(z.enum(['dense', 'moe', 'none'])).nullable().default(null),
+  layerFfns: z
+    .array(z.enum(['dense', 'moe', 'none']))
+    .nullable()
+    .default(null),
   linearMixer: LinearMixerSchema.nullable().default(null),
   indexer: IndexerSchema.nullable().default(null),
   /** SwiGLU-style gate, up and down (true) or up and down only (Nemotron-H's squared-ReLU MLPs and experts). */

@@ -78,6 +78,8 @@ export function modelFromConfig(catalog: Catalog, config: HfConfig, origin: Conf
     publishedActiveParams: twin?.publishedActiveParams ?? null,
     nativeQuantization,
     origin: twins.length > 0 ? `${origin.where} (same architecture as ${twins.map((m) => m.id).join(', ')})` : origin.where,
+    // Said with every plan: what a generic reading of an unknown model_type assumed.
+    ...(architecture.assumptions.length > 0 ? { note: architecture.assumptions.join(' ') } : {}),
   };
 }
 

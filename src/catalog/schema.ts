@@ -219,7 +219,10 @@ export function liftTextConfig(raw: unknown): unknown {
   if (raw === null || typeof raw !== 'object') return raw;
   const given = raw as Record<string, unknown>;
   // Kimi Linear states its context as model_max_length (configuration_kimi.py has no max_position_embeddings).
-  const config = given.max_position_embeddings === undefined && typeof given.model_max_length === 'number' && given.text_config === undefined ? { ...given, max_position_embeddings: given.model_max_length } : given;
+  const config =
+    given.max_position_embeddings === undefined && typeof given.model_max_length === 'number' && given.text_config === undefined
+      ? { ...given, max_position_embeddings: given.model_max_length }
+      : given;
   const text = config.text_config as Record<string, unknown> | undefined;
   if (!text || config.num_hidden_layers !== undefined) return config;
   // Gemma3TextConfig defaults (transformers configuration_gemma3.py) for fields the file may omit.

@@ -118,6 +118,9 @@ export function formatEstimate(e: Estimate): string {
   if (e.kvBytesPerToken !== null) {
     lines.push(`KV cache       ${thousands(e.kvBytesPerToken)} B/token for the whole model (${e.kvDtype === 'auto' ? 'bf16' : e.kvDtype}, ${KV_DTYPE_BYTES[e.kvDtype]} B/element)`);
   }
+  if (e.stateBytesPerSequence) {
+    lines.push(`State          ${thousands(e.stateBytesPerSequence)} B/sequence, whatever its length (linear-attention / Mamba layers)`);
+  }
   const workload =
     e.mode === 'inference'
       ? `${thousands(e.context)} tokens × ${e.concurrency} sequence${e.concurrency > 1 ? 's' : ''}, TP ${e.tensorParallel} × PP ${e.pipelineParallel}`

@@ -1,3 +1,4 @@
+import { genericCountCheck } from '../memory/params.js';
 import { loadCatalog, type Catalog } from '../catalog/catalog.js';
 import { findQuantization } from '../catalog/lookup.js';
 import { resolveModel } from '../catalog/model.js';
@@ -77,7 +78,9 @@ export async function planFromOptions(catalog: Catalog, o: PlanOptions): Promise
   };
   const result = plan({ catalog, model: { ...model, architecture: arch }, budget, request, price, alternatives: o.top });
   // How the model was resolved, when it is not what was asked (an hf: repo from the catalog), goes with every plan and PLAN.md.
-  const { note } = model;
+  // A generic reading's assumptions, checked against the checkpoint's count when the hub gave one, go with it too.
+  const check = genericCountCheck(arch, model.publishedParams);
+  const note = [model.note, check].filter((n): n is string => n !== undefined && n !== null).join(' ') || undefined;
   if (note === undefined) return result;
   const noted = (c: PlanCandidate): PlanCandidate => ({ ...c, notes: [note, ...c.notes] });
   return { ...result, plan: result.plan && noted(result.plan), alternatives: result.alternatives.map(noted) };

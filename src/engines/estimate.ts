@@ -69,6 +69,9 @@ export function engineEstimate(i: EngineEstimateInput): Estimate {
     ...i.base,
     perGpu: roundedPerGpu(fit, i.gpu.memoryBytes),
     kvCacheTokens: wholeBytes(fit.kvCacheTokens),
+    // The engine's own view: its KV dtype's bytes per token and its dtypes for the state.
+    kvBytesPerToken: fit.kv.perToken,
+    stateBytesPerSequence: Math.round(fit.state?.perSequence ?? 0),
     fits: fits(fit.verdict),
     verdict: fit.verdict,
     engine: {

@@ -5,6 +5,7 @@
  * that do not fit in host RAM, and size the KV cache for every token of every
  * parallel slot up front.
  */
+import { GGML_STATE_DTYPES, stateLayout } from '../memory/state.js';
 import type { Quantization } from '../catalog/schema.js';
 import { ggufKvLayout } from '../memory/kvcache.js';
 import { GiB } from '../memory/units.js';
@@ -61,12 +62,16 @@ export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
   const cacheType = ggufCacheType(d.kvDtype);
   const kv = ggufKvLayout(arch, cacheType, variant.artifact?.ggufMlaCache ?? 'heads', d.overrides?.valueCacheType ?? cacheType);
   const kvTokens = context * concurrency;
+  // Hybrids keep each parallel sequence's recurrent state beside the KV cache (llama-memory-recurrent.cpp: one cell per sequence).
+  const state = stateLayout(arch, GGML_STATE_DTYPES);
+  const stateBytes = state ? state.perSequence * concurrency : 0;
+  const kvTotal = ggufKvBytes(arch, kv, kvTokens, concurrency) + stateBytes;
   const placement = placeGguf({
     arch,
     layout,
     kv,
     kvTokens: kvTokens,
-    kvBytes: ggufKvBytes(arch, kv, kvTokens, concurrency),
+    kvBytes: kvTotal,
     gpu,
     gpuCount,
     reservePerGpu: o.reservePerGpu,
@@ -77,7 +82,6 @@ export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
   });
   const totalLayers = arch.layers + 1;
   const placed: GgufPlaced = { ngl: placement.ngl, layers: totalLayers, allOnGpu: placement.allOnGpu, kvTokens, cacheType };
-  const kvTotal = ggufKvBytes(arch, kv, kvTokens, concurrency);
   const kvOnGpu = (kvTotal * Math.min(placement.ngl, arch.layers)) / arch.layers;
   const offloadedLayerBytes = placement.hostWeightBytes - layout.embeddings;
   const hostRamBytes = Math.ceil(placement.hostWeightBytes + (kvTotal - kvOnGpu) + GGUF_HOST_PROCESS_BYTES);
@@ -117,6 +121,7 @@ export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
     gpuKvBytes: kvOnGpu,
     perGpu,
     kv,
+    state,
     kvCacheTokens: kvTokens,
     maxConcurrency: kvTokens / context,
     hostWeightBytes: Math.max(0, offloadedLayerBytes),
@@ -135,7 +140,8 @@ export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
           bytes: perGpu.kvCache,
           formula:
             `${kv.formula} × ${kvTokens} tokens (${context} × ${concurrency} slots), the GPU's share of layers` +
-            (arch.slidingWindow ? `; the ${arch.slidingWindow.layers} sliding-window layers keep min(${kvTokens}, ${arch.slidingWindow.window} × ${concurrency} + 512) tokens` : ''),
+            (arch.slidingWindow ? `; the ${arch.slidingWindow.layers} sliding-window layers keep min(${kvTokens}, ${arch.slidingWindow.window} × ${concurrency} + 512) tokens` : '') +
+            (state ? `; + ${concurrency} × ${state.formula}` : ''),
         },
         { name: 'compute buffer', bytes: perGpu.activations, formula: placement.computeFormula },
         { name: 'reserve', bytes: o.reservePerGpu, formula: o.reserveFormula },

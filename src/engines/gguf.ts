@@ -63,9 +63,9 @@ export interface GgufPlacement {
 export function ggufKvBytes(arch: Architecture, kv: KvLayout, kvTokens: number, slots: number): number {
   const sw = arch.slidingWindow;
   if (!sw) return kv.perToken * kvTokens;
-  const perLayer = kv.perToken / arch.layers;
+  const perLayer = kv.perLayerPerToken;
   const swaTokens = Math.min(kvTokens, sw.window * slots + N_UBATCH);
-  return perLayer * ((arch.layers - sw.layers) * kvTokens + sw.layers * swaTokens);
+  return perLayer * ((kv.attentionLayers - sw.layers) * kvTokens + sw.layers * swaTokens);
 }
 
 /**

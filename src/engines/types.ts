@@ -9,6 +9,7 @@ import type { ModelSpec } from '../catalog/model.js';
 import type { Artifact, Gpu, Quantization } from '../catalog/schema.js';
 import type { PerGpu, Term } from '../memory/estimate.js';
 import type { KvLayout } from '../memory/kvcache.js';
+import type { StateLayout } from '../memory/state.js';
 import type { ParamCount } from '../memory/params.js';
 import type { WeightLayout } from '../memory/weights.js';
 import type { FlagSet, OllamaSpec } from './flags.js';
@@ -95,6 +96,8 @@ export interface EngineFit {
   availableKvBytes: number;
   perGpu: PerGpu;
   kv: KvLayout;
+  /** The per-sequence state of a hybrid's linear layers in the engine's dtypes (null without them). */
+  state: StateLayout | null;
   /** Tokens of KV cache the engine allocates on each GPU (vLLM "GPU KV cache size"). */
   kvCacheTokens: number;
   /** Sequences of the requested context the KV pool holds at once. */

@@ -4,7 +4,8 @@ import type { Artifact, Gpu, Quantization } from '../catalog/schema.js';
 import { inferenceActivationPeak, trainingActivations } from './activations.js';
 import { kvBytesForSequence, kvLayout, type KvDtype, type KvLayout } from './kvcache.js';
 import { runtimeOverhead } from './overhead.js';
-import { countParams, type ParamCount } from './params.js';
+import { stateLayout, vllmStateDtypes, type StateLayout } from './state.js';
+import { countParams, genericCountCheck, type ParamCount } from './params.js';
 import { fullFineTuneStates, loraParams, loraStates, type ZeroStage } from './training.js';
 import { formatBytes, thousands } from './units.js';
 import { FITS, wontStart, type Verdict } from '../engines/verdict.js';
@@ -82,6 +83,11 @@ export interface Estimate {
   artifact: string | null;
   weightsBytes: number;
   kvBytesPerToken: number | null;
+  /**
+   * Fixed state per sequence of a hybrid's linear-attention / Mamba layers, whole model (0 without
+   * them; null without an architecture). In the engine's dtypes with --engine, else vLLM's.
+   */
+  stateBytesPerSequence: number | null;
   kvDtype: KvDtype;
   context: number;
   concurrency: number;
@@ -126,7 +132,9 @@ function flatWeights(params: ParamCount, quant: Quantization): WeightLayout {
 }
 
 function notesFor(input: EstimateInput, arch: Architecture | null, params: ParamCount, weights: number, kv: KvLayout | null): string[] {
-  const notes: string[] = [];
+  // A generic reading of an unknown model_type says what it assumed, first.
+  const check = arch ? genericCountCheck(arch, input.model.publishedParams) : null;
+  const notes: string[] = [...(arch?.assumptions ?? []), ...(check ? [check] : [])];
   const { context, concurrency } = input;
   if (arch?.attention.kind === 'gqa' && kv && arch.attention.kvHeads < arch.attention.heads) {
     const a = arch.attention;
@@ -165,10 +173,16 @@ function notesFor(input: EstimateInput, arch: Architecture | null, params: Param
   return notes;
 }
 
-function inferenceTerms(input: EstimateInput, arch: Architecture | null, layout: WeightLayout, kv: KvLayout | null): { terms: Term[]; perGpu: Omit<PerGpu, 'total' | 'capacity'> } {
+function inferenceTerms(
+  input: EstimateInput,
+  arch: Architecture | null,
+  layout: WeightLayout,
+  kv: KvLayout | null,
+  state: StateLayout | null,
+): { terms: Term[]; perGpu: Omit<PerGpu, 'total' | 'capacity'> } {
   const { tp, pp, context, concurrency } = input;
   const weights = arch ? weightsPerGpu(layout, tp, pp) : Math.ceil(layout.total / (tp * pp));
-  const kvCache = arch && kv ? Math.ceil(kvBytesForSequence(arch, kv, context) * concurrency) : 0;
+  const kvCache = arch && kv ? Math.ceil((kvBytesForSequence(arch, kv, context) + (state?.perSequencePerGpu ?? 0)) * concurrency) : 0;
   const batched = Math.min(context * concurrency, DEFAULT_BATCHED_TOKENS);
   const act = arch ? inferenceActivationPeak(arch, batched, concurrency, tp) : { bytes: 0, formula: 'needs the architecture' };
   const overhead = runtimeOverhead(tp, pp);
@@ -180,7 +194,8 @@ function inferenceTerms(input: EstimateInput, arch: Architecture | null, layout:
       bytes: kvCache,
       formula:
         `${thousands(kv.perTokenPerGpu)} B/token/GPU × ${context} tokens × ${concurrency} sequences` +
-        (arch.slidingWindow ? ` (${arch.slidingWindow.layers} sliding-window layers capped at ${arch.slidingWindow.window})` : ''),
+        (arch.slidingWindow ? ` (${arch.slidingWindow.layers} sliding-window layers capped at ${arch.slidingWindow.window})` : '') +
+        (state ? ` + ${thousands(state.perSequencePerGpu)} B/sequence/GPU of state: ${state.formula}` : ''),
     });
     terms.push({ name: 'activations', bytes: act.bytes, formula: act.formula });
   }
@@ -216,12 +231,13 @@ export function estimate(input: EstimateInput): Estimate {
   const params = paramsOf(input.model);
   const layout = arch ? weightLayout(arch, params, input.quantization, input.artifact) : flatWeights(params, input.quantization);
   const kv = arch ? kvLayout(arch, input.kvDtype, input.tp, input.pp) : null;
+  const state = arch ? stateLayout(arch, vllmStateDtypes(arch), input.tp, input.pp) : null;
   const capacity = input.gpu?.memoryBytes ?? null;
 
   let terms: Term[];
   let perGpu: PerGpu;
   if (input.mode === 'inference') {
-    const inf = inferenceTerms(input, arch, layout, kv);
+    const inf = inferenceTerms(input, arch, layout, kv, state);
     terms = inf.terms;
     const total = terms.reduce((s, t) => s + t.bytes, 0);
     perGpu = { ...inf.perGpu, total, capacity };
@@ -251,6 +267,7 @@ export function estimate(input: EstimateInput): Estimate {
     artifact: input.artifact?.source ?? null,
     weightsBytes: Math.ceil(layout.total),
     kvBytesPerToken: kv ? kv.perToken : null,
+    stateBytesPerSequence: arch ? (state?.perSequence ?? 0) : null,
     kvDtype: input.kvDtype,
     context: input.context,
     concurrency: input.concurrency,

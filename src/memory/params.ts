@@ -107,7 +107,13 @@ export function indexerParamsPerLayer(arch: Architecture): number {
 /** The share of attention layers with their own indexer: 1 unless some reuse another's selection (GLM-5.2). */
 export function indexerLayerShare(arch: Architecture): number {
   const layers = arch.indexer?.layers;
-  return layers ? layers.length / Math.max(1, countLayers(arch, (b) => b.mixer === 'attention')) : 1;
+  return layers
+    ? layers.length /
+        Math.max(
+          1,
+          countLayers(arch, (b) => b.mixer === 'attention'),
+        )
+    : 1;
 }
 
 /** One linear-mixer layer's weights (0 for a model without them). */
@@ -182,4 +188,21 @@ export function countParams(arch: Architecture): ParamCount {
     arch.visionParams ? `vision encoder + projector ${arch.visionParams}` : '',
   ].filter(Boolean);
   return { groups, total, active, mtp, formula: parts.join(' + ') };
+}
+
+/**
+ * A generic reading of an unknown model_type checked against the checkpoint's own count (the
+ * safetensors headers of an `hf:` repo): the weights are the checkpoint's bytes either way, so a
+ * difference says the assumed layers are off, and with them possibly the KV cache. Null when
+ * nothing was assumed or no count is known.
+ */
+export function genericCountCheck(arch: Architecture, checkpointParams: number | null): string | null {
+  if (arch.assumptions.length === 0 || !checkpointParams) return null;
+  const p = countParams(arch);
+  const counted = p.total + p.mtp;
+  const off = counted / checkpointParams - 1;
+  const sizes = `the config counts ${counted.toLocaleString('en-US')} parameters, the checkpoint ${checkpointParams.toLocaleString('en-US')}`;
+  return Math.abs(off) <= 0.01
+    ? `Checked: ${sizes} (${(off * 100).toFixed(2)}%).`
+    : `Warning: ${sizes} (${off > 0 ? '+' : ''}${(off * 100).toFixed(1)}%): the layers were not read right; the weights follow the checkpoint's size, the KV cache the assumptions above.`;
 }

@@ -7,7 +7,7 @@ import type { PlanCandidate } from './schema.js';
 
 /** KV bytes all GPUs together read per token of context (replicated MLA/GQA heads read on every rank). */
 function kvBytesReadPerToken(d: Deployment, fit: EngineFit): number {
-  return (fit.kv.perTokenPerGpu / fit.kv.layersPerGpu) * d.variant.arch.layers * d.tp;
+  return fit.kv.perLayerPerTokenPerGpu * fit.kv.attentionLayers * d.tp;
 }
 
 /** The decode/prefill estimate of one deployment (numbers only; the formula text is built on demand). */
@@ -68,6 +68,7 @@ export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: En
       perGpu: roundedPerGpu(fit, gpu.memoryBytes),
       headroomBytes: Math.floor(perGpu.capacity - perGpu.total),
       kvBytesPerToken: Math.round(fit.kv.perToken),
+      stateBytesPerSequence: Math.round(fit.state?.perSequence ?? 0),
       kvCacheTokens: wholeBytes(fit.kvCacheTokens),
       maxConcurrency: Math.round(fit.maxConcurrency * 100) / 100,
       hostRamBytes: wholeBytes(fit.hostRamBytes),

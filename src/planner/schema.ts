@@ -55,6 +55,8 @@ export const PlanCandidateSchema = z.strictObject({
     perGpu: PerGpuMemorySchema,
     headroomBytes: z.number().int(),
     kvBytesPerToken: bytes,
+    /** Fixed state per sequence of a hybrid's linear layers, whole model, in the engine's dtypes (0 without them; plans written before 0.2 lack it). */
+    stateBytesPerSequence: bytes.default(0),
     kvCacheTokens: bytes,
     maxConcurrency: z.number(),
     hostRamBytes: bytes,

@@ -13,6 +13,7 @@
 import type { Gpu } from '../../catalog/schema.js';
 import { inferenceActivationPeak } from '../../memory/activations.js';
 import { kvBytesForSequence, kvLayout } from '../../memory/kvcache.js';
+import { sglangStateDtypes, stateLayout } from '../../memory/state.js';
 import { CUDA_CONTEXT_BYTES, cudaTotalBytes } from '../../memory/overhead.js';
 import { GiB, MiB, thousands } from '../../memory/units.js';
 import { weightsPerGpu } from '../../memory/weights.js';
@@ -73,6 +74,12 @@ export function moeWna16Setting(variant: Deployment['variant']): Record<string, 
   return packed && variant.arch.moe ? { quantization: 'moe_wna16' } : {};
 }
 
+/**
+ * Mamba state to full-attention KV, for hybrids (server_args mamba_full_memory_ratio, default 0.9;
+ * docs: "The ratio of mamba state memory to full kv cache memory. The default is 0.9.", sgl-project/sglang#15337).
+ */
+const MAMBA_FULL_MEMORY_RATIO = 0.9;
+
 export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
   const { variant, gpu, tp, pp, context, concurrency } = d;
   const { arch } = variant;
@@ -87,7 +94,13 @@ export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
   const afterWeights = beforeWeights - weights;
   const reserve = beforeWeights * (1 - fraction);
   // profile_max_num_token: rest = available − total × (1 − mem_fraction_static); tokens = rest // cell_size.
-  const pool = Math.max(0, afterWeights - reserve);
+  const rest = Math.max(0, afterWeights - reserve);
+  // Hybrids (model_runner.py handle_max_mamba_cache, radix cache on by default): the rest is split so that
+  // mamba state : full-attention KV = mamba_full_memory_ratio (0.9); each running request holds one state slot.
+  const state = stateLayout(arch, sglangStateDtypes(arch), tp, pp);
+  const stateSlots = state ? Math.floor((rest * MAMBA_FULL_MEMORY_RATIO) / (1 + MAMBA_FULL_MEMORY_RATIO) / state.perSequencePerGpu) : Infinity;
+  const stateBytes = state ? stateSlots * state.perSequencePerGpu : 0;
+  const pool = rest - stateBytes;
   const kvCacheTokens = Math.floor(pool / kv.perTokenPerGpu);
   const chunk = o.batchedTokens ?? defaultChunkedPrefill(release, gpu);
   const activation = inferenceActivationPeak(arch, chunk, Math.min(concurrency, 256), tp);
@@ -95,8 +108,8 @@ export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
   const transient = activation.bytes + graphs;
   // Sliding-window layers keep only their window (SGLang's SWA memory pool for hybrid models).
   const perSequence = kvBytesForSequence(arch, kv, context);
-  const need = perSequence * concurrency;
-  const maxConcurrency = pool / perSequence;
+  const need = perSequence * concurrency + (state ? state.perSequencePerGpu * concurrency : 0);
+  const maxConcurrency = Math.min(pool / perSequence, stateSlots);
   // The scheduler caps a request at the pool (max_req_len = min(context_len − 1, max_total_num_tokens − 1)) and starts.
   const requestCap = Math.min(context, kvCacheTokens) - 1;
 
@@ -118,28 +131,34 @@ export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
   } else if (kvCacheTokens < context) {
     verdict = reducedConcurrency(`KV pool ${thousands(kvCacheTokens)} tokens < one ${thousands(context)}-token request: SGLang starts, but caps each request at ${thousands(requestCap)} tokens`);
   } else if (maxConcurrency < concurrency) {
-    verdict = reducedConcurrency(`KV pool ${thousands(kvCacheTokens)} tokens holds ${Math.floor(maxConcurrency)} × ${context} tokens, not ${concurrency}`);
+    verdict = reducedConcurrency(
+      stateSlots < pool / perSequence
+        ? `${stateSlots} mamba state slots (mamba_full_memory_ratio ${MAMBA_FULL_MEMORY_RATIO}) hold ${stateSlots} requests, not ${concurrency}`
+        : `KV pool ${thousands(kvCacheTokens)} tokens holds ${Math.floor(maxConcurrency)} × ${context} tokens, not ${concurrency}`,
+    );
   }
   // What more memory per GPU would hold every request: the KV beyond the pool (afterWeights − reserve, possibly
   // negative), or what the reserve lacks.
-  const shortfallBytes = loadPeak ? null : verdict.status === 'fits' ? 0 : Math.max(0, need - (afterWeights - reserve), transient + CUDA_CONTEXT_BYTES - reserve);
+  const stateShort = state ? ((concurrency - Math.min(concurrency, stateSlots)) * state.perSequencePerGpu * (1 + MAMBA_FULL_MEMORY_RATIO)) / MAMBA_FULL_MEMORY_RATIO : 0;
+  const shortfallBytes = loadPeak ? null : verdict.status === 'fits' ? 0 : Math.max(0, need - (afterWeights - reserve), stateShort, transient + CUDA_CONTEXT_BYTES - reserve);
   // What is in use before the weights load (CUDA context, NCCL and all-reduce buffers), and the CUDA graphs.
   const startup = p.initBytes + parallelInit;
   const overhead = startup + graphs;
   return {
     verdict,
     shortfallBytes,
-    availableKvBytes: pool,
+    availableKvBytes: rest,
     perGpu: {
       weights,
-      kvCache: Math.min(need, pool),
+      kvCache: Math.min(need, rest),
       activations: activation.bytes,
       overhead,
-      total: weights + Math.min(need, pool) + activation.bytes + overhead,
+      total: weights + Math.min(need, rest) + activation.bytes + overhead,
       // Static pool and reserve together: the whole GPU.
       capacity: gpu.memoryBytes,
     },
     kv,
+    state,
     kvCacheTokens,
     maxConcurrency,
     ...allOnGpu(variant),
@@ -158,6 +177,11 @@ export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
       return pool > 0
         ? [
             `Load weight end. mem usage=${(weights / GiB).toFixed(2)} GB.`,
+            ...(state
+              ? [
+                  `Mamba Cache is allocated. max_mamba_cache_size: ${stateSlots}, conv_state size: ${((stateSlots * state.layersPerGpu * state.convElements * 2) / GiB).toFixed(2)} GB, ssm_state size: ${((stateSlots * state.layersPerGpu * (state.perLayerPerGpu - state.convElements * 2)) / GiB).toFixed(2)} GB`,
+                ]
+              : []),
             // model_runner.py init_memory_pool: MLA pools print one size, the others K and V.
             arch.attention.kind === 'mla'
               ? `KV Cache is allocated. #tokens: ${kvCacheTokens}, KV size: ${(pool / GiB).toFixed(2)} GB`
@@ -169,7 +193,13 @@ export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
     get terms() {
       return [
         { name: 'weights', bytes: weights, formula: `${variant.layout.formula}, per GPU at TP${tp} × PP${pp}` },
-        { name: 'kv cache', bytes: Math.min(need, pool), formula: `${thousands(kv.perTokenPerGpu)} B/token/GPU × ${context} × ${concurrency} (pool: ${thousands(kvCacheTokens)} tokens)` },
+        {
+          name: 'kv cache',
+          bytes: Math.min(need, rest),
+          formula:
+            `${thousands(kv.perTokenPerGpu)} B/token/GPU × ${context} × ${concurrency} (pool: ${thousands(kvCacheTokens)} tokens)` +
+            (state ? ` + ${thousands(state.perSequencePerGpu)} B of linear-layer state per request (${stateSlots} slots)` : ''),
+        },
         { name: 'activations', bytes: activation.bytes, formula: `chunked prefill of ${chunk} tokens, in the reserve: ${activation.formula}` },
         {
           name: 'overhead',

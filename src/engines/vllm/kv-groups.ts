@@ -17,11 +17,27 @@
  *   block) + 1 for a sliding one (SlidingWindowSpec.max_memory_usage_bytes).
  * - check_enough_kv_cache_memory refuses to start when the sum of every layer's
  *   max_memory_usage_bytes on the GPU exceeds its available memory.
+ * - Hybrids with linear-attention / Mamba layers (Qwen3-Next, Kimi Linear, Nemotron-H): the
+ *   attention block size is raised until an attention page holds at least one layer's state of
+ *   one sequence, in steps of 16 tokens, and the state page is padded to it
+ *   (model_executor/models/config.py HybridAttentionMambaModelConfig.verify_and_update_config:
+ *   "Setting attention block size to N tokens…", "Padding mamba page size by X%…"). State layers
+ *   form groups like any other kind and a request takes one block in each
+ *   (MambaSpec.max_memory_usage_bytes with mamba_cache_mode "none", the default).
+ *   Reproduces the 0.10.2 Qwen3-Next log of test/fixtures/engine-logs (block 544, 973,760 tokens, 14.77x).
  */
 
+/** A layer's cache as vLLM specs it: full or sliding attention, a linear layer's state, or nothing (an MLP-only block). */
+export type VllmLayerKind = 'full' | 'sliding' | 'state' | 'none';
+
+/** The attention kernels' block-size step (config.py kernel_block_alignment_size). */
+const KERNEL_BLOCK_ALIGNMENT = 16;
+
 export interface VllmKvInput {
-  /** Each layer's kind in model order: true for a sliding-window layer. */
-  slidingLayers: readonly boolean[];
+  /** Each layer's kind in model order. */
+  layerKinds: readonly VllmLayerKind[];
+  /** Bytes of one state layer's state for one sequence on one GPU (0 without state layers). */
+  statePageBytes: number;
   /** The layers of the stage this GPU holds: [first, end). */
   stage: { first: number; end: number };
   /** KV bytes per token of one layer on one GPU. */
@@ -47,38 +63,52 @@ export interface VllmKv {
   maxConcurrency: number;
   /** Bytes one request of max_model_len can take on this GPU (check_enough_kv_cache_memory's "needed"). */
   bytesPerRequest: number;
+  /** The attention block size in tokens (raised for hybrids). */
+  blockSize: number;
+}
+
+/** The attention block size a hybrid needs so one attention page holds a state page (the release's size otherwise). */
+export function hybridBlockSize(blockSize: number, perLayerPerToken: number, statePageBytes: number): number {
+  if (statePageBytes <= 0 || perLayerPerToken <= 0) return blockSize;
+  const aligned = KERNEL_BLOCK_ALIGNMENT * cdiv(statePageBytes, KERNEL_BLOCK_ALIGNMENT * perLayerPerToken);
+  return Math.max(blockSize, aligned);
 }
 
 const cdiv = (a: number, b: number) => Math.ceil(a / b);
 
+type GroupKind = Exclude<VllmLayerKind, 'none'>;
+
 /** The model's layer indices cut into groups of one kind. */
-function layerGroups(slidingLayers: readonly boolean[], window: number | null, mergeRatio: number | null): { sliding: boolean; layers: number[] }[] {
-  const full = slidingLayers.flatMap((s, i) => (s && window !== null ? [] : [i]));
-  const sliding = window === null ? [] : slidingLayers.flatMap((s, i) => (s ? [i] : []));
-  const kinds = [full, sliding].filter((k) => k.length > 0);
-  const smallest = Math.min(...kinds.map((k) => k.length));
-  const largest = Math.max(...kinds.map((k) => k.length));
+function layerGroups(layerKinds: readonly VllmLayerKind[], window: number | null, mergeRatio: number | null): { kind: GroupKind; layers: number[] }[] {
+  const of = (kind: GroupKind) => layerKinds.flatMap((k, i) => ((k === 'sliding' && window === null ? 'full' : k) === kind ? [i] : []));
+  const kinds = (['full', 'sliding', 'state'] as const).map((kind) => ({ kind, layers: of(kind) })).filter((k) => k.layers.length > 0);
+  const smallest = Math.min(...kinds.map((k) => k.layers.length));
+  const largest = Math.max(...kinds.map((k) => k.layers.length));
   const size = mergeRatio !== null && largest < smallest * mergeRatio ? largest : smallest;
-  const chunk = (layers: number[], isSliding: boolean) => Array.from({ length: cdiv(layers.length, size) }, (_, g) => ({ sliding: isSliding, layers: layers.slice(g * size, (g + 1) * size) }));
-  return [...chunk(full, false), ...chunk(sliding, true)];
+  return kinds.flatMap(({ kind, layers }) => Array.from({ length: cdiv(layers.length, size) }, (_, g) => ({ kind, layers: layers.slice(g * size, (g + 1) * size) })));
 }
 
 export function vllmKv(i: VllmKvInput): VllmKv {
-  const page = i.blockSize * i.perLayerPerToken;
-  const groups = layerGroups(i.slidingLayers, i.window, i.groupMergeRatio);
+  const blockSize = hybridBlockSize(i.blockSize, i.perLayerPerToken, i.statePageBytes);
+  const page = Math.max(blockSize * i.perLayerPerToken, i.statePageBytes);
+  const groups = layerGroups(i.layerKinds, i.window, i.groupMergeRatio);
   const onStage = (layers: number[]) => layers.filter((l) => l >= i.stage.first && l < i.stage.end).length;
-  const tensors = Math.max(...groups.map((g) => onStage(g.layers)));
+  const tensors = Math.max(1, ...groups.map((g) => onStage(g.layers)));
   const numBlocks = Math.max(0, Math.floor(i.availableBytes / (page * tensors)));
-  const fullBlocks = cdiv(i.maxModelLen, i.blockSize);
-  const windowBlocks = i.window === null ? 0 : cdiv(Math.min(i.window - 1 + i.maxNumBatchedTokens, i.maxModelLen), i.blockSize) + 1;
-  const blocksPerRequest = groups.reduce((s, g) => s + (g.sliding ? windowBlocks : fullBlocks), 0);
-  const stageLayers = groups.reduce((s, g) => s + onStage(g.layers) * (g.sliding ? windowBlocks : fullBlocks), 0);
+  const blocks: Record<GroupKind, number> = {
+    full: cdiv(i.maxModelLen, blockSize),
+    sliding: i.window === null ? 0 : cdiv(Math.min(i.window - 1 + i.maxNumBatchedTokens, i.maxModelLen), blockSize) + 1,
+    state: 1,
+  };
+  const blocksPerRequest = groups.reduce((s, g) => s + blocks[g.kind], 0);
+  const stageLayers = groups.reduce((s, g) => s + onStage(g.layers) * blocks[g.kind], 0);
   return {
     groups: groups.length,
     tensors,
     numBlocks,
-    tokens: Math.floor(numBlocks / groups.length) * i.blockSize,
-    maxConcurrency: numBlocks / blocksPerRequest,
+    tokens: Math.floor(numBlocks / Math.max(1, groups.length)) * blockSize,
+    maxConcurrency: blocksPerRequest > 0 ? numBlocks / blocksPerRequest : Infinity,
     bytesPerRequest: page * stageLayers,
+    blockSize,
   };
 }

@@ -19,17 +19,18 @@
  * the CUDA context, in the (1 − utilization) reserve; releases that profile them first
  * (`cudaGraphsInBudget`) take them out of `available`.
  */
-import type { Architecture } from '../../catalog/architecture.js';
+import { layerBlocks, type Architecture } from '../../catalog/architecture.js';
 import type { Gpu } from '../../catalog/schema.js';
 import { FUSED_MOE_CHUNK_TOKENS, inferenceActivationPeak } from '../../memory/activations.js';
 import { kvLayout } from '../../memory/kvcache.js';
+import { stateLayout, vllmStateDtypes } from '../../memory/state.js';
 import { CUDA_CONTEXT_BYTES, cudaTotalBytes } from '../../memory/overhead.js';
 import { GiB, thousands } from '../../memory/units.js';
 import { pipelineStageLayers, stageWeights } from '../../memory/weights.js';
 import { allOnGpu, gib, loadPeakVerdict, onlineQuantizationSettings } from '../common.js';
 import type { Deployment, EngineFit } from '../types.js';
 import { cannotRun, FITS, reducedConcurrency, wontStart, type Verdict } from '../verdict.js';
-import { vllmKv } from './kv-groups.js';
+import { vllmKv, type VllmLayerKind } from './kv-groups.js';
 import type { VllmRelease } from './releases.js';
 
 /**
@@ -166,8 +167,9 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
   const graphsInBudget = !o.eager && release.cudaGraphsInBudget ? cudaGraphEstimate(release, arch, tp) : 0;
   const graphsCaptured = !o.eager && !release.cudaGraphsInBudget ? cudaGraphCaptured(release, arch) : 0;
   const kv = kvLayout(arch, d.kvDtype, tp, pp);
+  const state = stateLayout(arch, vllmStateDtypes(arch), tp, pp);
   const sliding = new Set(arch.slidingWindow?.indices ?? []);
-  const slidingLayers = Array.from({ length: arch.layers }, (_, l) => sliding.has(l));
+  const layerKinds = layerBlocks(arch).map((b, l): VllmLayerKind => (b.mixer === 'linear' ? 'state' : b.mixer === 'none' ? 'none' : sliding.has(l) ? 'sliding' : 'full'));
   const counts = pipelineStageLayers(arch.layers, pp);
   // Every stage profiles and sizes its own pool; the engine keeps the smallest block count.
   const stages = vllmStageWeights(variant, tp, pp).map((weights, s) => {
@@ -175,9 +177,10 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
     const activation = profileActivationPeak(release, arch, maxNumBatchedTokens, maxNumSeqs, tp, s === pp - 1);
     const available = requested - weights - activation.bytes - nonTorch - graphsInBudget;
     const kvInput = {
-      slidingLayers,
+      layerKinds,
+      statePageBytes: state?.perLayerPerGpu ?? 0,
       stage: { first, end: first + (counts[s] ?? 0) },
-      perLayerPerToken: kv.perTokenPerGpu / kv.layersPerGpu,
+      perLayerPerToken: kv.perLayerPerTokenPerGpu,
       blockSize: release.blockSize,
       window: arch.slidingWindow?.window ?? null,
       groupMergeRatio: release.kvGroupMergeRatio,
@@ -235,6 +238,7 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
     availableKvBytes: Math.max(0, available),
     perGpu: { weights, kvCache: need, activations: activation.bytes, overhead, total: weights + need + activation.bytes + overhead, capacity: requested },
     kv,
+    state,
     kvCacheTokens: pool.tokens,
     maxConcurrency: pool.maxConcurrency,
     ...allOnGpu(variant),
@@ -253,6 +257,7 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
     get logLines() {
       if (verdict.status === 'wont-start' && verdict.engineMessage) return [verdict.engineMessage];
       return [
+        ...(pool.blockSize !== release.blockSize ? [`Setting attention block size to ${pool.blockSize} tokens to ensure that attention page size is >= mamba page size.`] : []),
         `Model loading took ${(weights / GiB).toFixed(4)} GiB`,
         `Available KV cache memory: ${(available / GiB).toFixed(2)} GiB`,
         `GPU KV cache size: ${thousands(pool.tokens)} tokens`,
@@ -271,7 +276,10 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
         {
           name: 'kv cache',
           bytes: kvUsed,
-          formula: `${thousands(kv.perTokenPerGpu)} B/token/GPU, ${concurrency} × ${thousands(pool.bytesPerRequest)} B per ${context}-token request (pool: ${thousands(pool.tokens)} tokens)`,
+          formula:
+            `${thousands(kv.perTokenPerGpu)} B/token/GPU` +
+            (state ? ` + ${thousands(state.perSequencePerGpu)} B/sequence of ${state.linearLayers} linear layers' state (attention blocks of ${pool.blockSize} tokens)` : '') +
+            `, ${concurrency} × ${thousands(pool.bytesPerRequest)} B per ${context}-token request (pool: ${thousands(pool.tokens)} tokens)`,
         },
         { name: 'activations', bytes: activation.bytes, formula: `profile_run at max_num_batched_tokens ${maxNumBatchedTokens}, max_num_seqs ${maxNumSeqs}: ${activation.formula}` },
         {
