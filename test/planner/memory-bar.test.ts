@@ -15,6 +15,7 @@ function memory(terms: Record<string, number>, capacity: number): PlanCandidate[
     perGpu: { weights: 0, kvCache: 0, activations: 0, overhead: 0, total, capacity: capacity * GiB },
     headroomBytes: capacity * GiB - total,
     kvBytesPerToken: 0,
+    stateBytesPerSequence: 0,
     kvCacheTokens: 0,
     maxConcurrency: 0,
     hostRamBytes: 0,
