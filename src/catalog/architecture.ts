@@ -320,13 +320,17 @@ function moeFromConfig(config: HfConfig, where: string): Architecture['moe'] {
   }
   if (type === 'nemotron_h') {
     if (!config.hybrid_override_pattern?.includes('E')) return null;
+    if ((config as { moe_latent_size?: unknown }).moe_latent_size) {
+      throw new UserError(`${where}: moe_latent_size (Nemotron 3 Super/Ultra experts that run in a latent space) is not modelled by gpuplan yet; Nemotron-H and Nemotron 3 Nano are`);
+    }
     const shared = config.n_shared_experts ?? 0;
     return {
       routedExperts: requireField(config.n_routed_experts, 'n_routed_experts', where),
       sharedExperts: shared,
       expertsPerToken: requireField(config.num_experts_per_tok, 'num_experts_per_tok', where),
       expertIntermediateSize: requireField(config.moe_intermediate_size, 'moe_intermediate_size', where),
-      sharedExpertIntermediateSize: shared > 0 ? requireField(config.moe_shared_expert_intermediate_size, 'moe_shared_expert_intermediate_size', where) : 0,
+      // vLLM nemotron_h.py: shared_experts = NemotronHMLP(moe_shared_expert_intermediate_size × n_shared_experts).
+      sharedExpertIntermediateSize: shared > 0 ? requireField(config.moe_shared_expert_intermediate_size, 'moe_shared_expert_intermediate_size', where) * shared : 0,
       moeLayers: [...config.hybrid_override_pattern].filter((c) => c === 'E').length,
       routerBias: true,
       sharedExpertGate: false,
@@ -367,7 +371,8 @@ function attentionFromConfig(config: HfConfig, where: string): Architecture['att
       vHeadDim: requireField(config.v_head_dim, 'v_head_dim', where),
     };
   }
-  const headDim = config.head_dim ?? config.hidden_size / heads;
+  // Nemotron-H-56B names it attention_head_dim.
+  const headDim = config.head_dim ?? config.attention_head_dim ?? config.hidden_size / heads;
   if (!Number.isInteger(headDim)) {
     throw new UserError(`${where}: hidden_size ${config.hidden_size} is not divisible by num_attention_heads ${heads}; set head_dim`);
   }
@@ -450,6 +455,19 @@ function hybridFromConfig(config: HfConfig, where: string): Hybrid | null {
     };
   }
   return null;
+}
+
+const STATE_DTYPES = ['float32', 'bfloat16', 'float16'] as const;
+
+/**
+ * The recurrent-state dtype the model asks for: Qwen3.5's mamba_ssm_dtype, Nemotron 3's
+ * mamba_ssm_cache_dtype; Nemotron-H otherwise float32, vLLM's default for it since PR #39032
+ * (2026-04-05, "float16 to float32").
+ */
+function recurrentStateDtypeOf(config: HfConfig): Architecture['recurrentStateDtype'] {
+  const asked = config.mamba_ssm_dtype ?? config.mamba_ssm_cache_dtype;
+  const known = STATE_DTYPES.find((d) => d === asked);
+  return known ?? (config.model_type === 'nemotron_h' ? 'float32' : null);
 }
 
 /** DeepSeek-V3.2 and GLM-5's lightning indexer, when the config has one. */
@@ -588,7 +606,8 @@ export function architectureFromConfig(original: HfConfig, where: string): Archi
       maxContext: config.max_position_embeddings,
       // Qwen3-Next's config has no mtp_num_hidden_layers, yet its checkpoint stores one MTP layer (mtp.layers.0.*, counted in its 81,324,862,720 parameters).
       mtpLayers: qwenMtp ? (config.mtp_num_hidden_layers ?? (type === 'qwen3_next' ? 1 : 0)) : (config.num_nextn_predict_layers ?? 0),
-      mtpOwnEmbeddings: qwenMtp ? config.mtp_use_dedicated_embeddings === true : true,
+      // GLM's MTP layer shares the model's embedding and head too (GLM-5.1: 753,864,139,008 parameters = 743,911,218,432 + an MTP layer of 9,952,920,576).
+      mtpOwnEmbeddings: qwenMtp ? config.mtp_use_dedicated_embeddings === true : type !== 'glm_moe_dsa' && type !== 'glm4_moe',
       slidingWindow: slidingWindowFromConfig(config, where),
       // Gemma 3: pre/post attention and feed-forward norms; Nemotron-H: one norm per block.
       normsPerLayer: type === 'gemma3_text' ? 4 : type === 'nemotron_h' ? 1 : 2,
@@ -600,7 +619,7 @@ export function architectureFromConfig(original: HfConfig, where: string): Archi
       indexer: indexerFromConfig(config),
       // Nemotron-H's MLPs and experts are squared-ReLU up/down projections (modeling_nemotron_h.py NemotronHMLP).
       gatedMlp: type !== 'nemotron_h',
-      recurrentStateDtype: hybrid && (config.mamba_ssm_dtype === 'float32' || config.mamba_ssm_dtype === 'bfloat16' || config.mamba_ssm_dtype === 'float16') ? config.mamba_ssm_dtype : null,
+      recurrentStateDtype: hybrid ? recurrentStateDtypeOf(config) : null,
     },
     where,
   );

@@ -1,3 +1,4 @@
+import { parsePythonJson } from '../util/python-json.js';
 import { dirname, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { UserError } from '../util/errors.js';
@@ -91,7 +92,7 @@ export function modelFromConfigFile(catalog: Catalog, path: string, weights: { r
   const text = readUserText(path, 'model config', MAX_BYTES.json);
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parsePythonJson(text);
   } catch (error) {
     throw new UserError(`model config "${path}": not JSON (${(error as Error).message.split('\n')[0]})`);
   }

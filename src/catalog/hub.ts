@@ -3,6 +3,7 @@
  * the Hugging Face hub (@huggingface/hub), cached under $XDG_CACHE_HOME/gpuplan/hub so
  * later runs, and `--offline` runs, need no network.
  */
+import { parsePythonJson } from '../util/python-json.js';
 import { mkdirSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -196,7 +197,7 @@ async function hubFile(repo: string, revision: string, path: string, o: HubOptio
 
 function parseJson(text: string, what: string): unknown {
   try {
-    return JSON.parse(text);
+    return parsePythonJson(text);
   } catch (error) {
     throw new UserError(`${what}: not valid JSON (${(error as Error).message.split('\n')[0]})`);
   }

@@ -171,6 +171,9 @@ export const HfConfigSchema = z.looseObject({
   mtp_use_dedicated_embeddings: z.boolean().optional(),
   /** Qwen3.5: the dtype its authors run the recurrent state in. */
   mamba_ssm_dtype: z.string().max(32).optional(),
+  /** Nemotron 3: the same, as vLLM's cache option names it. */
+  mamba_ssm_cache_dtype: z.string().max(32).optional(),
+  attention_head_dim: upTo(LIMITS.headDim).optional(),
   // Kimi Linear: Kimi Delta Attention layers (1-based indices) between MLA layers
   linear_attn_config: z
     .looseObject({
