@@ -134,6 +134,8 @@ export const ArchitectureSchema = z.object({
   gatedMlp: z.boolean().default(true),
   /** Whether each MTP module stores its own embedding and output head (DeepSeek-V3) or shares the model's (Qwen3-Next). */
   mtpOwnEmbeddings: z.boolean().default(true),
+  /** The config's architectures[0] class name, which vLLM and SGLang match a model on (null when absent). */
+  hfArchitecture: z.string().nullable().default(null),
   /** The dtype the model's authors keep the recurrent state in (Qwen3.5 mamba_ssm_dtype); null: the engine's default. */
   recurrentStateDtype: z.enum(['float32', 'bfloat16', 'float16']).nullable().default(null),
   /** What a generic reading of an unknown model_type assumed, said with every estimate and plan of it. */
@@ -620,6 +622,7 @@ export function architectureFromConfig(original: HfConfig, where: string): Archi
       // Nemotron-H's MLPs and experts are squared-ReLU up/down projections (modeling_nemotron_h.py NemotronHMLP).
       gatedMlp: type !== 'nemotron_h',
       recurrentStateDtype: hybrid ? recurrentStateDtypeOf(config) : null,
+      hfArchitecture: config.architectures?.[0] ?? null,
     },
     where,
   );

@@ -1,3 +1,4 @@
+import { modelSupportProblem } from './model-support.js';
 import type { Architecture } from '../catalog/architecture.js';
 import type { Gpu, Quantization } from '../catalog/schema.js';
 import { formatGiB } from '../memory/units.js';
@@ -163,6 +164,8 @@ export function roundedPerGpu(fit: EngineFit, gpuMemory: number): { weights: num
  * all: its kernels for the quantization, then loading the weights, then a layout.
  */
 export function runnableLayouts(engine: Engine, variant: ModelVariant, gpu: Gpu, gpuCount: number, nodes: number): ParallelLayout[] | Verdict {
+  const modelProblem = modelSupportProblem(engine, variant);
+  if (modelProblem) return cannotRun('model-unsupported', modelProblem);
   const quantProblem = engine.unsupported(variant.quant, gpu, variant);
   if (quantProblem) return cannotRun('quantization-unsupported', quantProblem);
   const refused = engine.refusal(variant);

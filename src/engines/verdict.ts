@@ -27,6 +27,8 @@ export const VERDICT_REASONS = [
   'no-layer-fits',
   /** Some layers would run from host RAM and --cpu-offload was not given. */
   'needs-cpu-offload',
+  /** The engine release cannot load this model architecture (catalogs/engine-models/). */
+  'model-unsupported',
   /** The engine has no kernels for this quantization on this GPU, or does not serve the format. */
   'quantization-unsupported',
   /** The engine cannot load these weights (format, source, split files). */
