@@ -23,6 +23,12 @@ export const GqaAttentionSchema = z.object({
   outputGate: z.boolean().default(false),
   /** What q_norm/k_norm normalise: each head (`head`, head_dim weights) or all heads at once (`all`, MiniMax-M2: heads × head_dim). */
   qkNormScope: z.enum(['head', 'all']).default('head'),
+  /**
+   * Gemma 4: the full-attention (non-sliding) layers' own KV heads and head size, and whether K
+   * stands in for V there (attention_k_eq_v: no v_proj; vLLM still caches both). Null: every
+   * layer has the dims above.
+   */
+  global: z.object({ kvHeads: positiveInt, headDim: positiveInt, valueFromKey: z.boolean() }).nullable().default(null),
 });
 
 export const MlaAttentionSchema = z.object({
@@ -85,6 +91,10 @@ export const MoeSchema = z.object({
   sharedExpertGate: z.boolean(),
   /** gpt-oss experts carry biases on gate_up (2 × intermediate) and down (hidden). */
   expertBias: z.boolean().default(false),
+  /** Gemma 4: the experts run beside the layer's dense MLP, not instead of it. */
+  besideDenseMlp: z.boolean().default(false),
+  /** Router parameters per MoE layer beyond the E × hidden projection and its bias (Gemma 4: a scale of hidden, one per expert, and 3 norms). */
+  routerExtraParams: z.number().int().nonnegative().default(0),
 });
 
 export const ArchitectureSchema = z.object({
@@ -138,6 +148,8 @@ export const ArchitectureSchema = z.object({
   hfArchitecture: z.string().nullable().default(null),
   /** The dtype the model's authors keep the recurrent state in (Qwen3.5 mamba_ssm_dtype); null: the engine's default. */
   recurrentStateDtype: z.enum(['float32', 'bfloat16', 'float16']).nullable().default(null),
+  /** Single parameters per layer beside the norms (Gemma 4's layer_scalar, a persistent buffer). */
+  layerScalars: z.number().int().nonnegative().default(0),
   /** What a generic reading of an unknown model_type assumed, said with every estimate and plan of it. */
   assumptions: z.array(z.string()).default([]),
 });
@@ -197,6 +209,7 @@ export const SUPPORTED_MODEL_TYPES = [
   'deepseek_v32',
   'gpt_oss',
   'gemma3_text',
+  'gemma4_text',
   'qwen3_next',
   'qwen3_5_text',
   'qwen3_5_moe_text',
@@ -217,7 +230,7 @@ const QWEN_MOE_TYPES: readonly string[] = ['qwen2_moe', 'qwen3_moe', 'qwen3_next
 /** Gated DeltaNet hybrids (Qwen3-Next, Qwen3.5): three linear-attention layers to one gated full-attention layer. */
 const GATED_DELTANET_TYPES: readonly string[] = ['qwen3_next', 'qwen3_5_text', 'qwen3_5_moe_text'];
 /** q_norm/k_norm per head (Qwen3 and its successors, Gemma 3). */
-const QK_NORM_TYPES: readonly string[] = ['qwen3', 'qwen3_moe', 'gemma3_text', 'qwen3_next', 'qwen3_5_text', 'qwen3_5_moe_text'];
+const QK_NORM_TYPES: readonly string[] = ['qwen3', 'qwen3_moe', 'gemma3_text', 'gemma4_text', 'qwen3_next', 'qwen3_5_text', 'qwen3_5_moe_text'];
 
 const DTYPE_BITS: Record<string, number> = { bfloat16: 16, float16: 16, float32: 32 };
 
@@ -270,7 +283,7 @@ function nemotronBlocks(config: HfConfig, where: string): LayerBlock[] {
   });
 }
 
-function moeFromConfig(config: HfConfig, where: string): Architecture['moe'] {
+function moeFromConfig(config: HfConfig, where: string): z.input<typeof MoeSchema> | null {
   const type = config.model_type;
   if (type === 'mixtral' || type === 'gpt_oss' || type === 'minimax_m2') {
     // num_local_experts of intermediate_size in every layer, no shared expert. gpt-oss
@@ -301,6 +314,25 @@ function moeFromConfig(config: HfConfig, where: string): Architecture['moe'] {
       routerBias: false,
       sharedExpertGate: sharedSize > 0,
       expertBias: false,
+    };
+  }
+  if (type === 'gemma4_text') {
+    if (!config.enable_moe_block) return null;
+    // modeling_gemma4.py: Gemma4TextExperts (gate_up [E, 2 × moe_intermediate, H], down) beside the dense MLP;
+    // Gemma4TextRouter proj (H → E), scale (H), per_expert_scale (E); three more norms per layer.
+    const experts = requireField(config.num_experts, 'num_experts', where);
+    return {
+      routedExperts: experts,
+      sharedExperts: 0,
+      expertsPerToken: requireField(config.top_k_experts ?? config.num_experts_per_tok, 'top_k_experts', where),
+      expertIntermediateSize: requireField(config.moe_intermediate_size, 'moe_intermediate_size', where),
+      sharedExpertIntermediateSize: 0,
+      moeLayers: config.num_hidden_layers,
+      routerBias: false,
+      sharedExpertGate: false,
+      expertBias: false,
+      besideDenseMlp: true,
+      routerExtraParams: config.hidden_size + experts + 3 * config.hidden_size,
     };
   }
   if (type === 'kimi_linear') {
@@ -398,6 +430,12 @@ function attentionFromConfig(config: HfConfig, where: string): Architecture['att
     outputGate: type === 'qwen3_next' || (GATED_DELTANET_TYPES.includes(type) && config.attn_output_gate !== false),
     // MiniMax-M2 (vLLM minimax_m2.py): q_norm over heads × head_dim, k_norm over kv_heads × head_dim.
     qkNormScope: type === 'minimax_m2' ? 'all' : 'head',
+    // Gemma 4 (modeling_gemma4.py Gemma4TextAttention): full layers use global_head_dim and num_global_key_value_heads,
+    // and with attention_k_eq_v no v_proj.
+    global:
+      type === 'gemma4_text' && (config.global_head_dim || config.num_global_key_value_heads)
+        ? { kvHeads: config.num_global_key_value_heads ?? kvHeads, headDim: config.global_head_dim ?? headDim, valueFromKey: config.attention_k_eq_v === true }
+        : null,
   };
 }
 
@@ -493,7 +531,7 @@ function slidingWindowFromConfig(config: HfConfig, file: string): Architecture['
   // Hybrid models (gpt-oss, Gemma 3) list each layer's attention: only sliding_attention layers are windowed.
   const types = config.layer_types;
   if (types) return where((i) => types[i] === 'sliding_attention');
-  if (config.model_type === 'gemma3_text') {
+  if (config.model_type === 'gemma3_text' || config.model_type === 'gemma4_text') {
     // Gemma3TextConfig without layer_types: every sliding_window_pattern-th layer (default 6) is global.
     const given = (config as { sliding_window_pattern?: unknown }).sliding_window_pattern ?? 6;
     if (!Number.isSafeInteger(given) || (given as number) < 1) throw new UserError(`${file}: sliding_window_pattern must be a whole number ≥ 1, got ${JSON.stringify(given)}`);
@@ -566,8 +604,24 @@ function pixtralParams(vision: VisionConfig, textHidden: number, mergeSize: numb
  * q/k/v/o with biases, two LayerNorms (weight + bias) and a biased fc1/fc2 MLP, the post
  * LayerNorm; then the projection to the text hidden size and its RMSNorm.
  */
+/**
+ * Gemma 4's vision tower (modeling_gemma4.py): a bias-free patch projection (3 × patch² → hidden),
+ * a 2 × position_embedding_size × hidden position table, per layer q/k/v/o with per-head q/k norms,
+ * a gated MLP and four norms; std_bias/std_scale when it standardizes; the projection to the text width.
+ */
+function gemma4VisionParams(vision: VisionConfig, textHidden: number): number {
+  const h = vision.hidden_size;
+  const heads = vision.num_attention_heads ?? 1;
+  const kvHeads = vision.num_key_value_heads ?? heads;
+  const headDim = vision.head_dim ?? h / heads;
+  const patch = 3 * vision.patch_size ** 2 * h + 2 * (vision.position_embedding_size ?? 0) * h;
+  const layer = h * heads * headDim + 2 * h * kvHeads * headDim + heads * headDim * h + 2 * headDim + 3 * h * vision.intermediate_size + 4 * h;
+  return patch + visionDepth(vision) * layer + (vision.standardize ? 2 * h : 0) + h * textHidden;
+}
+
 export function visionParamsFromConfig(vision: VisionConfig, textHidden: number, mergeSize = 2): number {
   if (vision.model_type === 'pixtral') return pixtralParams(vision, textHidden, mergeSize);
+  if (vision.model_type === 'gemma4_vision') return gemma4VisionParams(vision, textHidden);
   if (vision.depth !== undefined || vision.model_type?.startsWith('qwen')) return qwenVisionParams(vision, textHidden);
   const h = vision.hidden_size;
   const i = vision.intermediate_size;
@@ -585,6 +639,11 @@ export function architectureFromConfig(original: HfConfig, where: string): Archi
   const config = alias ? { ...original, model_type: alias } : original;
   if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(config.model_type)) return genericArchitecture(config, where);
   const type = config.model_type as SupportedModelType;
+  if (type === 'gemma4_text' && (config.hidden_size_per_layer_input || config.num_kv_shared_layers)) {
+    throw new UserError(
+      `${where}: Gemma 4 with per-layer embeddings or KV-shared layers (E2B/E4B: hidden_size_per_layer_input, num_kv_shared_layers) is not modelled by gpuplan yet; the 26B-A4B and 31B models are`,
+    );
+  }
   const moe = moeFromConfig(config, where);
   const hybrid = hybridFromConfig(config, where);
   const denseIntermediateSize = config.intermediate_size ?? requireField(config.moe_intermediate_size, 'intermediate_size', where);
@@ -612,7 +671,9 @@ export function architectureFromConfig(original: HfConfig, where: string): Archi
       mtpOwnEmbeddings: qwenMtp ? config.mtp_use_dedicated_embeddings === true : type !== 'glm_moe_dsa' && type !== 'glm4_moe',
       slidingWindow: slidingWindowFromConfig(config, where),
       // Gemma 3: pre/post attention and feed-forward norms; Nemotron-H: one norm per block.
-      normsPerLayer: type === 'gemma3_text' ? 4 : type === 'nemotron_h' ? 1 : 2,
+      // Gemma 4 has Gemma 3's four and a layer_scalar.
+      normsPerLayer: type === 'gemma3_text' || type === 'gemma4_text' ? 4 : type === 'nemotron_h' ? 1 : 2,
+      layerScalars: type === 'gemma4_text' ? 1 : 0,
       visionParams: config.vision_config ? visionParamsFromConfig(config.vision_config, config.hidden_size, Number((config as { spatial_merge_size?: unknown }).spatial_merge_size ?? 2)) : 0,
       storedBits: ownEntry(DTYPE_BITS, dtype) ?? 16,
       layerMixers: hybrid?.layerMixers ?? null,
@@ -648,7 +709,16 @@ const NON_STANDARD_FIELDS = [
   'hc_mult',
   'rwkv',
   'kv_lora_rank',
+  // MiniMax-Text-01 / M1 (lightning attention), Jamba / Nemotron 3.5 (layers_block_type), Falcon-H1, Zamba
+  'attn_type_list',
+  'layers_block_type',
+  'attn_layer_offset',
+  'mamba_d_ssm',
+  'ssm_cfg',
 ] as const;
+
+/** Field-name prefixes of state-space and linear-attention layers, whatever the family calls them. */
+const NON_STANDARD_PREFIXES = ['mamba_', 'ssm_', 'linear_attn', 'linear_num_', 'lightning_', 'rwkv_'] as const;
 
 /**
  * An unknown model_type with the usual decoder fields, read as a Llama-style decoder (grouped-query
@@ -660,7 +730,10 @@ function genericArchitecture(config: HfConfig, where: string): Architecture {
   const type = config.model_type;
   const supported = [...SUPPORTED_MODEL_TYPES, ...Object.keys(MODEL_TYPE_ALIASES)].join(', ');
   const raw = config as Record<string, unknown>;
-  const unusual = NON_STANDARD_FIELDS.filter((f) => raw[f] !== undefined && raw[f] !== null);
+  const unusual = [
+    ...NON_STANDARD_FIELDS.filter((f) => raw[f] !== undefined && raw[f] !== null),
+    ...Object.keys(raw).filter((k) => NON_STANDARD_PREFIXES.some((p) => k.startsWith(p)) && !(NON_STANDARD_FIELDS as readonly string[]).includes(k) && raw[k] !== null),
+  ];
   const layerKinds = new Set(config.layer_types ?? []);
   const unknownKinds = [...layerKinds].filter((k) => k !== 'full_attention' && k !== 'sliding_attention');
   if (unusual.length > 0 || unknownKinds.length > 0) {
@@ -669,7 +742,7 @@ function genericArchitecture(config: HfConfig, where: string): Architecture {
   }
   const assumptions: string[] = [];
   const experts = config.n_routed_experts ?? config.num_local_experts ?? config.num_experts ?? null;
-  let moe: Architecture['moe'] = null;
+  let moe: z.input<typeof MoeSchema> | null = null;
   if (experts) {
     const perToken = config.num_experts_per_tok ?? config.num_experts_per_token;
     if (!perToken) throw new UserError(`${where}: model_type "${type}" is not supported; read generically, its ${experts} experts need "num_experts_per_tok"`);

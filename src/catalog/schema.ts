@@ -114,7 +114,7 @@ export const HfConfigSchema = z.looseObject({
   attention_bias: z.boolean().optional(),
   // Mixtral / Qwen-MoE style experts
   num_local_experts: upTo(LIMITS.experts).optional(),
-  num_experts: upTo(LIMITS.experts).optional(),
+  num_experts: upTo(LIMITS.experts).nullish(),
   num_experts_per_tok: upTo(LIMITS.experts).optional(),
   moe_intermediate_size: upTo(LIMITS.intermediateSize).optional(),
   shared_expert_intermediate_size: upTo(LIMITS.intermediateSize, 0).optional(),
@@ -155,6 +155,12 @@ export const HfConfigSchema = z.looseObject({
       out_hidden_size: upTo(LIMITS.hiddenSize).optional(),
       spatial_merge_size: upTo(LIMITS.headDim).optional(),
       deepstack_visual_indexes: z.array(upTo(LIMITS.layers, 0)).max(LIMITS.layers).optional(),
+      // Gemma 4's vision tower
+      num_attention_heads: upTo(LIMITS.heads).optional(),
+      num_key_value_heads: upTo(LIMITS.heads).optional(),
+      head_dim: upTo(LIMITS.headDim).optional(),
+      position_embedding_size: upTo(LIMITS.positions).optional(),
+      standardize: z.boolean().optional(),
     })
     .optional(),
   /** Per-layer attention kind of hybrid models (`sliding_attention` / `full_attention` / `linear_attention`). */
@@ -209,6 +215,14 @@ export const HfConfigSchema = z.looseObject({
   use_bias: z.boolean().optional(),
   mlp_bias: z.boolean().optional(),
   moe_shared_expert_intermediate_size: upTo(LIMITS.intermediateSize, 0).optional(),
+  // Gemma 4: full-attention layers with their own head size and KV heads, K standing in for V
+  global_head_dim: upTo(LIMITS.headDim).optional(),
+  num_global_key_value_heads: upTo(LIMITS.heads).optional(),
+  attention_k_eq_v: z.boolean().optional(),
+  enable_moe_block: z.boolean().optional(),
+  top_k_experts: upTo(LIMITS.experts).nullish(),
+  num_kv_shared_layers: upTo(LIMITS.layers, 0).optional(),
+  hidden_size_per_layer_input: upTo(LIMITS.hiddenSize, 0).optional(),
   quantization_config: z.looseObject({}).optional(),
 });
 export type HfConfig = z.infer<typeof HfConfigSchema>;

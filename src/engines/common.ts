@@ -58,6 +58,28 @@ export function tensorParallelProblem(arch: Architecture, tp: number): string | 
   const { heads, kvHeads } = headCounts(arch);
   if (heads % tp !== 0) return `TP ${tp} does not divide the ${heads} attention heads`;
   if (kvHeads % tp !== 0 && tp % kvHeads !== 0) return `TP ${tp} neither divides nor is a multiple of the ${kvHeads} KV heads`;
+  return linearTensorParallelProblem(arch, tp);
+}
+
+/**
+ * A hybrid's linear layers shard their heads over TP too (vLLM mamba_utils.py divide(): Gated
+ * DeltaNet key and value heads, Kimi Delta heads, Mamba-2 heads), and Mamba-2's B/C groups must
+ * divide TP unless there is one group to replicate (mamba_mixer2.py: "n_groups % tp_size == 0").
+ */
+function linearTensorParallelProblem(arch: Architecture, tp: number): string | null {
+  const m = arch.linearMixer;
+  if (!m) return null;
+  const sharded: [string, number][] =
+    m.kind === 'gated-deltanet'
+      ? [
+          ['linear key heads', m.keyHeads],
+          ['linear value heads', m.valueHeads],
+        ]
+      : m.kind === 'kimi-delta'
+        ? [['Kimi Delta heads', m.heads]]
+        : [['Mamba-2 heads', m.heads]];
+  for (const [what, count] of sharded) if (count % tp !== 0) return `TP ${tp} does not divide the ${count} ${what}`;
+  if (m.kind === 'mamba2' && m.groups !== 1 && m.groups % tp !== 0) return `TP ${tp} does not divide the ${m.groups} Mamba-2 groups`;
   return null;
 }
 

@@ -59,6 +59,7 @@ const GGUF_ARCHITECTURES: Readonly<Record<string, string>> = {
   deepseek_v3: 'deepseek2',
   deepseek_v32: 'deepseek32',
   gemma3_text: 'gemma3',
+  gemma4_text: 'gemma4',
   qwen3_next: 'qwen3next',
   qwen3_5_text: 'qwen35',
   qwen3_5_moe_text: 'qwen35moe',

@@ -136,7 +136,7 @@ function notesFor(input: EstimateInput, arch: Architecture | null, params: Param
   const check = arch ? genericCountCheck(arch, input.model.publishedParams) : null;
   const notes: string[] = [...(arch?.assumptions ?? []), ...(check ? [check] : [])];
   const { context, concurrency } = input;
-  if (arch?.attention.kind === 'gqa' && kv && arch.attention.kvHeads < arch.attention.heads) {
+  if (arch?.attention.kind === 'gqa' && kv && kv.attentionLayers > 0 && arch.attention.kvHeads < arch.attention.heads) {
     const a = arch.attention;
     const mha = ((kv.perToken * a.heads) / a.kvHeads) * context * concurrency;
     notes.push(

@@ -78,8 +78,11 @@ export function indexerBytesPerToken(ix: Indexer): number {
 export interface KvLayout {
   /** Bytes per token of one attention layer, for the whole model (no parallelism). */
   perLayerPerToken: number;
-  /** Bytes per token of one attention layer on one GPU. */
+  /** Bytes per token of one attention layer on one GPU (the larger kind's, where full and sliding layers differ: Gemma 4). */
   perLayerPerTokenPerGpu: number;
+  /** The same for a full-attention and for a sliding-window layer (equal but for Gemma 4). */
+  fullPerLayerPerTokenPerGpu: number;
+  slidingPerLayerPerTokenPerGpu: number;
   /** Layers that cache tokens (attention layers; a hybrid's linear layers keep a state instead). */
   attentionLayers: number;
   /** Bytes per token, whole model: what one extra token of context costs in total. */
@@ -120,6 +123,8 @@ export function kvLayout(arch: Architecture, dtype: KvDtype, tp = 1, pp = 1): Kv
     return {
       perLayerPerToken: perLayer,
       perLayerPerTokenPerGpu: perLayer,
+      fullPerLayerPerTokenPerGpu: perLayer,
+      slidingPerLayerPerTokenPerGpu: perLayer,
       attentionLayers,
       perToken: attentionLayers * latent * bytes + indexLayers * index,
       perTokenPerGpu: layersPerGpu * perLayer,
@@ -136,17 +141,28 @@ export function kvLayout(arch: Architecture, dtype: KvDtype, tp = 1, pp = 1): Kv
   const perLayer = 2 * a.kvHeads * a.headDim * bytes;
   const headsPerGpu = Math.max(1, Math.floor(a.kvHeads / tp));
   const perLayerPerGpu = 2 * headsPerGpu * a.headDim * bytes;
+  // Gemma 4's full-attention layers: their own KV heads and head size. K stands in for V in the weights, but
+  // vLLM loads it into both the K and V cache slots, so both are cached (the helper's reading of vllm gemma4.py).
+  const g = a.global;
+  const fullLayers = stages.reduce((sum, s) => sum + s.full, 0);
+  const fullPerLayer = g ? 2 * g.kvHeads * g.headDim * bytes : perLayer;
+  const fullPerLayerPerGpu = g ? 2 * Math.max(1, Math.floor(g.kvHeads / tp)) * g.headDim * bytes : perLayerPerGpu;
+  const largest = Math.max(perLayerPerGpu, fullPerLayerPerGpu);
   return {
-    perLayerPerToken: perLayer,
-    perLayerPerTokenPerGpu: perLayerPerGpu,
+    perLayerPerToken: Math.max(perLayer, fullPerLayer),
+    perLayerPerTokenPerGpu: largest,
+    fullPerLayerPerTokenPerGpu: fullPerLayerPerGpu,
+    slidingPerLayerPerTokenPerGpu: perLayerPerGpu,
     attentionLayers,
-    perToken: attentionLayers * perLayer,
-    perTokenPerGpu: layersPerGpu * perLayerPerGpu,
+    perToken: (attentionLayers - fullLayers) * perLayer + fullLayers * fullPerLayer,
+    perTokenPerGpu: layersPerGpu * largest,
     layersPerGpu,
     stages,
     headsPerGpu,
     replicated: tp > a.kvHeads,
-    formula: `2 × ${layers} × ${a.kvHeads} kv_heads × ${a.headDim} head_dim × ${bytes} B`,
+    formula: g
+      ? `2 × (${attentionLayers - fullLayers} sliding layers × ${a.kvHeads} kv_heads × ${a.headDim} + ${fullLayers} full layers × ${g.kvHeads} kv_heads × ${g.headDim}) × ${bytes} B`
+      : `2 × ${layers} × ${a.kvHeads} kv_heads × ${a.headDim} head_dim × ${bytes} B`,
   };
 }
 
@@ -156,9 +172,8 @@ export function kvLayout(arch: Architecture, dtype: KvDtype, tp = 1, pp = 1): Kv
  * is the one with the most full-attention layers, found from the real layer order.
  */
 export function kvBytesForSequence(arch: Architecture, kv: KvLayout, tokens: number): number {
-  const perLayerPerGpu = kv.perLayerPerTokenPerGpu;
   const window = Math.min(tokens, arch.slidingWindow?.window ?? tokens);
-  return Math.max(...kv.stages.map((s) => perLayerPerGpu * (s.full * tokens + s.sliding * window)));
+  return Math.max(...kv.stages.map((s) => kv.fullPerLayerPerTokenPerGpu * s.full * tokens + kv.slidingPerLayerPerTokenPerGpu * s.sliding * window));
 }
 
 /**
@@ -186,6 +201,8 @@ export function ggufKvLayout(arch: Architecture, dtype: KvDtype, mlaCache: 'late
     ...base,
     perLayerPerToken: perLayer,
     perLayerPerTokenPerGpu: perLayer,
+    fullPerLayerPerTokenPerGpu: perLayer,
+    slidingPerLayerPerTokenPerGpu: perLayer,
     perToken: base.attentionLayers * perLayer,
     perTokenPerGpu: base.layersPerGpu * perLayer,
     headsPerGpu: a.kind === 'mla' && mlaCache === 'latent' ? 1 : a.kind === 'mla' ? a.heads : base.headsPerGpu,

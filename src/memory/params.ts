@@ -1,4 +1,4 @@
-import { countLayers, type Architecture, type GqaAttention, type Indexer, type LinearMixer, type MlaAttention, type Moe } from '../catalog/architecture.js';
+import { attentionLayerIndices, countLayers, type Architecture, type GqaAttention, type Indexer, type LinearMixer, type MlaAttention, type Moe } from '../catalog/architecture.js';
 import type { ParamGroup } from '../catalog/schema.js';
 
 export type ParamGroups = Record<ParamGroup, number>;
@@ -18,15 +18,19 @@ export interface ParamCount {
 }
 
 /** Per-layer attention weights of grouped-query (or multi-head) attention. */
-export function gqaAttentionParams(hidden: number, a: GqaAttention): number {
-  const q = a.heads * a.headDim;
-  const kv = a.kvHeads * a.headDim;
+export function gqaAttentionParams(hidden: number, a: GqaAttention, fullLayer = false): number {
+  // Gemma 4's full-attention layers have their own head size and KV heads, and with K = V no v_proj.
+  const g = fullLayer ? a.global : null;
+  const headDim = g?.headDim ?? a.headDim;
+  const q = a.heads * headDim;
+  const kv = (g?.kvHeads ?? a.kvHeads) * headDim;
+  const projections = g?.valueFromKey ? 1 : 2;
   // A gated attention's q_proj yields the query and a gate of the same width.
   const qOut = a.outputGate ? 2 * q : q;
-  let params = hidden * qOut + 2 * hidden * kv + q * hidden;
-  if (a.qkvBias) params += qOut + 2 * kv;
+  let params = hidden * qOut + projections * hidden * kv + q * hidden;
+  if (a.qkvBias) params += qOut + projections * kv;
   if (a.outputBias) params += hidden;
-  if (a.qkNorm) params += a.qkNormScope === 'all' ? q + kv : 2 * a.headDim;
+  if (a.qkNorm) params += a.qkNormScope === 'all' ? q + kv : 2 * headDim;
   if (a.sinks) params += a.heads;
   return params;
 }
@@ -91,10 +95,13 @@ export function gatedMlpParams(hidden: number, intermediate: number, gated = tru
   return (gated ? 3 : 2) * hidden * intermediate;
 }
 
-/** One attention layer's weights, the indexer of a sparse-attention model included. */
-export function attentionParams(arch: Architecture): number {
+/**
+ * One attention layer's weights, the indexer of a sparse-attention model included: a
+ * full-attention layer's when `fullLayer` (they differ only for Gemma 4), else a sliding one's.
+ */
+export function attentionParams(arch: Architecture, fullLayer = false): number {
   const a = arch.attention;
-  const base = a.kind === 'mla' ? mlaAttentionParams(arch.hiddenSize, a) : gqaAttentionParams(arch.hiddenSize, a);
+  const base = a.kind === 'mla' ? mlaAttentionParams(arch.hiddenSize, a) : gqaAttentionParams(arch.hiddenSize, a, fullLayer);
   return base + (indexerLayerShare(arch) === 1 ? indexerParamsPerLayer(arch) : 0);
 }
 
@@ -131,7 +138,7 @@ export function moeLayerParams(hidden: number, moe: Moe, gated = true): MoeLayer
   const expertBias = moe.expertBias ? 2 * moe.expertIntermediateSize + hidden : 0;
   const routed = moe.routedExperts * (gatedMlpParams(hidden, moe.expertIntermediateSize, gated) + expertBias);
   const shared = moe.sharedExpertIntermediateSize > 0 ? gatedMlpParams(hidden, moe.sharedExpertIntermediateSize, gated) : 0;
-  const router = moe.routedExperts * hidden + (moe.routerBias ? moe.routedExperts : 0) + (moe.sharedExpertGate ? hidden : 0);
+  const router = moe.routedExperts * hidden + (moe.routerBias ? moe.routedExperts : 0) + (moe.sharedExpertGate ? hidden : 0) + moe.routerExtraParams;
   return { routed, shared, router };
 }
 
@@ -139,10 +146,15 @@ export function moeLayerParams(hidden: number, moe: Moe, gated = true): MoeLayer
 export function countParams(arch: Architecture): ParamCount {
   const h = arch.hiddenSize;
   const moeLayers = countLayers(arch, (b) => b.ffn === 'moe');
-  const denseLayers = countLayers(arch, (b) => b.ffn === 'dense');
+  // Gemma 4's experts run beside a dense MLP in the same layer.
+  const denseLayers = countLayers(arch, (b) => b.ffn === 'dense') + (arch.moe?.besideDenseMlp ? moeLayers : 0);
   const attentionLayers = countLayers(arch, (b) => b.mixer === 'attention');
   const linearLayers = countLayers(arch, (b) => b.mixer === 'linear');
   const attention = attentionParams(arch);
+  // Full-attention layers of a model whose sliding and full layers differ (Gemma 4) get their own count.
+  const sliding = new Set(arch.slidingWindow?.indices ?? []);
+  const fullAttentionLayers = arch.attention.kind === 'gqa' && arch.attention.global ? attentionLayerIndices(arch).filter((i) => !sliding.has(i)).length : 0;
+  const attentionTotal = (attentionLayers - fullAttentionLayers) * attention + fullAttentionLayers * attentionParams(arch, true);
   const linear = linearLayerParams(arch);
   const moeLayer = arch.moe ? moeLayerParams(h, arch.moe, arch.gatedMlp) : { routed: 0, shared: 0, router: 0 };
   const layerNorms = arch.normsPerLayer * h;
@@ -151,12 +163,12 @@ export function countParams(arch: Architecture): ParamCount {
     embeddings: arch.vocabSize * h,
     lmHead: arch.tiedEmbeddings ? 0 : arch.vocabSize * h,
     // Linear-attention mixers are attention-like token mixers: quantizers treat them as attention.
-    attention: attentionLayers * attention + linearLayers * linear + (arch.indexer?.layers ? arch.indexer.layers.length * indexerParamsPerLayer(arch) : 0),
+    attention: attentionTotal + linearLayers * linear + (arch.indexer?.layers ? arch.indexer.layers.length * indexerParamsPerLayer(arch) : 0),
     mlp: denseLayers * gatedMlpParams(h, arch.denseIntermediateSize, arch.gatedMlp),
     sharedExperts: moeLayers * moeLayer.shared,
     routedExperts: moeLayers * moeLayer.routed,
     router: moeLayers * moeLayer.router,
-    norms: arch.layers * layerNorms + h,
+    norms: arch.layers * (layerNorms + arch.layerScalars) + h,
     vision: arch.visionParams,
   };
   const total = Object.values(groups).reduce((sum, n) => sum + n, 0);

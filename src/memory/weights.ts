@@ -48,12 +48,14 @@ export function weightLayout(arch: Architecture, params: ParamCount, quant: Quan
   const bits = arch.storedBits;
   const h = arch.hiddenSize;
   const moe = arch.moe;
+  const fullAttention = groupBytes(attentionParams(arch, true), 'attention', quant, bits);
+  const slidingLayers = new Set(arch.slidingWindow?.indices ?? []);
   const mixer = {
     attention: groupBytes(attentionParams(arch), 'attention', quant, bits),
     linear: groupBytes(linearLayerParams(arch), 'attention', quant, bits),
     none: 0,
   };
-  const norms = groupBytes(arch.normsPerLayer * h, 'norms', quant, bits);
+  const norms = groupBytes(arch.normsPerLayer * h + arch.layerScalars, 'norms', quant, bits);
   const blocks = layerBlocks(arch);
   const moeLayers = blocks.filter((b) => b.ffn === 'moe').length;
   const ffn = {
@@ -69,7 +71,10 @@ export function weightLayout(arch: Architecture, params: ParamCount, quant: Quan
   // GLM-5.2: only the layers listed run an indexer of their own (attentionParams leaves it out then).
   const ownIndexer = new Set(arch.indexer?.layers ?? []);
   const indexer = groupBytes(indexerParamsPerLayer(arch), 'attention', quant, bits);
-  const layers = blocks.map((b, i) => mixer[b.mixer] + norms + ffn[b.ffn] + (ownIndexer.has(i) ? indexer : 0));
+  // Gemma 4: experts beside the dense MLP, and full-attention layers of their own size.
+  const beside = arch.moe?.besideDenseMlp ? ffn.dense : 0;
+  const mixerOf = (b: (typeof blocks)[number], i: number) => (b.mixer === 'attention' && !slidingLayers.has(i) ? fullAttention : mixer[b.mixer]);
+  const layers = blocks.map((b, i) => mixerOf(b, i) + norms + ffn[b.ffn] + (b.ffn === 'moe' ? beside : 0) + (ownIndexer.has(i) ? indexer : 0));
   const embeddings = groupBytes(params.groups.embeddings, 'embeddings', quant, bits);
   const lmHead = groupBytes(params.groups.lmHead, 'lmHead', quant, bits);
   const other = groupBytes(h, 'norms', quant, bits) + groupBytes(arch.visionParams, 'vision', quant, bits);

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { architectureFromConfig, type Architecture } from '../../src/catalog/architecture.js';
 import { HfConfigSchema, liftTextConfig } from '../../src/catalog/schema.js';
 import { vllmKv } from '../../src/engines/vllm/kv-groups.js';
-import { kvLayout } from '../../src/memory/kvcache.js';
+import { kvBytesForSequence, kvLayout } from '../../src/memory/kvcache.js';
 import { countParams } from '../../src/memory/params.js';
 import { GGML_STATE_DTYPES, sglangStateDtypes, stateLayout, vllmStateDtypes } from '../../src/memory/state.js';
 import { parsePythonJson } from '../../src/util/python-json.js';
@@ -39,6 +39,8 @@ describe('exact parameter counts against the published totals', () => {
     ['glm-5.1.config.json', 753_864_139_008],
     ['kimi-linear-48b-a3b-instruct.config.json', 49_122_681_728],
     ['nemotron-3-nano-30b-a3b.config.json', 31_577_940_288],
+    ['gemma-4-26b-a4b.config.json', 25_805_936_206],
+    ['gemma-4-31b-it-nvfp4.config.json', 31_273_088_876],
   ])('%s: %d', (file, published) => {
     expect(stored(arch(file))).toBe(published);
   });
@@ -94,6 +96,15 @@ describe('KV per token and state per sequence, as the engines allocate them', ()
     expect(kvLayout(a, 'fp8_ds_mla').perToken).toBeCloseTo(61 * (656 + 132), 6);
     expect(kvLayout(a, 'auto').perToken).toBe(61 * (1_152 + 132));
     expect(stateLayout(a, vllmStateDtypes(a))).toBeNull();
+  });
+
+  it('Gemma 4: sliding layers cache 8 KV heads of 256, full layers 2 (26B) or 4 (31B) of 512, K and V both (vLLM loads K into both slots)', () => {
+    expect(kvLayout(arch('gemma-4-26b-a4b.config.json'), 'auto').perToken).toBe(25 * 8_192 + 5 * 4_096);
+    expect(kvLayout(arch('gemma-4-31b-it-nvfp4.config.json'), 'auto').perToken).toBe(50 * 16_384 + 10 * 8_192);
+    // Past the 1,024-token window only the full layers grow: 5 × 4,096 B per token on top.
+    const a = arch('gemma-4-26b-a4b.config.json');
+    const kv = kvLayout(a, 'auto');
+    expect(kvBytesForSequence(a, kv, 8_192) - kvBytesForSequence(a, kv, 4_096)).toBe(4_096 * 5 * 4_096);
   });
 
   it('Nemotron 3 Nano: 6 attention layers of 2 KV heads (6,144 B/token) and 23 Mamba-2 layers of fp32 state (46.8 MiB per sequence)', () => {
@@ -183,5 +194,44 @@ describe('a generic reading of an unknown model_type', () => {
     const r = gpuplan(['estimate', '--model', renamed('llama-3.1-70b.config.json', { model_type: 'acme_decoder', intermediate_size: undefined })]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/model_type "acme_decoder" is not supported; read generically, it needs "intermediate_size"/);
+  });
+});
+
+describe('engine limits of hybrids (review findings)', () => {
+  it('SGLang lets max_mamba_cache_size // 3 requests run with the radix cache on (kv_cache_configurator.py MAMBA_CACHE_SIZE_MAX_RUNNING_REQUESTS_RATIO = 3)', () => {
+    const r = gpuplan(['estimate', '--model', 'nemotron-3-nano-30b-a3b', '--gpu', 'h200', '--engine', 'sglang', '--context', '1024', '--concurrency', '1000', '--json']);
+    const e = JSON.parse(r.stdout);
+    const slots = Number(/max_mamba_cache_size: (\d+)/.exec(e.engine.logLines.join('\n'))?.[1]);
+    expect(slots).toBeGreaterThan(30);
+    // The KV pool would hold thousands of 1,024-token requests; the state slots hold a third as many running ones.
+    expect(e.engine.kvPoolTokens / 1024).toBeGreaterThan(slots);
+    expect(e.engine.maxConcurrency).toBe(Math.floor(slots / 3));
+    expect(e.verdict.status).toBe('reduced-concurrency');
+  });
+
+  it('vLLM steps an MLA hybrid’s block size by 64 (Kimi Linear: 64 × ⌈2,170,880 / (64 × 1,152)⌉ = 1,920 tokens)', () => {
+    const r = gpuplan(['estimate', '--model', 'kimi-linear-48b-a3b', '--gpu', 'h200', '--engine', 'vllm', '--context', '8192', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).engine.logLines[0]).toBe('Setting attention block size to 1920 tokens to ensure that attention page size is >= mamba page size.');
+  });
+
+  it('Mamba-2 groups must divide TP unless there is one (vLLM mamba_mixer2.py)', () => {
+    const dir = tmp();
+    const path = join(dir, 'config.json');
+    const config = JSON.parse(readFileSync(fixture('configs/nemotron-3-nano-30b-a3b.config.json'), 'utf8'));
+    writeFileSync(path, JSON.stringify({ ...config, n_groups: 6 }));
+    const r = gpuplan(['estimate', '--model', path, '--tp', '4']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/TP 4 does not divide the 6 Mamba-2 groups/);
+  });
+
+  it('an unknown hybrid with MiniMax-Text-01’s attn_type_list is refused, not read as a plain decoder', () => {
+    const dir = tmp();
+    const path = join(dir, 'config.json');
+    const llama = JSON.parse(readFileSync(fixture('configs/llama-3.1-70b.config.json'), 'utf8'));
+    writeFileSync(path, JSON.stringify({ ...llama, model_type: 'minimax_text_01', attn_type_list: [0, 0, 0, 0, 0, 0, 0, 1] }));
+    const r = gpuplan(['estimate', '--model', path]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/"attn_type_list"/);
   });
 });

@@ -80,6 +80,14 @@ export function moeWna16Setting(variant: Deployment['variant']): Record<string, 
  */
 const MAMBA_FULL_MEMORY_RATIO = 0.9;
 
+/**
+ * State slots a running request may hold at the prefill-to-decode peak with the radix cache on (the
+ * default): running requests are capped at max_mamba_cache_size // 3
+ * (mem_cache/kv_cache_configurator.py MAMBA_CACHE_SIZE_MAX_RUNNING_REQUESTS_RATIO = 3, _calculate_mamba_ratio,
+ * v0.5.18 71de97b; extra-buffer scheduling adds more).
+ */
+const MAMBA_SLOTS_PER_RUNNING_REQUEST = 3;
+
 export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
   const { variant, gpu, tp, pp, context, concurrency } = d;
   const { arch } = variant;
@@ -101,7 +109,8 @@ export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
   const stateSlots = state ? Math.floor((rest * MAMBA_FULL_MEMORY_RATIO) / (1 + MAMBA_FULL_MEMORY_RATIO) / state.perSequencePerGpu) : Infinity;
   const stateBytes = state ? stateSlots * state.perSequencePerGpu : 0;
   const pool = rest - stateBytes;
-  const kvCacheTokens = Math.floor(pool / kv.perTokenPerGpu);
+  // A stage of linear layers only caches no tokens.
+  const kvCacheTokens = kv.perTokenPerGpu > 0 ? Math.floor(pool / kv.perTokenPerGpu) : 0;
   const chunk = o.batchedTokens ?? defaultChunkedPrefill(release, gpu);
   const activation = inferenceActivationPeak(arch, chunk, Math.min(concurrency, 256), tp);
   const graphs = o.eager ? 0 : p.cudaGraphBytes;
@@ -109,7 +118,8 @@ export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
   // Sliding-window layers keep only their window (SGLang's SWA memory pool for hybrid models).
   const perSequence = kvBytesForSequence(arch, kv, context);
   const need = perSequence * concurrency + (state ? state.perSequencePerGpu * concurrency : 0);
-  const maxConcurrency = Math.min(pool / perSequence, stateSlots);
+  const runningCap = state ? Math.floor(stateSlots / MAMBA_SLOTS_PER_RUNNING_REQUEST) : Infinity;
+  const maxConcurrency = Math.min(perSequence > 0 ? pool / perSequence : Infinity, runningCap);
   // The scheduler caps a request at the pool (max_req_len = min(context_len − 1, max_total_num_tokens − 1)) and starts.
   const requestCap = Math.min(context, kvCacheTokens) - 1;
 
@@ -128,18 +138,19 @@ export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
       'reserve-too-small',
       `the ${gib(reserve)} outside mem_fraction_static ${fraction} cannot hold activations, CUDA graphs and the CUDA context (${gib(transient + CUDA_CONTEXT_BYTES)}); lower --gpu-mem-util`,
     );
-  } else if (kvCacheTokens < context) {
+  } else if (kv.perTokenPerGpu > 0 && kvCacheTokens < context) {
     verdict = reducedConcurrency(`KV pool ${thousands(kvCacheTokens)} tokens < one ${thousands(context)}-token request: SGLang starts, but caps each request at ${thousands(requestCap)} tokens`);
   } else if (maxConcurrency < concurrency) {
     verdict = reducedConcurrency(
-      stateSlots < pool / perSequence
-        ? `${stateSlots} mamba state slots (mamba_full_memory_ratio ${MAMBA_FULL_MEMORY_RATIO}) hold ${stateSlots} requests, not ${concurrency}`
+      runningCap < pool / perSequence
+        ? `${stateSlots} mamba state slots (mamba_full_memory_ratio ${MAMBA_FULL_MEMORY_RATIO}) let ${runningCap} requests run at once (${MAMBA_SLOTS_PER_RUNNING_REQUEST} slots each), not ${concurrency}`
         : `KV pool ${thousands(kvCacheTokens)} tokens holds ${Math.floor(maxConcurrency)} × ${context} tokens, not ${concurrency}`,
     );
   }
   // What more memory per GPU would hold every request: the KV beyond the pool (afterWeights − reserve, possibly
   // negative), or what the reserve lacks.
-  const stateShort = state ? ((concurrency - Math.min(concurrency, stateSlots)) * state.perSequencePerGpu * (1 + MAMBA_FULL_MEMORY_RATIO)) / MAMBA_FULL_MEMORY_RATIO : 0;
+  const missingSlots = Math.max(0, concurrency * MAMBA_SLOTS_PER_RUNNING_REQUEST - stateSlots);
+  const stateShort = state ? (missingSlots * state.perSequencePerGpu * (1 + MAMBA_FULL_MEMORY_RATIO)) / MAMBA_FULL_MEMORY_RATIO : 0;
   const shortfallBytes = loadPeak ? null : verdict.status === 'fits' ? 0 : Math.max(0, need - (afterWeights - reserve), stateShort, transient + CUDA_CONTEXT_BYTES - reserve);
   // What is in use before the weights load (CUDA context, NCCL and all-reduce buffers), and the CUDA graphs.
   const startup = p.initBytes + parallelInit;
@@ -198,7 +209,7 @@ export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
           bytes: Math.min(need, rest),
           formula:
             `${thousands(kv.perTokenPerGpu)} B/token/GPU × ${context} × ${concurrency} (pool: ${thousands(kvCacheTokens)} tokens)` +
-            (state ? ` + ${thousands(state.perSequencePerGpu)} B of linear-layer state per request (${stateSlots} slots)` : ''),
+            (state ? ` + ${thousands(state.perSequencePerGpu)} B of linear-layer state per slot (${stateSlots} slots, ${MAMBA_SLOTS_PER_RUNNING_REQUEST} per running request)` : ''),
         },
         { name: 'activations', bytes: activation.bytes, formula: `chunked prefill of ${chunk} tokens, in the reserve: ${activation.formula}` },
         {

@@ -30,14 +30,23 @@
 /** A layer's cache as vLLM specs it: full or sliding attention, a linear layer's state, or nothing (an MLP-only block). */
 export type VllmLayerKind = 'full' | 'sliding' | 'state' | 'none';
 
-/** The attention kernels' block-size step (config.py kernel_block_alignment_size). */
-const KERNEL_BLOCK_ALIGNMENT = 16;
+/**
+ * The attention kernels' block-size step (config.py HybridAttentionMambaModelConfig
+ * kernel_block_alignment_size): 16, 64 for MLA backends, 32 on Blackwell (compute capability 10)
+ * for head size 256 with FlashInfer, taken whenever it applies (a larger step is the safe side).
+ */
+export function kernelBlockAlignment(mla: boolean, headSize: number, computeCapability: string): number {
+  if (mla) return 64;
+  return headSize === 256 && Number.parseFloat(computeCapability) >= 10 && Number.parseFloat(computeCapability) < 11 ? 32 : 16;
+}
 
 export interface VllmKvInput {
   /** Each layer's kind in model order. */
   layerKinds: readonly VllmLayerKind[];
   /** Bytes of one state layer's state for one sequence on one GPU (0 without state layers). */
   statePageBytes: number;
+  /** The step the raised attention block size is a multiple of (kernelBlockAlignment; 16 when absent). */
+  blockAlignment?: number;
   /** The layers of the stage this GPU holds: [first, end). */
   stage: { first: number; end: number };
   /** KV bytes per token of one layer on one GPU. */
@@ -68,9 +77,9 @@ export interface VllmKv {
 }
 
 /** The attention block size a hybrid needs so one attention page holds a state page (the release's size otherwise). */
-export function hybridBlockSize(blockSize: number, perLayerPerToken: number, statePageBytes: number): number {
+export function hybridBlockSize(blockSize: number, perLayerPerToken: number, statePageBytes: number, alignment = 16): number {
   if (statePageBytes <= 0 || perLayerPerToken <= 0) return blockSize;
-  const aligned = KERNEL_BLOCK_ALIGNMENT * cdiv(statePageBytes, KERNEL_BLOCK_ALIGNMENT * perLayerPerToken);
+  const aligned = alignment * cdiv(statePageBytes, alignment * perLayerPerToken);
   return Math.max(blockSize, aligned);
 }
 
@@ -89,7 +98,7 @@ function layerGroups(layerKinds: readonly VllmLayerKind[], window: number | null
 }
 
 export function vllmKv(i: VllmKvInput): VllmKv {
-  const blockSize = hybridBlockSize(i.blockSize, i.perLayerPerToken, i.statePageBytes);
+  const blockSize = hybridBlockSize(i.blockSize, i.perLayerPerToken, i.statePageBytes, i.blockAlignment);
   const page = Math.max(blockSize * i.perLayerPerToken, i.statePageBytes);
   const groups = layerGroups(i.layerKinds, i.window, i.groupMergeRatio);
   const onStage = (layers: number[]) => layers.filter((l) => l >= i.stage.first && l < i.stage.end).length;

@@ -30,7 +30,7 @@ import { pipelineStageLayers, stageWeights } from '../../memory/weights.js';
 import { allOnGpu, gib, loadPeakVerdict, onlineQuantizationSettings } from '../common.js';
 import type { Deployment, EngineFit } from '../types.js';
 import { cannotRun, FITS, reducedConcurrency, wontStart, type Verdict } from '../verdict.js';
-import { vllmKv, type VllmLayerKind } from './kv-groups.js';
+import { kernelBlockAlignment, vllmKv, type VllmLayerKind } from './kv-groups.js';
 import type { VllmRelease } from './releases.js';
 
 /**
@@ -179,6 +179,7 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
     const kvInput = {
       layerKinds,
       statePageBytes: state?.perLayerPerGpu ?? 0,
+      blockAlignment: kernelBlockAlignment(arch.attention.kind === 'mla', arch.attention.kind === 'gqa' ? arch.attention.headDim : 0, gpu.computeCapability),
       stage: { first, end: first + (counts[s] ?? 0) },
       perLayerPerToken: kv.perLayerPerTokenPerGpu,
       blockSize: release.blockSize,
