@@ -15,7 +15,7 @@ import { countParams } from '../../src/memory/params.js';
 import { GGML_STATE_DTYPES, sglangStateDtypes, stateLayout, vllmStateDtypes } from '../../src/memory/state.js';
 import { parsePythonJson } from '../../src/util/python-json.js';
 import { gpuplan } from '../cli/run.js';
-import { fixture } from '../helpers.js';
+import { catalog, fixture } from '../helpers.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'gpuplan-late2026-'));
 
@@ -105,6 +105,12 @@ describe('KV per token and state per sequence, as the engines allocate them', ()
     const a = arch('gemma-4-26b-a4b.config.json');
     const kv = kvLayout(a, 'auto');
     expect(kvBytesForSequence(a, kv, 8_192) - kvBytesForSequence(a, kv, 4_096)).toBe(4_096 * 5 * 4_096);
+  });
+
+  it('MiniMax-M2: 228,689,764,864 parameters; KV as hf-mem measures it (kv_cache 24,964,497,408 B = fp8 × 196,608 tokens)', () => {
+    const a = catalog.models.find((m) => m.id === 'minimax-m2')?.architecture as Architecture;
+    expect(countParams(a).total).toBe(228_689_764_864);
+    expect(kvLayout(a, 'fp8').perToken * 196_608).toBe(24_964_497_408);
   });
 
   it('Nemotron 3 Nano: 6 attention layers of 2 KV heads (6,144 B/token) and 23 Mamba-2 layers of fp32 state (46.8 MiB per sequence)', () => {
