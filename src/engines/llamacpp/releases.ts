@@ -13,12 +13,6 @@ export interface LlamacppRelease extends EngineRelease {
    * stream holds pad256(min(n_ctx_seq, window + n_ubatch)) tokens (src/llama-kv-cache-iswa.cpp).
    */
   swaCache: 'shared' | 'per-slot';
-  /**
-   * What llama-server does with a flag left out, for validate: --ctx-size (`train`: the
-   * model's training context), --parallel, and whether the slots then share one unified KV
-   * cache of --ctx-size tokens (each slot may use all of it) rather than n_ctx / slots each.
-   */
-  serverDefaults: { context: number | 'train'; slots: number; kvUnified: boolean };
 }
 
 export const LLAMACPP_RELEASES: readonly LlamacppRelease[] = [
@@ -55,7 +49,6 @@ export const LLAMACPP_RELEASES: readonly LlamacppRelease[] = [
       '--n-gpu-layers takes auto or all besides a number (common/arg.cpp:2764-2773); flash attention auto, n_batch 2048 and n_ubatch 512 as in b6550.',
     ],
     swaCache: 'per-slot',
-    serverDefaults: { context: 'train', slots: 4, kvUnified: true },
   },
   {
     version: 'b6550',
@@ -71,7 +64,5 @@ export const LLAMACPP_RELEASES: readonly LlamacppRelease[] = [
     images: { nvidia: 'ghcr.io/ggml-org/llama.cpp:server-cuda-b6553', amd: 'ghcr.io/ggml-org/llama.cpp:server-rocm-b6553' },
     changes: ['One KV cache of --ctx-size tokens shared by the --parallel slots (n_ctx_slot = n_ctx / n_parallel).'],
     swaCache: 'shared',
-    // common/common.h:278 n_ctx = 4096, :283 n_parallel = 1, :383 kv_unified = false.
-    serverDefaults: { context: 4096, slots: 1, kvUnified: false },
   },
 ];
