@@ -5,7 +5,8 @@
  *
  *   node scripts/engine-facts/llamacpp.mjs --src DIR --version bNNNN --commit SHA > catalogs/engine-flags/llamacpp-bNNNN.json
  *
- * DIR is a llama.cpp checkout (only common/arg.cpp is read). No build is needed:
+ * DIR is a llama.cpp checkout (common/arg.cpp, and common/*.cpp for the parser functions
+ * some handlers call). No build is needed:
  * the `add_opt(common_arg(...))` calls in common_params_parser_init are read as text.
  *
  * What llama.cpp does at run time, and how this mirrors it:
@@ -29,7 +30,7 @@
  *   they list the same names); an int handler accepting only listed numbers
  *   (`value != 0 && value != -1`); kv_cache_type_from_str → the kv_cache_types table.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 function usage(msg) {
@@ -186,6 +187,8 @@ function conditionHolds(cond) {
     return (example === 'LLAMA_EXAMPLE_SERVER') === (op === '==');
   }
   if (/^llama_supports_rpc\(\)$/.test(c)) return false;
+  // the documentation generator (llama-gen-docs) sets it; llama-server never does
+  if (/^params\.is_gen_docs$/.test(c)) return false;
   unknownConditions.add(c);
   return true;
 }
@@ -282,7 +285,7 @@ function hintChoices(hint) {
   return null;
 }
 
-function parseOption(call, src) {
+function parseOption(call, src, sources) {
   // call: `common_arg(...)` followed by `.set_xxx(...)` chain
   const m = /^\s*common_arg\s*\(/.exec(call);
   if (!m) return null;
@@ -328,7 +331,13 @@ function parseOption(call, src) {
     takesValue = true;
     // float only when the argument itself is converted (not a part of it, as in --logit-bias or --tensor-split)
     const param = /(\w+)\s*$/.exec(params[0])?.[1] ?? 'value';
-    type = new RegExp(`std::sto(f|d|ld)\\s*\\(\\s*${param}\\s*\\)`).test(body) ? 'float' : 'str';
+    const converts = (fns) => new RegExp(`std::sto(${fns})\\s*\\(\\s*${param}\\s*\\)`).test(body);
+    // int when the whole argument goes through std::stoi/stoul/… and no word is accepted beside numbers
+    // (-ngl takes `auto` and `all` too); a range hint in angle brackets (`<0|1>`, `<0...100>`: --cpu-strict,
+    // --poll) stays str, as the b6550 record, dumped from a build, has them.
+    const wordsAccepted = new RegExp(`\\b${param}\\s*==\\s*"`).test(body);
+    const rangeHint = hint !== null && /^<.*>$/.test(hint);
+    type = converts('f|d|ld') ? 'float' : converts('i|l|ll|ul|ull') && !wordsAccepted && !rangeHint ? 'int' : 'str';
   } else throw new Error(`option ${names.join(', ')}: unknown handler parameters (${params.join(', ')})`);
 
   let choices = null;
@@ -336,6 +345,7 @@ function parseOption(call, src) {
     choices = hintChoices(hint);
     if (!choices && /kv_cache_type_from_str\s*\(/.test(body)) choices = kvCacheTypes(src);
     if (!choices && type === 'str') choices = stringChoices(body, help);
+    if (!choices && type === 'str') choices = helperChoices(body, sources);
     if (!choices && type === 'int') choices = intChoices(body);
   }
 
@@ -371,6 +381,30 @@ function stringChoices(body, help) {
   return unique;
 }
 
+/**
+ * A string handler that passes the whole value to a parser function of common/ (e.g.
+ * common_reasoning_format_from_name in common/chat.cpp): that function's `name == "x"`
+ * comparisons ending in a throw are the accepted words, in its order.
+ */
+function helperChoices(body, sources) {
+  for (const call of body.matchAll(/\b(\w+)\s*\(\s*value\s*\)/g)) {
+    const fn = call[1];
+    if (fn.startsWith('sto') || fn === 'string') continue;
+    const def = new RegExp(`\\b${fn}\\s*\\(\\s*const\\s+std::string\\s*&\\s*(\\w+)\\s*\\)\\s*\\{`);
+    for (const text of sources) {
+      const m = def.exec(text);
+      if (!m) continue;
+      const open = m.index + m[0].length - 1;
+      const fnBody = text.slice(open, matching(text, open) + 1);
+      if (!/throw\b/.test(fnBody)) return null;
+      const words = [...fnBody.matchAll(new RegExp(`\\b${m[1]}\\s*==\\s*("(?:[^"\\\\]|\\\\.)*")`, 'g'))].map((x) => unescapeC(x[1].slice(1, -1)));
+      const unique = [...new Set(words)];
+      return unique.length >= 2 ? unique : null;
+    }
+  }
+  return null;
+}
+
 /** An int handler that throws unless the value is one of a few numbers. */
 function intChoices(body) {
   const m = /if\s*\(([^)]*)\)\s*\{?\s*throw/.exec(body);
@@ -395,7 +429,7 @@ function inServer(opt) {
   return inEx && !opt.excludes.includes('LLAMA_EXAMPLE_SERVER');
 }
 
-function flagSet(src, { version, commit }) {
+function flagSet(src, sources, { version, commit }) {
   const { start, end } = parserBody(src);
   const flags = {};
   const add = (spellings, entry) => {
@@ -404,7 +438,7 @@ function flagSet(src, { version, commit }) {
     else flags[name] = { aliases, ...entry };
   };
   for (const call of optionCalls(src, start, end)) {
-    const opt = parseOption(call, src);
+    const opt = parseOption(call, src, sources);
     if (!opt || !inServer(opt)) continue;
     const entry = { takesValue: opt.takesValue, type: opt.type };
     if (opt.choices) entry.choices = opt.choices;
@@ -428,4 +462,9 @@ function flagSet(src, { version, commit }) {
 
 const opts = parseArgv(process.argv.slice(2));
 const src = readFileSync(join(opts.src, 'common', 'arg.cpp'), 'utf8');
-process.stdout.write(`${JSON.stringify(flagSet(src, opts), null, 1)}\n`);
+// the other sources of common/, for the parser functions some handlers call
+const common = readdirSync(join(opts.src, 'common'))
+  .filter((f) => f.endsWith('.cpp') && f !== 'arg.cpp')
+  .sort()
+  .map((f) => readFileSync(join(opts.src, 'common', f), 'utf8'));
+process.stdout.write(`${JSON.stringify(flagSet(src, common, opts), null, 1)}\n`);

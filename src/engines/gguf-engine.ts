@@ -10,7 +10,7 @@ import type { Quantization } from '../catalog/schema.js';
 import { ggufKvLayout } from '../memory/kvcache.js';
 import { GiB } from '../memory/units.js';
 import { gib, PLAN_FILES } from './common.js';
-import { ggufKvBytes, placeGguf } from './gguf.js';
+import { ggufKvBytes, ggufSwaTokens, N_UBATCH, placeGguf, type SwaCache } from './gguf.js';
 import type { EngineId, KvDtype } from './ids.js';
 import type { Launch, LaunchInput } from './launch.js';
 import type { EngineRelease } from './release.js';
@@ -52,6 +52,8 @@ export interface GgufFitOptions {
   reservePerGpu: number;
   reserveFormula: string;
   /** Engine settings for the rendered files, given the layers placed on the GPUs. */
+  /** How the sliding-window layers' cache is sized (the release's `swaCache`); `shared` when absent. */
+  swaCache?: SwaCache;
   settings(placed: GgufPlaced): Record<string, string | number | boolean>;
   logLines(placed: GgufPlaced): string[];
 }
@@ -65,7 +67,10 @@ export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
   // Hybrids keep each parallel sequence's recurrent state beside the KV cache (llama-memory-recurrent.cpp: one cell per sequence).
   const state = stateLayout(arch, GGML_STATE_DTYPES);
   const stateBytes = state ? state.perSequence * concurrency : 0;
-  const kvTotal = ggufKvBytes(arch, kv, kvTokens, concurrency) + stateBytes;
+  const swaCache = o.swaCache ?? 'shared';
+  // The shared formula keeps b6550's modelled 512 whatever the ubatch.
+  const ubatch = swaCache === 'shared' ? N_UBATCH : (d.overrides?.ubatch ?? N_UBATCH);
+  const kvTotal = ggufKvBytes(arch, kv, kvTokens, concurrency, swaCache, ubatch) + stateBytes;
   const placement = placeGguf({
     arch,
     layout,
@@ -140,7 +145,11 @@ export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
           bytes: perGpu.kvCache,
           formula:
             `${kv.formula} × ${kvTokens} tokens (${context} × ${concurrency} slots), the GPU's share of layers` +
-            (arch.slidingWindow ? `; the ${arch.slidingWindow.layers} sliding-window layers keep min(${kvTokens}, ${arch.slidingWindow.window} × ${concurrency} + 512) tokens` : '') +
+            (arch.slidingWindow
+              ? swaCache === 'shared'
+                ? `; the ${arch.slidingWindow.layers} sliding-window layers keep min(${kvTokens}, ${arch.slidingWindow.window} × ${concurrency} + ${ubatch}) tokens`
+                : `; the ${arch.slidingWindow.layers} sliding-window layers keep ${concurrency} × min(n_ctx_seq, ${arch.slidingWindow.window} + ${ubatch}) padded to 256 = ${ggufSwaTokens(arch.slidingWindow.window, kvTokens, concurrency, swaCache, ubatch)} tokens`
+              : '') +
             (state ? `; + ${concurrency} × ${state.formula}` : ''),
         },
         { name: 'compute buffer', bytes: perGpu.activations, formula: placement.computeFormula },

@@ -56,15 +56,34 @@ export interface GgufPlacement {
 }
 
 /**
- * KV bytes llama.cpp allocates for `slots` sequences sharing `kvTokens` tokens. Models
- * with sliding-window layers get the iSWA cache (llama_kv_cache_unified_iswa, src/llama-kv-cache-unified-iswa.cpp at b6550): the
- * windowed layers keep min(kvTokens, window × slots + n_ubatch) tokens (unless --swa-full).
+ * How the sliding-window layers' cache is sized: `shared`, min(kvTokens, window × slots +
+ * n_ubatch) tokens in all (the unified-cache formula of src/llama-kv-cache-unified-iswa.cpp at
+ * b6550, as gpuplan has modelled that build); `per-slot`, one stream per slot, each holding
+ * pad256(min(n_ctx_seq, window + n_ubatch)) tokens (src/llama-kv-cache-iswa.cpp:73 at b10573,
+ * with --parallel N and no --kv-unified).
  */
-export function ggufKvBytes(arch: Architecture, kv: KvLayout, kvTokens: number, slots: number): number {
+export type SwaCache = 'shared' | 'per-slot';
+
+/** llama.cpp pads n_ctx, n_ctx_seq and the SWA cache to 256 cells (src/llama-context.cpp, src/llama-kv-cache-iswa.cpp at b10573). */
+const pad256 = (n: number) => Math.ceil(n / 256) * 256;
+
+/** Tokens each sliding-window layer keeps for `slots` sequences sharing `kvTokens` tokens. */
+export function ggufSwaTokens(window: number, kvTokens: number, slots: number, swaCache: SwaCache = 'shared', ubatch = N_UBATCH): number {
+  if (swaCache === 'shared') return Math.min(kvTokens, window * slots + ubatch);
+  const ctxSeq = pad256(kvTokens / slots);
+  return slots * Math.min(ctxSeq, pad256(window + ubatch));
+}
+
+/**
+ * KV bytes llama.cpp allocates for `slots` sequences sharing `kvTokens` tokens. Models
+ * with sliding-window layers get the iSWA cache: the windowed layers keep `ggufSwaTokens`
+ * (unless --swa-full).
+ */
+export function ggufKvBytes(arch: Architecture, kv: KvLayout, kvTokens: number, slots: number, swaCache: SwaCache = 'shared', ubatch = N_UBATCH): number {
   const sw = arch.slidingWindow;
   if (!sw) return kv.perToken * kvTokens;
   const perLayer = kv.perLayerPerToken;
-  const swaTokens = Math.min(kvTokens, sw.window * slots + N_UBATCH);
+  const swaTokens = ggufSwaTokens(sw.window, kvTokens, slots, swaCache, ubatch);
   return perLayer * ((kv.attentionLayers - sw.layers) * kvTokens + sw.layers * swaTokens);
 }
 

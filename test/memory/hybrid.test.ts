@@ -62,6 +62,14 @@ describe('llama.cpp sliding-window KV (llama_kv_cache_iswa)', async () => {
     const llamaKv = kvLayout(llama, 'auto');
     expect(ggufKvBytes(llama, llamaKv, 8192, 1)).toBe(llamaKv.perToken * 8192);
   });
+  it('b10573: one stream per slot, each windowed layer keeping pad256(min(n_ctx_seq, window + n_ubatch)) per slot (src/llama-kv-cache-iswa.cpp:73)', () => {
+    const arch = model('gpt-oss-20b').architecture!;
+    const kv = kvLayout(arch, 'auto');
+    // 2 slots × pad256(min(32,768, 128 + 512)) = 2 × 768 tokens in each of the 12 windowed layers.
+    expect(ggufKvBytes(arch, kv, 65_536, 2, 'per-slot')).toBe(12 * 2048 * 65_536 + 12 * 2048 * 2 * 768);
+    // A short slot context caps it: 2 slots of 512 tokens keep 512 each.
+    expect(ggufKvBytes(arch, kv, 1024, 2, 'per-slot')).toBe(12 * 2048 * 1024 + 12 * 2048 * 1024);
+  });
 });
 
 describe('Gemma 3 27B (google/gemma-3-27b-it)', () => {

@@ -9,8 +9,9 @@ import { fitGguf } from '../gguf-engine.js';
 import type { Deployment, EngineFit } from '../types.js';
 import type { LlamacppRelease } from './releases.js';
 
-export function fitLlamacpp(_release: LlamacppRelease, d: Deployment): EngineFit {
+export function fitLlamacpp(release: LlamacppRelease, d: Deployment): EngineFit {
   return fitGguf(d, {
+    swaCache: release.swaCache,
     reservePerGpu: CUDA_CONTEXT_BYTES,
     reserveFormula: 'CUDA context and cuBLAS workspace 512 MiB',
     settings: ({ ngl, kvTokens, cacheType }) => ({
