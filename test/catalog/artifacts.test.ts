@@ -21,12 +21,11 @@ const NO_HF_GGUF: Record<string, string> = {
   // mradermacher's DeepSeek-V2 GGUFs are byte-split (.gguf.part1of3), not gguf-split parts, and
   // leafspark's are the Chat model in a folder named like a file (DeepSeek-V2-Chat.q4_k_m.gguf/).
   'deepseek-v2-236b': 'no Hugging Face GGUF in gguf-split parts was found',
-  // Issue 17: llama.cpp b6550, the build gpuplan records, predates these architectures (qwen3next from b7186,
-  // qwen35 and DeepSeek-V3.2's indexer later), and no published GGUF size was found; Qwen3-Next has Ollama tags.
-  'qwen3-next-80b-a3b': 'llama.cpp b6550 cannot load qwen3next; no GGUF size found',
-  'qwen3.5-397b-a17b': 'llama.cpp b6550 cannot load qwen35moe; no GGUF size found',
-  'qwen3.5-27b': 'llama.cpp b6550 cannot load qwen35; no GGUF size found',
-  'deepseek-v3.2': 'llama.cpp b6550 has no DeepSeek-V3.2 indexer; no GGUF size found',
+  // Issue 17: no Hugging Face GGUF of these was found with its file layout (llama.cpp loads qwen35 from b7990 and
+  // deepseek32 from b9411; b10573 is recorded).
+  'qwen3.5-397b-a17b': 'no Hugging Face GGUF with a known file layout found',
+  'qwen3.5-27b': 'no Hugging Face GGUF with a known file layout found',
+  'deepseek-v3.2': 'no Hugging Face GGUF with a known file layout found',
 };
 
 const hfGgufs = (id: string) => model(id).artifacts.filter((a) => a.format === 'gguf' && a.source.startsWith('hf:'));

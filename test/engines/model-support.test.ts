@@ -39,9 +39,16 @@ describe('a plan names only a release that loads the model', () => {
     expect(modelSupport('vllm', '0.11.0')?.architectures).toContain('Qwen3NextForCausalLM');
   });
 
-  it('llama.cpp b6550 predates qwen3next (first in b7186); Ollama 0.32.15 runs it', () => {
+  it('llama.cpp b6550 predates qwen3next (first in b7186); b10573 and Ollama 0.32.15 run it', () => {
     expect(modelSupport('llamacpp', 'b6550')?.ggufArchitectures).not.toContain('qwen3next');
+    expect(modelSupport('llamacpp', 'b10573')?.ggufArchitectures).toContain('qwen3next');
     expect(modelSupport('ollama', '0.32.15')?.ggufArchitectures).toContain('qwen3next');
+  });
+
+  it('plan --engine llamacpp --engine-version b6550 refuses Qwen3-Next for its release, not for memory', () => {
+    const r = gpuplan(['plan', '--model', 'qwen3-next-80b-a3b', '--budget', '1xH100-SXM', '--engine', 'llamacpp', '--engine-version', 'b6550', '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.stringify(JSON.parse(r.stdout).rejected)).toMatch(/cannot load GGUF architecture \\"qwen3next\\"/);
   });
 
   it('plan --model qwen3-next-80b-a3b --budget 1xH100-SXM --out d: a current release that loads it, files written', () => {
@@ -49,7 +56,7 @@ describe('a plan names only a release that loads the model', () => {
     const r = gpuplan(['plan', '--model', 'qwen3-next-80b-a3b', '--budget', '1xH100-SXM', '--out', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const plan = JSON.parse(r.stdout).plan;
-    expect(['ollama', 'vllm', 'sglang']).toContain(plan.engine);
+    expect(['ollama', 'llamacpp', 'vllm', 'sglang']).toContain(plan.engine);
     expect(plan.engineVersion).toBe(DESCRIPTORS.find((d) => d.id === plan.engine)?.defaultVersion);
     expect(plan.memory.stateBytesPerSequence).toBeGreaterThan(0);
     expect(plan.files.length).toBeGreaterThan(1);
