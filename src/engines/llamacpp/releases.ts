@@ -63,6 +63,8 @@ export const LLAMACPP_RELEASES: readonly LlamacppRelease[] = [
     // Server images are built once a day, not per build: b6553 is the first daily build after b6550 (three commits later, no server flag changed).
     images: { nvidia: 'ghcr.io/ggml-org/llama.cpp:server-cuda-b6553', amd: 'ghcr.io/ggml-org/llama.cpp:server-rocm-b6553' },
     changes: ['One KV cache of --ctx-size tokens shared by the --parallel slots (n_ctx_slot = n_ctx / n_parallel).'],
-    swaCache: 'shared',
+    // kv_unified defaults to false (common/common.h:383), so each slot is its own stream and a sliding-window layer
+    // keeps min(n_ctx_seq, pad(n_swa + n_ubatch)) cells per stream (src/llama-kv-cache-iswa.cpp:48 at 3ecb2f6).
+    swaCache: 'per-slot',
   },
 ];
