@@ -25,6 +25,12 @@ async function retarget(result: PlanResult, version: string, planFile: string): 
   const { findFlag } = await import('../engines/flags.js');
   const engine = engineRelease(plan.engine, version);
   const descriptor = descriptorOf(plan.engine);
+  // A release that cannot load the model would start nothing (plans before 0.2 do not record what it needs).
+  if (plan.model.loads) {
+    const { loadProblem } = await import('../engines/model-support.js');
+    const problem = loadProblem(engine, plan.model.loads, plan.artifact?.format ?? 'safetensors');
+    if (problem) throw new UserError(`${planFile}: ${problem}; plan with a release that loads it`);
+  }
   const set = descriptor.flagSet(version);
   if (set && descriptor.commandLine) {
     const missing = Object.keys(plan.settings).filter((name) => !findFlag(set, `--${name}`, descriptor.commandLine?.syntax ?? { underscores: false, prefixes: false }));

@@ -82,9 +82,9 @@ export function ggufSwaTokens(window: number, kvTokens: number, slots: number, s
 export function ggufKvBytes(arch: Architecture, kv: KvLayout, kvTokens: number, slots: number, swaCache: SwaCache = 'shared', ubatch = N_UBATCH): number {
   const sw = arch.slidingWindow;
   if (!sw) return kv.perToken * kvTokens;
-  const perLayer = kv.perLayerPerToken;
   const swaTokens = ggufSwaTokens(sw.window, kvTokens, slots, swaCache, ubatch);
-  return perLayer * ((kv.attentionLayers - sw.layers) * kvTokens + sw.layers * swaTokens);
+  // A GGUF runs unsharded (TP 1): per GPU is per model; full and sliding layers at their own sizes (Gemma 4).
+  return kv.fullPerLayerPerTokenPerGpu * (kv.attentionLayers - sw.layers) * kvTokens + kv.slidingPerLayerPerTokenPerGpu * sw.layers * swaTokens;
 }
 
 /**

@@ -74,24 +74,40 @@ export function ggufArchitectureName(arch: Architecture): string | null {
   return Object.hasOwn(GGUF_ARCHITECTURES, arch.modelType) ? (GGUF_ARCHITECTURES[arch.modelType] ?? null) : null;
 }
 
+/** What an engine must be able to load for this model: what a plan records (`model.loads`) to check a re-target. */
+export interface ModelLoads {
+  modelType: string;
+  hfArchitecture: string | null;
+  ggufArchitecture: string | null;
+  generic: boolean;
+}
+
+export function modelLoads(arch: Architecture): ModelLoads {
+  return { modelType: arch.modelType, hfArchitecture: arch.hfArchitecture, ggufArchitecture: ggufArchitectureName(arch), generic: arch.assumptions.length > 0 };
+}
+
 /**
  * Why this release cannot load the model, or null. A GGUF is checked against the runtime's GGUF
  * architectures, safetensors against the registered Hugging Face architectures. A model read
  * generically (an unknown model_type) is not refused: vLLM and SGLang can fall back to their
  * Transformers backend, and its assumptions are said with the plan.
  */
-export function modelSupportProblem(engine: Pick<Engine, 'id' | 'name' | 'version'>, variant: ModelVariant): string | null {
-  const { arch } = variant;
-  if (arch.assumptions.length > 0) return null;
+export function modelSupportProblem(engine: Pick<Engine, 'id' | 'name' | 'version'>, variant: Pick<ModelVariant, 'arch' | 'quant'>): string | null {
+  return loadProblem(engine, modelLoads(variant.arch), variant.quant.format);
+}
+
+/** The same check from what a plan recorded (`render --engine-version` re-targets a plan). */
+export function loadProblem(engine: Pick<Engine, 'id' | 'name' | 'version'>, loads: ModelLoads, format: string): string | null {
+  if (loads.generic) return null;
   const record = modelSupport(engine.id, engine.version);
   if (!record) return null;
   const where = `catalogs/engine-models/${engine.id}-${engine.version}.json${record.exact ? '' : `, read at ${record.readAt?.ref ?? record.readAt?.commit ?? 'an earlier commit'}`}`;
-  if (variant.quant.format === 'gguf') {
-    const name = ggufArchitectureName(arch);
+  if (format === 'gguf') {
+    const name = loads.ggufArchitecture;
     if (!name || !record.ggufArchitectures || record.ggufArchitectures.includes(name)) return null;
-    return `${engine.name} ${engine.version} cannot load GGUF architecture "${name}" (${arch.modelType}); its runtime does not list it (${where})`;
+    return `${engine.name} ${engine.version} cannot load GGUF architecture "${name}" (${loads.modelType}); its runtime does not list it (${where})`;
   }
-  const name = arch.hfArchitecture;
+  const name = loads.hfArchitecture;
   if (!name || record.ggufArchitectures || record.architectures.includes(name)) return null;
   return `${engine.name} ${engine.version} has no ${name} in its model registry (${where})`;
 }

@@ -148,6 +148,8 @@ export function kvLayout(arch: Architecture, dtype: KvDtype, tp = 1, pp = 1): Kv
   const fullPerLayer = g ? 2 * g.kvHeads * g.headDim * bytes : perLayer;
   const fullPerLayerPerGpu = g ? 2 * Math.max(1, Math.floor(g.kvHeads / tp)) * g.headDim * bytes : perLayerPerGpu;
   const largest = Math.max(perLayerPerGpu, fullPerLayerPerGpu);
+  // The fullest stage's bytes per token, each kind at its own size (exact where Gemma 4's kinds differ).
+  const perTokenPerGpu = Math.max(...stages.map((s) => s.full * fullPerLayerPerGpu + s.sliding * perLayerPerGpu));
   return {
     perLayerPerToken: Math.max(perLayer, fullPerLayer),
     perLayerPerTokenPerGpu: largest,
@@ -155,7 +157,7 @@ export function kvLayout(arch: Architecture, dtype: KvDtype, tp = 1, pp = 1): Kv
     slidingPerLayerPerTokenPerGpu: perLayerPerGpu,
     attentionLayers,
     perToken: (attentionLayers - fullLayers) * perLayer + fullLayers * fullPerLayer,
-    perTokenPerGpu: layersPerGpu * largest,
+    perTokenPerGpu,
     layersPerGpu,
     stages,
     headsPerGpu,

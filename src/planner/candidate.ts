@@ -1,5 +1,6 @@
 /** Turns one engine fit into the plan shape of docs/ARCHITECTURE.md (pure). */
 import { ccAtLeast, roundedPerGpu, wholeBytes } from '../engines/common.js';
+import { modelLoads } from '../engines/model-support.js';
 import type { Deployment, Engine, EngineFit } from '../engines/types.js';
 import { costPerMillionTokens, estimatePerf, type PerfEstimate } from '../perf/roofline.js';
 import type { Hardware } from './hardware.js';
@@ -47,6 +48,7 @@ export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: En
       params: params.total,
       activeParams: params.active,
       maxContext: arch.maxContext,
+      loads: modelLoads(arch),
     },
     gpu: { id: gpu.id, name: gpu.name, vendor: gpu.vendor, memoryBytes: gpu.memoryBytes, pricePerHour: hw.costPerHour / hw.count },
     gpuCount: hw.count,

@@ -33,6 +33,11 @@ export const PlanCandidateSchema = z.strictObject({
     params: z.number().int(),
     activeParams: z.number().int(),
     maxContext: z.number().int(),
+    /**
+     * What an engine release must be able to load (engines/model-support.ts): the config's model_type and
+     * architectures[0], the GGUF architecture, and whether the model was read generically. Added in 0.2.
+     */
+    loads: z.strictObject({ modelType: z.string(), hfArchitecture: z.string().nullable(), ggufArchitecture: z.string().nullable(), generic: z.boolean() }).optional(),
   }),
   gpu: z.strictObject({ id: z.string(), name: z.string(), vendor: z.enum(['nvidia', 'amd']), memoryBytes: bytes, pricePerHour: z.number() }),
   gpuCount: z.number().int().positive(),

@@ -4,7 +4,7 @@
  * release that cannot load the model. The expectations come from the engines' own release history
  * as others reported it, not from the lists.
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,6 +43,15 @@ describe('a plan names only a release that loads the model', () => {
     expect(modelSupport('llamacpp', 'b6550')?.ggufArchitectures).not.toContain('qwen3next');
     expect(modelSupport('llamacpp', 'b10573')?.ggufArchitectures).toContain('qwen3next');
     expect(modelSupport('ollama', '0.32.15')?.ggufArchitectures).toContain('qwen3next');
+  });
+
+  it('render --engine-version will not re-target a plan at a release that cannot load its model', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpuplan-retarget-'));
+    expect(gpuplan(['plan', '--model', 'qwen3-next-80b-a3b', '--budget', '1xH100-SXM', '--engine', 'llamacpp', '--out', join(dir, 'a')]).code).toBe(0);
+    const r = gpuplan(['render', join(dir, 'a', 'plan.json'), '--engine-version', 'b6550', '--out', join(dir, 'b')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/llama.cpp b6550 cannot load GGUF architecture "qwen3next"/);
+    expect(existsSync(join(dir, 'b'))).toBe(false);
   });
 
   it('plan --engine llamacpp --engine-version b6550 refuses Qwen3-Next for its release, not for memory', () => {

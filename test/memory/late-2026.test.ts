@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { architectureFromConfig, type Architecture } from '../../src/catalog/architecture.js';
 import { HfConfigSchema, liftTextConfig } from '../../src/catalog/schema.js';
+import { ggufKvBytes } from '../../src/engines/gguf.js';
 import { vllmKv } from '../../src/engines/vllm/kv-groups.js';
 import { kvBytesForSequence, kvLayout } from '../../src/memory/kvcache.js';
 import { countParams } from '../../src/memory/params.js';
@@ -105,6 +106,9 @@ describe('KV per token and state per sequence, as the engines allocate them', ()
     const a = arch('gemma-4-26b-a4b.config.json');
     const kv = kvLayout(a, 'auto');
     expect(kvBytesForSequence(a, kv, 8_192) - kvBytesForSequence(a, kv, 4_096)).toBe(4_096 * 5 * 4_096);
+    // Each kind at its own size per GPU too (the review found the sliding size charged to the full layers).
+    expect(kv.perTokenPerGpu).toBe(225_280);
+    expect(ggufKvBytes(a, kv, 32_768, 1, 'per-slot')).toBe(5 * 4_096 * 32_768 + 25 * 8_192 * 1_536);
   });
 
   it('MiniMax-M2: 228,689,764,864 parameters; KV as hf-mem measures it (kv_cache 24,964,497,408 B = fp8 × 196,608 tokens)', () => {
