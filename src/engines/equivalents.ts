@@ -29,6 +29,7 @@ const SETTING_NAMES: Readonly<Record<keyof SettingFlags, string>> = {
   executorBackend: 'the distributed executor',
   maxSequences: 'the requests run at once',
   batchedTokens: 'the tokens scheduled per step',
+  ubatch: 'the tokens of one physical batch',
 };
 
 export interface Equivalent {

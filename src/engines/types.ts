@@ -221,6 +221,8 @@ export interface SettingFlags {
   maxSequences: string | null;
   /** Tokens scheduled in one step (vLLM --max-num-batched-tokens, SGLang --chunked-prefill-size, llama.cpp --batch-size). */
   batchedTokens: string | null;
+  /** Tokens of one physical batch (llama.cpp --ubatch-size): its compute buffer and each slot's sliding-window cache. */
+  ubatch: string | null;
 }
 
 /** What a recognised server command line looks like: where its own arguments start, and whether the model may come first. */

@@ -13,7 +13,7 @@ import { type ModelSpec, specFromCatalogEntry } from '../catalog/model.js';
 import type { Artifact, Gpu, Quantization } from '../catalog/schema.js';
 import { ONLINE_QUANTIZATION_FLAGS, onlineQuantizationOf, tensorParallelProblem, validTensorParallelDegrees } from '../engines/common.js';
 import { descriptorOf, engineRelease } from '../engines/registry.js';
-import type { Deployment, Engine, KvDtype, SettingFlags } from '../engines/types.js';
+import type { Deployment, Engine, EngineOverrides, KvDtype, SettingFlags } from '../engines/types.js';
 import { fits } from '../engines/verdict.js';
 import { modelVariant, sixteenBitCheckpoint } from '../engines/variant.js';
 import { countParams } from '../memory/params.js';
@@ -47,6 +47,23 @@ function integer(flags: ParsedFlags, name: string): number | null {
 }
 
 /** The catalog model and published artifact a model reference names (`org/repo`, `org/repo:QUANT`). */
+/**
+ * The launch's settings that change the engine's memory beyond context and slots: tokens per step, requests run
+ * at once (where that is not llama.cpp's slots), and llama.cpp's physical batch (its compute buffer and each
+ * slot's sliding-window cache).
+ */
+function launchOverrides(flags: ParsedFlags, names: SettingFlags): EngineOverrides {
+  const given = (name: string | null) => (name ? (integer(flags, name) ?? undefined) : undefined);
+  const overrides: EngineOverrides = {};
+  const batchedTokens = given(names.batchedTokens);
+  const maxSequences = names.maxSequences !== names.slots ? given(names.maxSequences) : undefined;
+  const ubatch = given(names.ubatch);
+  if (batchedTokens !== undefined && batchedTokens > 0) overrides.batchedTokens = batchedTokens;
+  if (maxSequences !== undefined && maxSequences > 0) overrides.maxSequences = maxSequences;
+  if (ubatch !== undefined && ubatch > 0) overrides.ubatch = ubatch;
+  return overrides;
+}
+
 export function catalogMatch(catalog: Catalog, ref: string): { model: CatalogModel; artifact: Artifact | null } | null {
   const [repo, tag] = ref.split(':');
   const key = (repo ?? '').toLowerCase();
@@ -403,6 +420,7 @@ export function checkDeployment(launch: ServerLaunch, flags: ParsedFlags, catalo
     kvDtype,
     memoryFraction: names.memoryFraction && value(flags, names.memoryFraction) !== null ? Number(value(flags, names.memoryFraction)) : null,
     cpuOffload: true,
+    overrides: launchOverrides(flags, names),
   };
   const fit = engine.fit(deployment);
   const contextLine = flags.get(names.context)?.token.line ?? launch.line;

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -66,5 +66,23 @@ describe('gpuplan validate (built CLI)', () => {
     // root reads anything; elsewhere the permission error is the expected exit 2
     if (process.getuid?.() === 0) expect(r.code).toBe(0);
     else expect(r.stderr).toMatch(/cannot read it \(EACCES\)/);
+  });
+});
+
+describe('validate reads the launch settings that move memory (issue 17 review)', () => {
+  it('llama.cpp --ubatch-size grows each slot’s sliding-window cache (b10573: min(n_ctx_seq, window + n_ubatch) per slot)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpuplan-ubatch-'));
+    const out = join(dir, 'd');
+    const plan = gpuplan(['plan', '--model', 'gemma3-27b', '--quant', 'q4_0', '--budget', '1xrtx-4090', '--engine', 'llamacpp', '--concurrency', '5', '--context', '8192', '--out', out]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(gpuplan(['validate', out]).code).toBe(0);
+    // The compose file's command names the GPU through its device reservation: give it a larger physical batch.
+    const compose = join(out, 'docker-compose.yml');
+    const text = readFileSync(compose, 'utf8');
+    expect(text).toContain('      - --port\n');
+    writeFileSync(compose, text.replace('      - --port\n', '      - --ubatch-size\n      - "4096"\n      - --port\n'));
+    const r = gpuplan(['validate', compose]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/only \d+ of 63 layers fit/);
   });
 });

@@ -56,6 +56,7 @@ export const llamacppDescriptor: EngineDescriptor = {
       executorBackend: null,
       maxSequences: '--parallel',
       batchedTokens: '--batch-size',
+      ubatch: '--ubatch-size',
     },
   },
   recognise(words, at) {

@@ -65,6 +65,7 @@ export const sglangDescriptor: EngineDescriptor = {
       executorBackend: null,
       maxSequences: '--max-running-requests',
       batchedTokens: '--chunked-prefill-size',
+      ubatch: null,
     },
   },
   recognise(words, at) {

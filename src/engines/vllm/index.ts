@@ -78,6 +78,7 @@ export const vllmDescriptor: EngineDescriptor = {
       executorBackend: '--distributed-executor-backend',
       maxSequences: '--max-num-seqs',
       batchedTokens: '--max-num-batched-tokens',
+      ubatch: null,
     },
   },
   recognise(words, at) {
