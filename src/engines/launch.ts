@@ -100,8 +100,24 @@ export function modelPath(source: WeightsSource, inContainer: boolean, engineNam
  * `--revision REV` for a pinned hub revision: vLLM (EngineArgs.revision) and SGLang
  * (ServerArgs.revision) both take it, in every recorded release (catalogs/engine-flags/).
  */
-export function revisionArgs(source: WeightsSource): string[] {
+function revisionArgs(source: WeightsSource): string[] {
   return source.kind === 'hf' && source.revision !== null ? ['--revision', source.revision] : [];
+}
+
+/**
+ * What vLLM and SGLang take alike: the model (after `modelFlag` where the engine names it), its
+ * pinned revision, the served name, the settings and where to listen.
+ */
+export function safetensorsServerArgs(input: LaunchInput, engineName: string, modelFlag: string | null, inContainer: boolean): string[] {
+  return [
+    ...(modelFlag ? [modelFlag] : []),
+    modelPath(input.source, inContainer, engineName),
+    ...revisionArgs(input.source),
+    '--served-model-name',
+    input.servedName,
+    ...settingFlags(input.settings),
+    ...LISTEN_ARGS,
+  ];
 }
 
 /**

@@ -1,20 +1,12 @@
 /** SGLang's server launch: `python3 -m sglang.launch_server --model-path <model>` (python/sglang/launch_server.py). */
-import { LISTEN_ARGS, localMount, modelPath, pythonHealthcheck, revisionArgs, SERVE_PORT, settingFlags, type Launch, type LaunchInput } from '../launch.js';
+import { localMount, pythonHealthcheck, safetensorsServerArgs, SERVE_PORT, type Launch, type LaunchInput } from '../launch.js';
 
 export const SGLANG_HEALTH_PATH = '/health';
 /** The rendezvous port of node 0 for a multi-node launch (--dist-init-addr HOST:PORT). */
 const DIST_INIT_PORT = 50000;
 
 export function sglangLaunch(input: LaunchInput): Launch {
-  const args = (inContainer: boolean) => [
-    '--model-path',
-    modelPath(input.source, inContainer, 'SGLang'),
-    ...revisionArgs(input.source),
-    '--served-model-name',
-    input.servedName,
-    ...settingFlags(input.settings),
-    ...LISTEN_ARGS,
-  ];
+  const args = (inContainer: boolean) => safetensorsServerArgs(input, 'SGLang', '--model-path', inContainer);
   const entrypoint = ['python3', '-m', 'sglang.launch_server'];
   return {
     service: 'sglang',

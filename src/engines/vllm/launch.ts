@@ -1,17 +1,10 @@
 /** vLLM's server launch: `vllm serve <model>` (vllm/entrypoints/cli/serve.py), the Hugging Face cache in the container. */
-import { LISTEN_ARGS, localMount, modelPath, pythonHealthcheck, revisionArgs, SERVE_PORT, settingFlags, type Launch, type LaunchInput } from '../launch.js';
+import { localMount, pythonHealthcheck, safetensorsServerArgs, SERVE_PORT, type Launch, type LaunchInput } from '../launch.js';
 
 export const VLLM_HEALTH_PATH = '/health';
 
 export function vllmLaunch(input: LaunchInput): Launch {
-  const args = (inContainer: boolean) => [
-    modelPath(input.source, inContainer, 'vLLM'),
-    ...revisionArgs(input.source),
-    '--served-model-name',
-    input.servedName,
-    ...settingFlags(input.settings),
-    ...LISTEN_ARGS,
-  ];
+  const args = (inContainer: boolean) => safetensorsServerArgs(input, 'vLLM', null, inContainer);
   const entrypoint = ['vllm', 'serve'];
   return {
     service: 'vllm',
