@@ -188,6 +188,12 @@ export function attentionLayerIndices(arch: Architecture): number[] {
   return layerBlocks(arch).flatMap((b, i) => (b.mixer === 'attention' ? [i] : []));
 }
 
+/** Layers that run a sparse-attention indexer of their own: those listed (GLM-5.2's "full" ones), else every attention layer. */
+export function ownIndexerLayers(arch: Architecture): readonly number[] {
+  if (!arch.indexer) return [];
+  return arch.indexer.layers ?? attentionLayerIndices(arch);
+}
+
 /** How many layers have a given mixer or feed-forward block. */
 export function countLayers(arch: Architecture, test: (block: LayerBlock) => boolean): number {
   let n = 0;
@@ -527,7 +533,7 @@ function slidingWindowFromConfig(config: HfConfig, file: string): Architecture['
   if (!window || window >= config.max_position_embeddings) return null;
   const n = config.num_hidden_layers;
   const of = (indices: number[]) => (indices.length > 0 ? { window, layers: indices.length, indices } : null);
-  const where = (test: (i: number) => boolean) => of(Array.from({ length: n }, (_, i) => i).filter(test));
+  const where = (test: (i: number) => boolean) => of(range(n).filter(test));
   // Hybrid models (gpt-oss, Gemma 3) list each layer's attention: only sliding_attention layers are windowed.
   const types = config.layer_types;
   if (types) return where((i) => types[i] === 'sliding_attention');

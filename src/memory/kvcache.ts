@@ -1,4 +1,4 @@
-import { layerBlocks, type Architecture, type Indexer } from '../catalog/architecture.js';
+import { layerBlocks, ownIndexerLayers, type Architecture, type Indexer } from '../catalog/architecture.js';
 import { pipelineStageLayers } from './weights.js';
 
 import type { KvDtype } from '../engines/ids.js';
@@ -118,7 +118,7 @@ export function kvLayout(arch: Architecture, dtype: KvDtype, tp = 1, pp = 1): Kv
     const latent = a.kvLoraRank + a.qkRopeHeadDim;
     const index = arch.indexer ? indexerBytesPerToken(arch.indexer) : 0;
     // GLM-5.2's shared-indexer layers cache no index keys: exact in perToken; a layer is counted with one (the safe side).
-    const indexLayers = arch.indexer?.layers?.length ?? attentionLayers;
+    const indexLayers = ownIndexerLayers(arch).length;
     const perLayer = latent * bytes + index;
     return {
       perLayerPerToken: perLayer,

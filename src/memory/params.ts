@@ -1,4 +1,4 @@
-import { attentionLayerIndices, countLayers, type Architecture, type GqaAttention, type Indexer, type LinearMixer, type MlaAttention, type Moe } from '../catalog/architecture.js';
+import { attentionLayerIndices, countLayers, ownIndexerLayers, type Architecture, type GqaAttention, type Indexer, type LinearMixer, type MlaAttention, type Moe } from '../catalog/architecture.js';
 import type { ParamGroup } from '../catalog/schema.js';
 
 export type ParamGroups = Record<ParamGroup, number>;
@@ -96,31 +96,19 @@ export function gatedMlpParams(hidden: number, intermediate: number, gated = tru
 }
 
 /**
- * One attention layer's weights, the indexer of a sparse-attention model included: a
- * full-attention layer's when `fullLayer` (they differ only for Gemma 4), else a sliding one's.
+ * One attention layer's weights, its sparse-attention indexer aside (`indexerParamsPerLayer`, in the
+ * layers of `ownIndexerLayers`): a full-attention layer's when `fullLayer` (they differ only for
+ * Gemma 4), else a sliding one's.
  */
 export function attentionParams(arch: Architecture, fullLayer = false): number {
   const a = arch.attention;
-  const base = a.kind === 'mla' ? mlaAttentionParams(arch.hiddenSize, a) : gqaAttentionParams(arch.hiddenSize, a, fullLayer);
-  return base + (indexerLayerShare(arch) === 1 ? indexerParamsPerLayer(arch) : 0);
+  return a.kind === 'mla' ? mlaAttentionParams(arch.hiddenSize, a) : gqaAttentionParams(arch.hiddenSize, a, fullLayer);
 }
 
 /** The indexer's weights in one layer that runs its own (0 without an indexer). */
 export function indexerParamsPerLayer(arch: Architecture): number {
   const a = arch.attention;
   return arch.indexer && a.kind === 'mla' ? indexerParams(arch.hiddenSize, a.qLoraRank ?? arch.hiddenSize, arch.indexer) : 0;
-}
-
-/** The share of attention layers with their own indexer: 1 unless some reuse another's selection (GLM-5.2). */
-export function indexerLayerShare(arch: Architecture): number {
-  const layers = arch.indexer?.layers;
-  return layers
-    ? layers.length /
-        Math.max(
-          1,
-          countLayers(arch, (b) => b.mixer === 'attention'),
-        )
-    : 1;
 }
 
 /** One linear-mixer layer's weights (0 for a model without them). */
@@ -155,6 +143,8 @@ export function countParams(arch: Architecture): ParamCount {
   const sliding = new Set(arch.slidingWindow?.indices ?? []);
   const fullAttentionLayers = arch.attention.kind === 'gqa' && arch.attention.global ? attentionLayerIndices(arch).filter((i) => !sliding.has(i)).length : 0;
   const attentionTotal = (attentionLayers - fullAttentionLayers) * attention + fullAttentionLayers * attentionParams(arch, true);
+  const indexerLayers = ownIndexerLayers(arch).length;
+  const indexers = indexerLayers * indexerParamsPerLayer(arch);
   const linear = linearLayerParams(arch);
   const moeLayer = arch.moe ? moeLayerParams(h, arch.moe, arch.gatedMlp) : { routed: 0, shared: 0, router: 0 };
   const layerNorms = arch.normsPerLayer * h;
@@ -163,7 +153,7 @@ export function countParams(arch: Architecture): ParamCount {
     embeddings: arch.vocabSize * h,
     lmHead: arch.tiedEmbeddings ? 0 : arch.vocabSize * h,
     // Linear-attention mixers are attention-like token mixers: quantizers treat them as attention.
-    attention: attentionTotal + linearLayers * linear + (arch.indexer?.layers ? arch.indexer.layers.length * indexerParamsPerLayer(arch) : 0),
+    attention: attentionTotal + linearLayers * linear + indexers,
     mlp: denseLayers * gatedMlpParams(h, arch.denseIntermediateSize, arch.gatedMlp),
     sharedExperts: moeLayers * moeLayer.shared,
     routedExperts: moeLayers * moeLayer.routed,
@@ -181,7 +171,9 @@ export function countParams(arch: Architecture): ParamCount {
   // its own copies of embed_tokens and shared_head.head.
   // Qwen3-Next's MTP module shares the model's embedding and head instead.
   const mtpFfn = arch.moe ? moeLayer.routed + moeLayer.shared + moeLayer.router : gatedMlpParams(h, arch.denseIntermediateSize, arch.gatedMlp);
-  const mtpLayer = attention + layerNorms + mtpFfn + 3 * h + 2 * h * h + (arch.mtpOwnEmbeddings ? 2 * arch.vocabSize * h : 0);
+  // The MTP layer runs its own indexer, unless the model shares indexers (GLM-5.2: index_share_for_mtp_iteration).
+  const mtpIndexer = arch.indexer && !arch.indexer.layers ? indexerParamsPerLayer(arch) : 0;
+  const mtpLayer = attention + mtpIndexer + layerNorms + mtpFfn + 3 * h + 2 * h * h + (arch.mtpOwnEmbeddings ? 2 * arch.vocabSize * h : 0);
   const mtp = arch.mtpLayers * mtpLayer;
   const up = arch.gatedMlp ? 3 : 2;
 
@@ -189,6 +181,7 @@ export function countParams(arch: Architecture): ParamCount {
     `embeddings ${arch.vocabSize}×${h}`,
     arch.tiedEmbeddings ? 'lm_head tied' : `lm_head ${arch.vocabSize}×${h}`,
     `${attentionLayers} attention layers × ${attention}`,
+    indexerLayers > 0 ? `${indexerLayers} indexers × ${indexerParamsPerLayer(arch)}` : '',
     linearLayers > 0 ? `${linearLayers} ${arch.linearMixer?.kind} layers × ${linear}` : '',
     denseLayers > 0 ? `${denseLayers} dense MLP × ${up}×${h}×${arch.denseIntermediateSize}` : '',
     arch.moe

@@ -1,5 +1,5 @@
-import { layerBlocks, type Architecture, type LinearMixer } from '../catalog/architecture.js';
-import { pipelineStageLayers } from './weights.js';
+import type { Architecture, LinearMixer } from '../catalog/architecture.js';
+import { stageLayers } from './kvcache.js';
 import { thousands } from './units.js';
 
 /** Bytes per element of a linear layer's two states, as an engine allocates them. */
@@ -11,10 +11,10 @@ export interface StateDtypes {
 }
 
 export interface StateLayout {
-  /** Elements of one layer's convolution window and recurrent state for one sequence on one GPU. */
-  convElements: number;
-  recurrentElements: number;
-  /** Bytes of one linear layer's state for one sequence on one GPU. */
+  /** Bytes of one layer's convolution window and recurrent state for one sequence on one GPU. */
+  convPerLayerPerGpu: number;
+  recurrentPerLayerPerGpu: number;
+  /** Bytes of one linear layer's state for one sequence on one GPU (the two above). */
   perLayerPerGpu: number;
   /** Linear layers in the model, and on the fullest pipeline stage. */
   linearLayers: number;
@@ -27,11 +27,12 @@ export interface StateLayout {
 }
 
 /**
- * Mamba-2 with fewer B/C groups than TP ranks replicates them so every rank has one
- * (vLLM mamba_utils.py extra_groups_for_head_shards: tp − groups when groups do not divide).
+ * Mamba-2's B/C groups over TP ranks: they divide TP, or a single group is replicated so every
+ * rank has one (vLLM mamba_utils.py extra_groups_for_head_shards adds tp − 1;
+ * engines/common.ts refuses any other split).
  */
 function groupsPerTp(groups: number, tp: number): number {
-  return groups % tp === 0 ? groups : groups + tp - groups;
+  return groups % tp === 0 ? groups : tp;
 }
 
 /**
@@ -61,24 +62,19 @@ export function linearStateElements(m: LinearMixer, tp = 1): { conv: number; rec
 export function stateLayout(arch: Architecture, dtypes: StateDtypes, tp = 1, pp = 1): StateLayout | null {
   const m = arch.linearMixer;
   if (!m) return null;
-  const blocks = layerBlocks(arch);
-  const linearLayers = blocks.filter((b) => b.mixer === 'linear').length;
+  const stages = stageLayers(arch, pp);
+  const linearLayers = stages.reduce((sum, s) => sum + s.linear, 0);
   if (linearLayers === 0) return null;
-  let start = 0;
-  const perStage = pipelineStageLayers(arch.layers, pp).map((count) => {
-    let n = 0;
-    for (let i = start; i < start + count; i++) if (blocks[i]?.mixer === 'linear') n++;
-    start += count;
-    return n;
-  });
-  const layersPerGpu = Math.max(...perStage);
+  const layersPerGpu = Math.max(...stages.map((s) => s.linear));
   const { conv, recurrent } = linearStateElements(m, tp);
   const whole = linearStateElements(m, 1);
-  const perLayerPerGpu = conv * dtypes.conv + recurrent * dtypes.recurrent;
+  const convPerLayerPerGpu = conv * dtypes.conv;
+  const recurrentPerLayerPerGpu = recurrent * dtypes.recurrent;
+  const perLayerPerGpu = convPerLayerPerGpu + recurrentPerLayerPerGpu;
   const perLayer = whole.conv * dtypes.conv + whole.recurrent * dtypes.recurrent;
   return {
-    convElements: conv,
-    recurrentElements: recurrent,
+    convPerLayerPerGpu,
+    recurrentPerLayerPerGpu,
     perLayerPerGpu,
     linearLayers,
     layersPerGpu,

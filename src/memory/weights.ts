@@ -1,5 +1,5 @@
 import { thousands } from './units.js';
-import { layerBlocks, type Architecture } from '../catalog/architecture.js';
+import { layerBlocks, ownIndexerLayers, type Architecture } from '../catalog/architecture.js';
 import type { Artifact, ParamGroup, Quantization } from '../catalog/schema.js';
 import { attentionParams, gatedMlpParams, indexerParamsPerLayer, linearLayerParams, type ParamCount } from './params.js';
 
@@ -68,8 +68,7 @@ export function weightLayout(arch: Architecture, params: ParamCount, quant: Quan
         : 0,
     none: 0,
   };
-  // GLM-5.2: only the layers listed run an indexer of their own (attentionParams leaves it out then).
-  const ownIndexer = new Set(arch.indexer?.layers ?? []);
+  const ownIndexer = new Set(ownIndexerLayers(arch));
   const indexer = groupBytes(indexerParamsPerLayer(arch), 'attention', quant, bits);
   // Gemma 4: experts beside the dense MLP, and full-attention layers of their own size.
   const beside = arch.moe?.besideDenseMlp ? ffn.dense : 0;

@@ -190,7 +190,7 @@ export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
             `Load weight end. mem usage=${(weights / GiB).toFixed(2)} GB.`,
             ...(state
               ? [
-                  `Mamba Cache is allocated. max_mamba_cache_size: ${stateSlots}, conv_state size: ${((stateSlots * state.layersPerGpu * state.convElements * 2) / GiB).toFixed(2)} GB, ssm_state size: ${((stateSlots * state.layersPerGpu * (state.perLayerPerGpu - state.convElements * 2)) / GiB).toFixed(2)} GB`,
+                  `Mamba Cache is allocated. max_mamba_cache_size: ${stateSlots}, conv_state size: ${((stateSlots * state.layersPerGpu * state.convPerLayerPerGpu) / GiB).toFixed(2)} GB, ssm_state size: ${((stateSlots * state.layersPerGpu * state.recurrentPerLayerPerGpu) / GiB).toFixed(2)} GB`,
                 ]
               : []),
             // model_runner.py init_memory_pool: MLA pools print one size, the others K and V.
