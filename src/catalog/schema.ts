@@ -34,9 +34,17 @@ export const GpuSchema = z.strictObject({
   bf16Tflops: z.number().positive(),
   fp8Tflops: z.number().positive().nullable(),
   int8Tops: z.number().positive().nullable(),
+  /** How GPUs in one node talk to each other (tensor-parallel all-reduce, expert-parallel all-to-all). */
   interconnect: z.strictObject({
+    /** The link GPU-to-GPU traffic takes inside one node; `pcie` also covers cards without peer-to-peer that go through host memory. */
     kind: z.enum(['nvlink', 'pcie', 'xgmi']),
-    bandwidthGBs: z.number().positive(),
+    /**
+     * Per-GPU, per-direction (unidirectional) GPU-to-GPU bandwidth within one node, GB/s (1e9 B/s):
+     * half of the bidirectional figure datasheets print (H100 SXM "NVLink 900GB/s" -> 450).
+     */
+    bandwidthGBs: z.number().positive().describe('per-GPU, per-direction (unidirectional) GPU-to-GPU bandwidth within one node, GB/s; half the bidirectional datasheet figure'),
+    /** The datasheet or spec the figure comes from: document name or URL, the exact figure quoted, and the halving. */
+    source: z.string().min(1).describe('datasheet/spec quoted for bandwidthGBs: name or URL, the exact figure, and how it became per-direction'),
   }),
   /** Bounded: the planner tries every count up to it (GB200 NVL72, the largest NVLink domain, has 72). */
   maxPerNode: positiveInt.max(1024),
