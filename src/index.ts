@@ -17,9 +17,11 @@ export type { PlanResult, PlanCandidate, PlanRequest } from './planner/schema.js
 export { DESCRIPTORS, defaultEngines, engineCatalog, engineRelease } from './engines/registry.js';
 export type { Engine, EngineDescriptor } from './engines/types.js';
 export { VERDICT_REASONS, VERDICT_STATUSES, type Verdict } from './engines/verdict.js';
-export { estimatePerf } from './perf/roofline.js';
+export { estimatePerf, burstThroughput, expertsTouched } from './perf/model.js';
 export { renderPlan, type RenderedFile } from './render/render.js';
 export { writeRendered } from './render/write.js';
 export { RenderError } from './render/verify.js';
 export { parseCompose } from './formats/compose.js';
 export { parseModelfile } from './formats/modelfile.js';
+export { BenchmarkSchema, CLASS_BANDS, prepareBenchmark, type Benchmark, type BenchmarkResult } from './planner/benchmark.js';
+export type { PerfConstants } from './perf/model.js';

@@ -104,6 +104,8 @@ function verdictLine(v: NonNullable<Estimate['verdict']>, headroom: number): str
       return `does NOT fit: ${v.message}`;
     case 'cannot-run':
       return `cannot run: ${v.message}`;
+    case 'below-target':
+      return `runs, but misses the target: ${v.message}`;
   }
 }
 

@@ -1,7 +1,6 @@
 import { formatGiB, thousands } from '../memory/units.js';
-import { BANDWIDTH_EFFICIENCY } from '../perf/roofline.js';
 import { FREE_SYMBOL, memoryBar, memoryParts, memoryShare, termSymbol } from '../planner/memory-bar.js';
-import { closestPerHardware, describeCandidate, describeHardware, describeWeights, money, rejectedLabel } from '../planner/describe.js';
+import { closestPerHardware, describeCandidate, describeHardware, describeSpeed, describeWeights, money, rejectedLabel } from '../planner/describe.js';
 import type { PlanCandidate, PlanResult } from '../planner/schema.js';
 
 const REJECTED_SHOWN = 12;
@@ -40,6 +39,16 @@ function searchedLine(r: PlanResult): string {
   return `${r.searched} configuration${r.searched === 1 ? '' : 's'} searched${modelled}.`;
 }
 
+/** The load target and how the layout carries it, with why that layout. */
+function loadLines(c: PlanCandidate): string[] {
+  const l = c.load;
+  if (!l || l.target === 'one-user') return [];
+  const limits = [l.tpotLimitMs !== null ? `TPOT ≤ ${l.tpotLimitMs} ms` : '', l.ttftLimitMs !== null ? `TTFT ≤ ${l.ttftLimitMs} ms` : ''].filter(Boolean).join(', ');
+  const target = l.target === 'rate' ? `${l.requestsPerSecond} requests/s` : `${l.users} users`;
+  const lines = [`load: ${target} of ${thousands(l.inputLen)} in / ${thousands(l.outputLen)} out tokens${limits ? `, ${limits}` : ''}; carries up to ${l.capacityRequestsPerSecond} requests/s`];
+  return lines.concat(l.why.map((w) => `why: ${w}`));
+}
+
 export function formatPlan(r: PlanResult): string {
   const q = r.request;
   const lines: string[] = [];
@@ -49,9 +58,8 @@ export function formatPlan(r: PlanResult): string {
   if (c) {
     lines.push(`PLAN  ${describeHardware(c)}`);
     lines.push(`      ${describeWeights(c)}`);
-    lines.push(
-      `      ${money(c.costPerHour)}/h · ~${c.perf.decodeTokensPerSecond} tokens/s per sequence, ~${c.perf.aggregateTokensPerSecond} in all · ${money(c.perf.costPerMillionTokens)} per 1M output tokens · prefill ~${c.perf.prefillSecondsPer1kTokens.toFixed(3)} s per 1k tokens`,
-    );
+    lines.push(`      ${money(c.costPerHour)}/h · ${describeSpeed(c)}`);
+    lines.push(...loadLines(c).map((l) => `      ${l}`));
     lines.push('');
     lines.push(...memoryTable(c));
     if (c.logLines.length > 0) {
@@ -87,7 +95,7 @@ export function formatPlan(r: PlanResult): string {
   }
   lines.push(
     '',
-    `Speeds are estimates: a memory-bandwidth roofline at ${BANDWIDTH_EFFICIENCY * 100}% of datasheet bandwidth (active weights + KV read per token), not measurements. ${searchedLine(r)}`,
+    `Speeds are estimates from each engine's speed model, fitted to published benchmarks (README, "Speed accuracy"), not measurements. ${searchedLine(r)}`,
   );
   return `${lines.join('\n')}\n`;
 }

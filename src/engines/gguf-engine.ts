@@ -17,6 +17,7 @@ import type { EngineRelease } from './release.js';
 import type { Deployment, Engine, EngineFit, ModelVariant, ParallelLayout } from './types.js';
 import { FITS, wontStart, type Verdict } from './verdict.js';
 import { hubRefOf } from '../util/hub-names.js';
+import type { PerfConstants } from '../perf/model.js';
 
 /** The cache type llama.cpp allocates for a KV dtype: `auto` is its default, f16 (common/common.h cache_type_k). */
 export function ggufCacheType(kvDtype: KvDtype): KvDtype {
@@ -129,6 +130,8 @@ export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
     state,
     kvCacheTokens: kvTokens,
     maxConcurrency: kvTokens / context,
+    // Every slot is a request running at once; more wait in the queue.
+    maxRunningRequests: d.concurrency,
     hostWeightBytes: Math.max(0, offloadedLayerBytes),
     hostRamBytes,
     diskBytes: Math.ceil(layout.total),
@@ -225,6 +228,8 @@ export interface GgufEngineSpec<R extends EngineRelease> {
   /** The engine's own files under `--out` (PLAN.md and plan.json are added). */
   files: readonly string[];
   fit(release: R, d: Deployment): EngineFit;
+  /** The release's speed constants (the engine's perf.ts). */
+  perf: PerfConstants;
   launch(input: LaunchInput): Launch;
 }
 
@@ -249,6 +254,9 @@ export function ggufEngine<R extends EngineRelease>(spec: GgufEngineSpec<R>): En
     loadUnsupported: (variant) => ggufLoadUnsupported(variant, spec.sources, spec.name),
     layouts: (_arch, _gpu, gpuCount, nodes) => layerSplitLayouts(gpuCount, nodes),
     fit: (d) => spec.fit(spec.release, d),
+    perf: spec.perf,
+    // One server per set of GPUs: more load means more servers behind a load balancer; no expert parallel.
+    scaling: { dataParallel: 'replicas', expertParallel: false },
     deployFiles: () => [...spec.files, ...PLAN_FILES],
     launch: spec.launch,
   };

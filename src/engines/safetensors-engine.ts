@@ -11,6 +11,7 @@ import type { EngineRelease } from './release.js';
 import type { CliSyntax, Deployment, Engine, EngineFit, ModelVariant } from './types.js';
 import type { EngineId } from './ids.js';
 import type { Verdict } from './verdict.js';
+import type { PerfConstants } from '../perf/model.js';
 
 /** The interpreter of `python3 -m vllm…`/`python -m sglang…`: python3.11, or python$PYTHON_VERSION in scripts. */
 export const PYTHON_PROGRAM = /(^|\/)python([0-9.]*|\$\w+)$/;
@@ -38,6 +39,8 @@ export interface SafetensorsEngineSpec<R extends EngineRelease> {
   /** With `--dtype auto`, a 16-bit checkpoint in a dtype the GPU lacks is loaded in the first one it has (why, cited). */
   autoDtypeFallback?: string;
   fit(release: R, d: Deployment): EngineFit;
+  /** The release's speed constants (the engine's perf.ts). */
+  perf: PerfConstants;
   /** The release's refusal of a model in this form, if it has one. */
   refusal?: (release: R, variant: ModelVariant) => Verdict | null;
   deployFiles(nodes: number): string[];
@@ -68,6 +71,9 @@ export function safetensorsEngine<R extends EngineRelease>(spec: SafetensorsEngi
     loadUnsupported: (variant: ModelVariant) => safetensorsLoadUnsupported(variant, engine),
     layouts: (arch, _gpu, gpuCount, nodes) => tensorParallelLayouts(arch, gpuCount, nodes),
     fit: (d) => spec.fit(spec.release, d),
+    perf: spec.perf,
+    // Both serve several data-parallel ranks behind one API server and run MoE layers expert-parallel.
+    scaling: { dataParallel: 'engine', expertParallel: true },
     deployFiles: spec.deployFiles,
     launch: spec.launch,
   };

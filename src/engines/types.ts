@@ -17,6 +17,7 @@ import type { EngineId, KvDtype } from './ids.js';
 import type { Launch, LaunchInput } from './launch.js';
 import type { EngineRelease } from './release.js';
 import type { Verdict } from './verdict.js';
+import type { PerfConstants } from '../perf/model.js';
 
 export type { EngineId, KvDtype } from './ids.js';
 
@@ -56,6 +57,12 @@ export interface Deployment {
   cpuOffload: boolean;
   /** Engine settings the user (or a replayed log) fixed; absent ones take the release's defaults. */
   overrides?: EngineOverrides;
+  /**
+   * Data-parallel ranks of one instance that share a MoE model's routed experts (vLLM
+   * --data-parallel-size with a MoE model, SGLang --enable-dp-attention): the experts split over
+   * dataParallel × tp GPUs. The fit is one rank's: `concurrency` is that rank's. Absent: 1.
+   */
+  dataParallel?: number;
 }
 
 /** Engine settings that change memory, as a launch or a log gives them. */
@@ -102,6 +109,11 @@ export interface EngineFit {
   kvCacheTokens: number;
   /** Sequences of the requested context the KV pool holds at once. */
   maxConcurrency: number;
+  /**
+   * Requests the engine runs at once whatever the pool holds (vLLM max_num_seqs, SGLang
+   * max_running_requests, llama.cpp's slots, OLLAMA_NUM_PARALLEL), per data-parallel rank.
+   */
+  maxRunningRequests: number;
   /** Weight bytes kept in host RAM (llama.cpp / Ollama partial offload). */
   hostWeightBytes: number;
   /** Host RAM the deployment needs, per node. */
@@ -168,6 +180,14 @@ export interface Engine {
    */
   nativeSource?: string;
   fit(d: Deployment): EngineFit;
+  /** This release's speed constants, fitted to published benchmarks (src/engines/<engine>/perf.ts). */
+  perf: PerfConstants;
+  /**
+   * How a deployment serves more load on one node behind one endpoint: the engine's own data
+   * parallel (`engine`: vLLM --data-parallel-size, SGLang --dp-size) or independent `replicas`
+   * behind a load balancer; and whether it runs MoE experts expert-parallel.
+   */
+  scaling: { dataParallel: 'engine' | 'replicas'; expertParallel: boolean };
   /** The files `--out` writes for a deployment over `nodes` machines. */
   deployFiles(nodes: number): string[];
   /** Render hook: the server launch (program, arguments, environment, port, health) for a plan. */

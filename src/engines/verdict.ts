@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 
-export const VERDICT_STATUSES = ['fits', 'reduced-concurrency', 'wont-start', 'cannot-run'] as const;
+/** `below-target`: it fits and runs, but does not serve the plan's load target within its latency limits. */
+export const VERDICT_STATUSES = ['fits', 'reduced-concurrency', 'wont-start', 'cannot-run', 'below-target'] as const;
 export type VerdictStatus = (typeof VERDICT_STATUSES)[number];
 
 export const VERDICT_REASONS = [
@@ -41,6 +42,8 @@ export const VERDICT_REASONS = [
   'dtype-refused',
   /** Quantizing at load time first loads the 16-bit checkpoint, which does not fit the GPUs. */
   'load-peak-exceeds-memory',
+  /** It runs, but too slowly for the plan's request rate, users or TPOT/TTFT limits (planner/load.ts). */
+  'load-target-missed',
 ] as const;
 export type VerdictReason = (typeof VERDICT_REASONS)[number];
 
@@ -66,6 +69,10 @@ export function cannotRun(reason: VerdictReason, message: string, engineMessage:
 
 export function reducedConcurrency(message: string, engineMessage: string | null = null): Verdict {
   return { status: 'reduced-concurrency', reason: 'kv-pool-below-concurrency', message, engineMessage };
+}
+
+export function belowTarget(message: string): Verdict {
+  return { status: 'below-target', reason: 'load-target-missed', message, engineMessage: null };
 }
 
 export function fits(v: Verdict): boolean {

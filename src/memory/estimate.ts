@@ -122,6 +122,7 @@ function flatWeights(params: ParamCount, quant: Quantization): WeightLayout {
   const total = (params.total * quant.bitsPerWeight) / 8;
   return {
     layers: [total],
+    layerExperts: [0],
     embeddings: 0,
     lmHead: 0,
     other: 0,

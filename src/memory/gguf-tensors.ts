@@ -69,6 +69,7 @@ export function tensorBytes(t: TensorInfo): number {
  */
 export function ggufWeightLayout(tensors: readonly TensorInfo[], layers: number): WeightLayout {
   const perLayer = new Array<number>(layers).fill(0);
+  const experts = new Array<number>(layers).fill(0);
   let embeddings = 0;
   let lmHead = 0;
   let other = 0;
@@ -76,7 +77,11 @@ export function ggufWeightLayout(tensors: readonly TensorInfo[], layers: number)
     const bytes = tensorBytes(t);
     const block = /^blk\.(\d+)\./.exec(t.name);
     const index = block ? Number(block[1]) : -1;
-    if (index >= 0 && index < layers) perLayer[index] = (perLayer[index] ?? 0) + bytes;
+    if (index >= 0 && index < layers) {
+      perLayer[index] = (perLayer[index] ?? 0) + bytes;
+      // Routed experts are stored stacked: ffn_gate_exps / ffn_up_exps / ffn_down_exps (shared ones are ffn_*_shexp).
+      if (/\.ffn_(gate|up|down|gate_up)_exps\./.test(t.name)) experts[index] = (experts[index] ?? 0) + bytes;
+    }
     else if (t.name.startsWith('token_embd.')) embeddings += bytes;
     else if (t.name === 'output.weight') lmHead += bytes;
     else other += bytes;
@@ -84,6 +89,7 @@ export function ggufWeightLayout(tensors: readonly TensorInfo[], layers: number)
   const total = perLayer.reduce((s, b) => s + b, 0) + embeddings + lmHead + other;
   return {
     layers: perLayer,
+    layerExperts: experts,
     embeddings,
     lmHead,
     other,

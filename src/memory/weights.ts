@@ -9,6 +9,8 @@ const FULL_PRECISION_BITS = 16;
 export interface WeightLayout {
   /** Bytes of each decoder layer, in model order (architecture.ts layerBlocks: its mixer, norms and feed-forward block). */
   layers: number[];
+  /** Of each layer's bytes, its routed experts' (0 for dense layers): what expert parallel splits over more GPUs. */
+  layerExperts: number[];
   embeddings: number;
   lmHead: number;
   /** Final norm and other replicated odds and ends. */
@@ -74,6 +76,8 @@ export function weightLayout(arch: Architecture, params: ParamCount, quant: Quan
   const beside = arch.moe?.besideDenseMlp ? ffn.dense : 0;
   const mixerOf = (b: (typeof blocks)[number], i: number) => (b.mixer === 'attention' && !slidingLayers.has(i) ? fullAttention : mixer[b.mixer]);
   const layers = blocks.map((b, i) => mixerOf(b, i) + norms + ffn[b.ffn] + (b.ffn === 'moe' ? beside : 0) + (ownIndexer.has(i) ? indexer : 0));
+  const routed = moe && moeLayers > 0 ? groupBytes(params.groups.routedExperts / moeLayers, 'routedExperts', quant, bits) : 0;
+  const layerExperts = blocks.map((b) => (b.ffn === 'moe' ? routed : 0));
   const embeddings = groupBytes(params.groups.embeddings, 'embeddings', quant, bits);
   const lmHead = groupBytes(params.groups.lmHead, 'lmHead', quant, bits);
   const other = groupBytes(h, 'norms', quant, bits) + groupBytes(arch.visionParams, 'vision', quant, bits);
@@ -82,7 +86,7 @@ export function weightLayout(arch: Architecture, params: ParamCount, quant: Quan
   const formula = `${thousands(params.total)} params × ${quant.bitsPerWeight} bits / 8${kept}`;
 
   if (!artifact?.bytes) {
-    return { layers, embeddings, lmHead, other, total: formulaTotal, formula, fromArtifact: false };
+    return { layers, layerExperts, embeddings, lmHead, other, total: formulaTotal, formula, fromArtifact: false };
   }
   const mtp = artifact.includesMtp ? mtpBytes(arch, params, quant) : 0;
   const served = artifact.bytes * (formulaTotal / (formulaTotal + mtp));
@@ -90,6 +94,7 @@ export function weightLayout(arch: Architecture, params: ParamCount, quant: Quan
   const mtpNote = mtp > 0 ? ` − MTP layer share ${(artifact.bytes - served).toExponential(3)} B (not loaded for serving)` : '';
   return {
     layers: layers.map((b) => b * scale),
+    layerExperts: layerExperts.map((b) => b * scale),
     embeddings: embeddings * scale,
     lmHead: lmHead * scale,
     other: other * scale,
@@ -105,12 +110,16 @@ export function weightLayout(arch: Architecture, params: ParamCount, quant: Quan
  * the first stage the embeddings and the last the lm_head, each sharded over TP
  * (vocab-parallel).
  */
-export function weightsPerGpu(layout: WeightLayout, tp: number, pp: number): number {
-  return Math.ceil(Math.max(...stageWeights(layout, tp, pp)));
+export function weightsPerGpu(layout: WeightLayout, tp: number, pp: number, expertShards = tp): number {
+  return Math.ceil(Math.max(...stageWeights(layout, tp, pp, expertShards)));
 }
 
-/** Weight bytes on one GPU of each pipeline stage, first to last (see weightsPerGpu). */
-export function stageWeights(layout: WeightLayout, tp: number, pp: number): number[] {
+/**
+ * Weight bytes on one GPU of each pipeline stage, first to last (see weightsPerGpu). Routed experts
+ * split over `expertShards` GPUs: `tp` alone, or every data-parallel rank's TP group when the ranks
+ * share the experts (vLLM DP with a MoE model, SGLang DP attention; expert parallel or not).
+ */
+export function stageWeights(layout: WeightLayout, tp: number, pp: number, expertShards = tp): number[] {
   const counts = pipelineStageLayers(layout.layers.length, pp);
   const out: number[] = [];
   let start = 0;
@@ -118,11 +127,15 @@ export function stageWeights(layout: WeightLayout, tp: number, pp: number): numb
     const end = start + (counts[stage] ?? 0);
     // A plain loop: the planner calls this thousands of times per search.
     let bytes = 0;
-    for (let i = start; i < end; i++) bytes += layout.layers[i] ?? 0;
+    let experts = 0;
+    for (let i = start; i < end; i++) {
+      bytes += layout.layers[i] ?? 0;
+      experts += layout.layerExperts[i] ?? 0;
+    }
     start = end;
     if (stage === 0) bytes += layout.embeddings;
     if (stage === pp - 1) bytes += layout.lmHead + layout.other;
-    out.push(bytes / tp);
+    out.push((bytes - experts) / tp + experts / expertShards);
   }
   return out;
 }

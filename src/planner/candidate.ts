@@ -1,39 +1,19 @@
 /** Turns one engine fit into the plan shape of docs/ARCHITECTURE.md (pure). */
-import { ccAtLeast, roundedPerGpu, wholeBytes } from '../engines/common.js';
+import { roundedPerGpu, wholeBytes } from '../engines/common.js';
 import { modelLoads } from '../engines/model-support.js';
 import type { Deployment, Engine, EngineFit } from '../engines/types.js';
-import { costPerMillionTokens, estimatePerf, type PerfEstimate } from '../perf/roofline.js';
 import type { Hardware } from './hardware.js';
+import type { LoadResult, LoadTarget } from './load.js';
 import type { PlanCandidate } from './schema.js';
+import type { InstanceOption } from './search.js';
 
-/** KV bytes all GPUs together read per token of context (replicated MLA/GQA heads read on every rank). */
-function kvBytesReadPerToken(d: Deployment, fit: EngineFit): number {
-  return fit.kv.perLayerPerTokenPerGpu * fit.kv.attentionLayers * d.tp;
+/** Dollars per million output tokens at a deployment's output rate. */
+export function costPerMillionTokens(costPerHour: number, outputTokensPerSecond: number): number {
+  return outputTokensPerSecond > 0 ? costPerHour / ((outputTokensPerSecond * 3600) / 1e6) : Number.POSITIVE_INFINITY;
 }
 
-/** The decode/prefill estimate of one deployment (numbers only; the formula text is built on demand). */
-export function deploymentPerf(d: Deployment, fit: EngineFit): PerfEstimate {
-  const { variant, gpu } = d;
-  const { quant, params, arch } = variant;
-  const onGpuWeights = Math.max(0, variant.layout.total - fit.hostWeightBytes - (fit.gpuLayers !== null ? variant.layout.embeddings : 0));
-  return estimatePerf({
-    arch,
-    gpu,
-    weightBytes: onGpuWeights,
-    hostWeightBytes: fit.hostWeightBytes,
-    totalParams: params.total,
-    activeParams: params.active,
-    routedExpertParams: params.groups.routedExperts,
-    kvBytesPerToken: kvBytesReadPerToken(d, fit),
-    context: d.context,
-    concurrency: d.concurrency,
-    tp: d.tp,
-    pp: d.pp,
-    fp8Compute: quant.nativeComputeCapability !== null && ccAtLeast(gpu, quant.nativeComputeCapability),
-  });
-}
-
-export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: EngineFit, perf: PerfEstimate): PlanCandidate {
+export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: EngineFit, instance: InstanceOption, load: LoadResult, target: LoadTarget, why: string[]): PlanCandidate {
+  const perf = load.perf;
   const { variant, gpu } = d;
   const { quant, params, arch } = variant;
   const perGpu = { ...fit.perGpu, capacity: fit.perGpu.capacity ?? gpu.memoryBytes };
@@ -56,7 +36,9 @@ export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: En
     gpusPerNode: hw.count / hw.nodes,
     tensorParallel: d.tp,
     pipelineParallel: d.pp,
-    replicas: 1,
+    replicas: instance.copies,
+    dataParallel: instance.layout.dp,
+    expertParallel: instance.layout.expertParallel,
     quantization: quant.id,
     quantizationName: quant.name,
     bits: quant.nominalBits,
@@ -81,14 +63,26 @@ export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: En
     },
     costPerHour: Math.round(hw.costPerHour * 1000) / 1000,
     perf: {
-      decodeTokensPerSecond: round1(perf.decodeTokensPerSecond),
-      aggregateTokensPerSecond: round1(perf.aggregateTokensPerSecond),
-      prefillSecondsPer1kTokens: Math.round(perf.prefillSecondsPer1kTokens * 1e4) / 1e4,
-      costPerMillionTokens: Math.round(costPerMillionTokens(hw.costPerHour, perf.aggregateTokensPerSecond) * 100) / 100,
+      batch: load.batch,
+      ttftSeconds: round4(perf.ttftSeconds),
+      tpotSeconds: round4(perf.tpotSeconds),
+      perSequenceTokensPerSecond: round1(perf.perSequenceTokensPerSecond),
+      outputTokensPerSecond: round1(load.outputTokensPerSecond),
+      costPerMillionTokens: Math.round(costPerMillionTokens(hw.costPerHour, load.outputTokensPerSecond) * 100) / 100,
       bound: perf.bound,
       formula: perf.formula,
     },
-    settings: fit.settings,
+    load: {
+      target: target.kind,
+      inputLen: target.inputLen,
+      outputLen: target.outputLen,
+      requestsPerSecond: Math.round(load.requestsPerSecond * 1000) / 1000,
+      users: target.users,
+      tpotLimitMs: target.tpotSeconds === null ? null : target.tpotSeconds * 1e3,
+      ttftLimitMs: target.ttftSeconds === null ? null : target.ttftSeconds * 1e3,
+      capacityRequestsPerSecond: Math.round(load.capacityRequestsPerSecond * 1000) / 1000,
+      why,
+    },    settings: fit.settings,
     logLines: fit.logLines,
     notes: fit.notes,
     files: engine.deployFiles(hw.nodes),
@@ -97,4 +91,8 @@ export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: En
 
 function round1(n: number): number {
   return Math.round(n * 10) / 10;
+}
+
+function round4(n: number): number {
+  return Math.round(n * 1e4) / 1e4;
 }

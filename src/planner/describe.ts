@@ -25,7 +25,7 @@ export function describeWeights(c: PlanCandidate): string {
 
 export function describeCandidate(c: PlanCandidate): string {
   const tag = parallelTag({ gpuLayers: c.memory.gpuLayers, tensorParallel: c.tensorParallel, pipelineParallel: c.pipelineParallel });
-  return `${c.gpuCount} × ${c.gpu.id} · ${c.quantization} · ${c.engine}${tag} · ${money(c.costPerHour)}/h · ~${c.perf.decodeTokensPerSecond} tok/s · headroom ${formatGiB(c.memory.headroomBytes)}`;
+  return `${c.gpuCount} × ${c.gpu.id} · ${c.quantization} · ${c.engine}${tag} · ${money(c.costPerHour)}/h · ~${c.perf.perSequenceTokensPerSecond} tok/s per request · headroom ${formatGiB(c.memory.headroomBytes)}`;
 }
 
 /** The hardware of a rejection: `8xa100-40g` (nodes included when several). */
@@ -64,3 +64,15 @@ export function closestPerHardware(rejected: readonly Rejected[], winner: PlanCa
   }
   return [...byHardware.values(), ...better];
 }
+
+/** TPOT, TTFT and throughput at the planned load. */
+export function describeSpeed(c: PlanCandidate): string {
+  const p = c.perf;
+  const batch = p.batch > 1 ? ` at ${p.batch} requests per server` : ' for one request';
+  return `TPOT ~${(p.tpotSeconds * 1e3).toFixed(1)} ms (${p.perSequenceTokensPerSecond} tokens/s per request), TTFT ~${formatSeconds(p.ttftSeconds)}${batch} · ~${p.outputTokensPerSecond} output tokens/s in all · ${money(p.costPerMillionTokens)} per 1M output tokens`;
+}
+
+function formatSeconds(s: number): string {
+  return s < 1 ? `${(s * 1e3).toFixed(0)} ms` : `${s.toFixed(2)} s`;
+}
+

@@ -9,6 +9,7 @@ import type { Engine, EngineId, KvDtype } from '../engines/types.js';
 import { ANY_COUNT_MAX_NODES, type Budget, type GpuAllowance } from './budget.js';
 import { hardwareOptions, type Hardware } from './hardware.js';
 import type { PlanRequest } from './schema.js';
+import type { LoadTarget } from './load.js';
 import { search, type SearchResult } from './search.js';
 import { allVariants, passesFilter } from './variants.js';
 
@@ -38,6 +39,29 @@ export interface Scenario {
   kvDtype: KvDtype;
   memoryFraction: number | null;
   cpuOffload: boolean;
+  target: LoadTarget;
+}
+
+/**
+ * A request's length when none is given: vLLM's benchmark defaults for its random dataset
+ * (vllm/benchmarks/datasets.py RandomDataset DEFAULT_INPUT_LEN = 1024, DEFAULT_OUTPUT_LEN = 128).
+ */
+export const DEFAULT_INPUT_LEN = 1024;
+export const DEFAULT_OUTPUT_LEN = 128;
+
+/** The load a request asks for: --rate or --users with optional --tpot-ms/--ttft-ms; none is one user. */
+export function targetOf(request: PlanRequest): LoadTarget {
+  const rate = request.rate ?? null;
+  const users = request.users ?? null;
+  return {
+    kind: rate !== null ? 'rate' : users !== null ? 'users' : 'one-user',
+    rate,
+    users,
+    inputLen: request.inputLen ?? DEFAULT_INPUT_LEN,
+    outputLen: request.outputLen ?? DEFAULT_OUTPUT_LEN,
+    tpotSeconds: request.tpotMs != null ? request.tpotMs / 1e3 : null,
+    ttftSeconds: request.ttftMs != null ? request.ttftMs / 1e3 : null,
+  };
 }
 
 export function scenarioOf(input: PlanInput, hardware: readonly Hardware[]): Scenario {
@@ -53,6 +77,7 @@ export function scenarioOf(input: PlanInput, hardware: readonly Hardware[]): Sce
     kvDtype: request.kvCacheDtype as KvDtype,
     memoryFraction: request.gpuMemoryUtilization,
     cpuOffload: request.cpuOffload,
+    target: targetOf(request),
   };
 }
 
@@ -76,6 +101,7 @@ export function runScenario(input: PlanInput, s: Scenario, keep = 1): SearchResu
     kvDtype: s.kvDtype,
     memoryFraction: s.memoryFraction,
     cpuOffload: s.cpuOffload,
+    target: s.target,
   });
 }
 

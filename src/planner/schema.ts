@@ -22,6 +22,61 @@ export const PerGpuMemorySchema = z.strictObject({
 
 export const TermSchema = z.strictObject({ name: z.string(), bytes: z.number(), formula: z.string() });
 
+/** Speed at the planned load (perf/model.ts): one server's batch, its latencies, and the whole deployment's throughput. */
+const PerfShapeSchema = z.strictObject({
+  /** Requests in flight per server at the planned load (1: one user). */
+  batch: z.number().int().positive(),
+  ttftSeconds: z.number().nonnegative(),
+  tpotSeconds: z.number().positive(),
+  perSequenceTokensPerSecond: z.number().positive(),
+  /** Output tokens/s of the whole deployment at the planned load. */
+  outputTokensPerSecond: z.number().nonnegative(),
+  /** $ per million output tokens at the planned load. */
+  costPerMillionTokens: z.number().nonnegative(),
+  bound: z.enum(['memory', 'compute', 'overhead', 'host-memory']),
+  formula: z.string(),
+});
+
+/** Plans written before 0.3 carried a roofline's decode rates; they are read as one request at a time. */
+const LegacyPerfSchema = z.strictObject({
+  decodeTokensPerSecond: z.number(),
+  aggregateTokensPerSecond: z.number(),
+  prefillSecondsPer1kTokens: z.number(),
+  costPerMillionTokens: z.number(),
+  bound: z.enum(['memory', 'compute', 'host-memory']),
+  formula: z.string(),
+});
+
+const PerfSchema = z.union([
+  PerfShapeSchema,
+  LegacyPerfSchema.transform((old): z.infer<typeof PerfShapeSchema> => ({
+    batch: 1,
+    ttftSeconds: old.prefillSecondsPer1kTokens,
+    tpotSeconds: 1 / Math.max(old.decodeTokensPerSecond, 1e-9),
+    perSequenceTokensPerSecond: old.decodeTokensPerSecond,
+    outputTokensPerSecond: old.aggregateTokensPerSecond,
+    costPerMillionTokens: old.costPerMillionTokens,
+    bound: old.bound,
+    formula: old.formula,
+  })),
+]);
+
+export const LoadSchema = z.strictObject({
+  target: z.enum(['one-user', 'rate', 'users']),
+  inputLen: z.number().int().positive(),
+  outputLen: z.number().int().positive(),
+  /** Requests/s the deployment completes at the planned load. */
+  requestsPerSecond: z.number().nonnegative(),
+  users: z.number().int().positive().nullable(),
+  tpotLimitMs: z.number().positive().nullable(),
+  ttftLimitMs: z.number().positive().nullable(),
+  /** Requests/s it completes at most within the limits (the largest batch each server sustains). */
+  capacityRequestsPerSecond: z.number().nonnegative(),
+  /** Why this layout (data parallel, copies, expert parallel) over the others tried on the same GPUs. */
+  why: z.array(z.string()),
+});
+export type PlanLoad = z.infer<typeof LoadSchema>;
+
 export const PlanCandidateSchema = z.strictObject({
   engine: EngineIdSchema,
   engineName: z.string(),
@@ -45,7 +100,18 @@ export const PlanCandidateSchema = z.strictObject({
   gpusPerNode: z.number().int().positive(),
   tensorParallel: z.number().int().positive(),
   pipelineParallel: z.number().int().positive(),
+  /**
+   * Independent servers, each of gpuCount / replicas GPUs: the engine's own data parallel for vLLM and
+   * SGLang (one process, one endpoint), else servers behind a load balancer in the compose file.
+   */
   replicas: z.number().int().positive(),
+  /**
+   * Data-parallel ranks of one server that share a MoE model's experts (vLLM --data-parallel-size,
+   * SGLang --dp-size with --enable-dp-attention), each TP × PP GPUs; 1 without. Added in 0.3.
+   */
+  dataParallel: z.number().int().positive().default(1),
+  /** The experts run expert-parallel (vLLM --enable-expert-parallel, SGLang --ep-size). Added in 0.3. */
+  expertParallel: z.boolean().default(false),
   quantization: z.string(),
   quantizationName: z.string(),
   bits: z.number(),
@@ -71,14 +137,9 @@ export const PlanCandidateSchema = z.strictObject({
     terms: z.array(TermSchema),
   }),
   costPerHour: z.number(),
-  perf: z.strictObject({
-    decodeTokensPerSecond: z.number(),
-    aggregateTokensPerSecond: z.number(),
-    prefillSecondsPer1kTokens: z.number(),
-    costPerMillionTokens: z.number(),
-    bound: z.enum(['memory', 'compute', 'host-memory']),
-    formula: z.string(),
-  }),
+  perf: PerfSchema,
+  /** The load the plan was sized for and what the deployment carries at its latency limits. Added in 0.3. */
+  load: LoadSchema.optional(),
   settings: z.record(z.string(), SettingValueSchema),
   logLines: z.array(z.string()),
   notes: z.array(z.string()),
@@ -160,6 +221,15 @@ export const PlanRequestSchema = z.strictObject({
   hfRepo: z.string().optional(),
   /** The --prices file the costs came from, and --offline: suggested commands repeat them. Absent before gpuplan 0.2. */
   pricesFile: z.string().optional(),
+  /** Prompt and output tokens per request the speeds are for (--input-len, --output-len). Added in 0.3. */
+  inputLen: z.number().int().positive().optional(),
+  outputLen: z.number().int().positive().optional(),
+  /** The load target: --rate requests/s or --users; null (absent before 0.3): one user. */
+  rate: z.number().positive().nullable().optional(),
+  users: z.number().int().positive().nullable().optional(),
+  /** Latency limits (--tpot-ms, --ttft-ms). */
+  tpotMs: z.number().positive().nullable().optional(),
+  ttftMs: z.number().positive().nullable().optional(),
   offline: z.boolean().optional(),
 });
 export type PlanRequest = z.infer<typeof PlanRequestSchema>;

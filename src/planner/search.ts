@@ -6,10 +6,11 @@
 import type { Architecture } from '../catalog/architecture.js';
 import { gib, runnableLayouts } from '../engines/common.js';
 import type { Deployment, Engine, EngineFit, KvDtype, ModelVariant } from '../engines/types.js';
-import { cannotRun, fits, type Verdict } from '../engines/verdict.js';
-import type { PerfEstimate } from '../perf/roofline.js';
-import { deploymentPerf, toCandidate } from './candidate.js';
+import { belowTarget, cannotRun, fits, type Verdict } from '../engines/verdict.js';
+import { toCandidate } from './candidate.js';
 import type { Hardware } from './hardware.js';
+import { meetLoad, type LoadResult, type LoadTarget } from './load.js';
+import { instancePerf, sustainedBatch, type InstanceLayout } from './perf.js';
 import type { PlanCandidate, Rejected } from './schema.js';
 
 export interface SearchInput {
@@ -24,12 +25,14 @@ export interface SearchInput {
   kvDtype: KvDtype;
   memoryFraction: number | null;
   cpuOffload: boolean;
+  /** What the deployment must serve: one user (no target), a request rate or a number of users. */
+  target: LoadTarget;
 }
 
 export interface SearchResult {
   /** The best `keep` feasible candidates, best first: one per hardware × variant × engine (its best layout). */
   feasible: PlanCandidate[];
-  /** How many feasible candidates there were in all. */
+  /** How many feasible candidates the search found before the cost bound stopped it (hardware dearer than the kept candidates is not searched). */
   feasibleCount: number;
   /** One entry per hardware × variant that no engine could run, with the most telling reason. */
   rejected: Rejected[];
@@ -47,10 +50,28 @@ interface Scored {
   engine: Engine;
   engineRank: number;
   hw: Hardware;
+  /** One data-parallel rank's deployment (the engine's fit is per rank). */
   deployment: Deployment;
   fit: EngineFit;
-  perf: PerfEstimate;
+  instance: InstanceOption;
+  load: LoadResult;
+  /** Why this layout over the others tried on the same GPUs, in words. */
+  why: string[];
   headroomSteps: number;
+}
+
+/**
+ * How `hw.count` GPUs serve: `copies` independent servers (engine data parallel for dense models on
+ * vLLM/SGLang, replicas behind a load balancer for llama.cpp/Ollama) of `gpus` GPUs each, every one
+ * TP × PP within `dp` ranks that share a MoE model's experts.
+ */
+export interface InstanceOption {
+  tp: number;
+  pp: number;
+  layout: InstanceLayout;
+  copies: number;
+  /** GPUs of one copy: dp × tp × pp. */
+  gpus: number;
 }
 
 /**
@@ -63,14 +84,19 @@ function nonNativeSource(s: Scored): number {
   return native !== undefined && !s.deployment.variant.artifact?.source.startsWith(native) ? 1 : 0;
 }
 
-/** Ranking (docs/ARCHITECTURE.md, "Planner"): cheaper, then more bits of quality, then an engine's own source (Ollama's tags), then more headroom, then faster; engine order last. */
+/**
+ * Ranking (docs/ARCHITECTURE.md, "Planner"): cheaper, then more bits of quality, then an engine's own
+ * source (Ollama's tags), then more headroom, then more capacity at the target's latency limits, then a
+ * shorter TPOT; engine order last. Every candidate meets the load target, so cost is the cost of meeting it.
+ */
 function compareScored(a: Scored, b: Scored): number {
   return (
     a.hw.costPerHour - b.hw.costPerHour ||
     b.deployment.variant.quant.qualityRank - a.deployment.variant.quant.qualityRank ||
     nonNativeSource(a) - nonNativeSource(b) ||
     b.headroomSteps - a.headroomSteps ||
-    b.perf.aggregateTokensPerSecond - a.perf.aggregateTokensPerSecond ||
+    b.load.capacityRequestsPerSecond - a.load.capacityRequestsPerSecond ||
+    a.load.perf.tpotSeconds - b.load.perf.tpotSeconds ||
     a.engineRank - b.engineRank
   );
 }
@@ -105,13 +131,105 @@ function rejection(hw: Hardware, variant: ModelVariant, engine: Engine | null, l
 }
 
 /**
- * Memory verdicts say most about why a cheaper option failed, and the nearest miss (least memory
+ * A load target missed says most; then memory verdicts say most about why a cheaper option failed, and the nearest miss (least memory
  * lacking) most of those; "this engine cannot run it" says least.
  */
 function mostTelling(attempts: readonly Rejected[]): Rejected | undefined {
+  // Fitting but too slow says more than any memory verdict: memory was not the obstacle.
+  const slow = attempts.find((a) => a.verdict.status === 'below-target');
+  if (slow) return slow;
   const memory = attempts.filter((a) => a.verdict.status !== 'cannot-run');
   if (memory.length === 0) return attempts[0];
   return memory.reduce((best, a) => ((a.shortfallBytes ?? Number.POSITIVE_INFINITY) < (best.shortfallBytes ?? Number.POSITIVE_INFINITY) ? a : best));
+}
+
+/** GPU counts that divide `count`, smallest first. */
+function divisors(count: number): number[] {
+  const out: number[] = [];
+  for (let k = 1; k <= count; k++) if (count % k === 0) out.push(k);
+  return out;
+}
+
+/**
+ * The ways an engine can lay out `hw.count` GPUs. Without a load target, one server on all of them
+ * (TP × PP, as before). With one, also copies of smaller servers on one node, and for MoE models on
+ * vLLM/SGLang data-parallel ranks sharing the experts, with and without expert parallel.
+ */
+function instanceOptions(engine: Engine, variant: ModelVariant, hw: Hardware, target: LoadTarget): InstanceOption[] | Verdict {
+  const whole = runnableLayouts(engine, variant, hw.gpu, hw.count, hw.nodes);
+  if (!Array.isArray(whole)) return whole;
+  const single = (l: { tp: number; pp: number }): InstanceOption => ({ tp: l.tp, pp: l.pp, layout: { dp: 1, expertParallel: false }, copies: 1, gpus: hw.count });
+  if (target.kind === 'one-user') return whole.map(single);
+  const options: InstanceOption[] = [];
+  const moe = variant.arch.moe !== null;
+  const sharedRanks = moe && engine.scaling.dataParallel === 'engine';
+  for (const gpus of divisors(hw.count)) {
+    const split = hw.count / gpus;
+    // Copies and ranks stay on one node: one endpoint without a cross-node router.
+    if (split > 1 && hw.nodes > 1) continue;
+    const layouts = gpus === hw.count ? whole : engine.layouts(variant.arch, hw.gpu, gpus, 1);
+    if (!Array.isArray(layouts)) continue;
+    for (const l of layouts) {
+      if (!sharedRanks) {
+        options.push({ tp: l.tp, pp: l.pp, layout: { dp: 1, expertParallel: false }, copies: split, gpus });
+        continue;
+      }
+      const ranks = split;
+      const shards = ranks * l.tp;
+      options.push({ tp: l.tp, pp: l.pp, layout: { dp: ranks, expertParallel: false }, copies: 1, gpus: hw.count });
+      if (engine.scaling.expertParallel && shards > 1) options.push({ tp: l.tp, pp: l.pp, layout: { dp: ranks, expertParallel: true }, copies: 1, gpus: hw.count });
+    }
+  }
+  return options;
+}
+
+/** GGUF servers size their slots up front: under load, the slots one copy needs (users), or the steps tried for a rate. */
+const SLOT_STEPS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+
+function slotChoices(engine: Engine, target: LoadTarget, copies: number, concurrency: number): number[] {
+  if (engine.scaling.dataParallel === 'engine' || target.kind === 'one-user') return [concurrency];
+  if (target.kind === 'users') return [Math.max(concurrency, Math.ceil((target.users ?? 1) / copies))];
+  return SLOT_STEPS.filter((s) => s >= concurrency);
+}
+
+function describeOption(o: InstanceOption, moe: boolean): string {
+  const parts = [`TP ${o.tp}`];
+  if (o.pp > 1) parts.push(`PP ${o.pp}`);
+  if (o.layout.dp > 1) parts.unshift(`DP ${o.layout.dp}`);
+  if (moe && o.layout.expertParallel) parts.push('EP');
+  const server = parts.join(' × ');
+  return o.copies > 1 ? `${o.copies} copies of ${server}` : server;
+}
+
+/** Why the chosen layout beat the others tried on the same GPUs: the best of each other kind, by the same measure. */
+function whyThisLayout(best: Scored, tried: readonly { option: InstanceOption; load: LoadResult }[], target: LoadTarget, moe: boolean): string[] {
+  if (target.kind === 'one-user' || tried.length < 2) return [];
+  const measure = (l: LoadResult) => `${l.capacityRequestsPerSecond.toFixed(1)} requests/s at most`;
+  const lines: string[] = [];
+  const chosen = best.instance;
+  const other = (pick: (o: InstanceOption) => boolean) =>
+    tried.filter((t) => pick(t.option)).sort((a, b) => b.load.capacityRequestsPerSecond - a.load.capacityRequestsPerSecond)[0];
+  const scaled = chosen.copies > 1 || chosen.layout.dp > 1;
+  const alternative = scaled ? other((o) => o.copies === 1 && o.layout.dp === 1) : other((o) => o.copies > 1 || o.layout.dp > 1);
+  if (alternative) {
+    lines.push(
+      `${describeOption(chosen, moe)} (${measure(best.load)}) over ${describeOption(alternative.option, moe)} (${alternative.load.ok ? measure(alternative.load) : alternative.load.message})`,
+    );
+  }
+  if (moe && (chosen.layout.dp > 1 || chosen.tp > 1)) {
+    const flip = other((o) => o.tp === chosen.tp && o.pp === chosen.pp && o.layout.dp === chosen.layout.dp && o.layout.expertParallel !== chosen.layout.expertParallel);
+    if (flip) {
+      const step = (l: LoadResult) => `${(l.perf.tpotSeconds * 1e3).toFixed(1)} ms per token at ${l.batch} requests`;
+      lines.push(
+        chosen.layout.expertParallel
+          ? `expert parallel: chosen; its all-to-all gives ${step(best.load)} vs ${flip.load.ok ? step(flip.load) : flip.load.message} with the experts tensor-sharded`
+          : `expert parallel: not chosen; tensor-sharded experts give ${step(best.load)} vs ${flip.load.ok ? step(flip.load) : flip.load.message} with its all-to-all`,
+      );
+    } else if (!chosen.layout.expertParallel) {
+      lines.push('expert parallel: not tried (the engine or layout has no expert-parallel mode here)');
+    }
+  }
+  return lines;
 }
 
 export function search(input: SearchInput): SearchResult {
@@ -119,7 +237,15 @@ export function search(input: SearchInput): SearchResult {
   const rejected: Rejected[] = [];
   let configurations = 0;
   let modelled = 0;
+  const target = input.target;
+  // Hardware comes cheapest first: once `keep` candidates cost less than a shape, nothing there can rank among them.
+  const keptCostBound = (): number => {
+    if (scored.length < input.keep) return Number.POSITIVE_INFINITY;
+    const costs = scored.map((s) => s.hw.costPerHour).sort((a, b) => a - b);
+    return costs[input.keep - 1] ?? Number.POSITIVE_INFINITY;
+  };
   for (const hw of input.hardware) {
+    if (hw.costPerHour > keptCostBound() + 1e-9) break;
     const totalMemory = hw.count * hw.gpu.memoryBytes;
     for (const variant of input.variants) {
       // Weights alone larger than all the GPUs' memory: no engine or layout can help (offload aside).
@@ -129,6 +255,7 @@ export function search(input: SearchInput): SearchResult {
         rejected.push(rejection(hw, variant, null, null, cannotRun('weights-exceed-memory', message), (variant.layout.total - totalMemory) / hw.count));
         continue;
       }
+      const moe = variant.arch.moe !== null;
       const attempts: Rejected[] = [];
       let fitted = false;
       input.engines.forEach((engine, engineRank) => {
@@ -139,41 +266,53 @@ export function search(input: SearchInput): SearchResult {
           attempts.push(rejection(hw, variant, engine, null, cannotRun('kv-dtype-unsupported', message)));
           return;
         }
-        const layouts = runnableLayouts(engine, variant, hw.gpu, hw.count, hw.nodes);
-        if (!Array.isArray(layouts)) {
+        const options = instanceOptions(engine, variant, hw, target);
+        if (!Array.isArray(options)) {
           configurations++;
-          attempts.push(rejection(hw, variant, engine, null, layouts));
+          attempts.push(rejection(hw, variant, engine, null, options));
           return;
         }
         let best: Scored | null = null;
-        for (const layout of layouts) {
-          configurations++;
-          modelled++;
-          const deployment: Deployment = {
-            variant,
-            gpu: hw.gpu,
-            gpuCount: hw.count,
-            nodes: hw.nodes,
-            tp: layout.tp,
-            pp: layout.pp,
-            context: input.context,
-            concurrency: input.concurrency,
-            kvDtype: input.kvDtype,
-            memoryFraction: input.memoryFraction,
-            cpuOffload: input.cpuOffload,
-          };
-          const fit = engine.fit(deployment);
-          if (!fits(fit.verdict)) {
-            attempts.push(rejection(hw, variant, engine, layout, fit.verdict, fit.shortfallBytes));
-            continue;
-          }
-          const perf = deploymentPerf(deployment, fit);
-          // Among layouts of one engine on the same GPUs, the fastest that fits (TP before PP).
-          if (!best || perf.aggregateTokensPerSecond > best.perf.aggregateTokensPerSecond) {
-            best = { engine, engineRank, hw, deployment, fit, perf, headroomSteps: headroomSteps(engine, fit, hw.gpu.memoryBytes) };
+        const tried: { option: InstanceOption; load: LoadResult }[] = [];
+        for (const option of options) {
+          const rankGpus = option.tp * option.pp;
+          for (const slots of slotChoices(engine, target, option.copies, input.concurrency)) {
+            configurations++;
+            modelled++;
+            const deployment: Deployment = {
+              variant,
+              gpu: hw.gpu,
+              gpuCount: rankGpus,
+              nodes: Math.ceil(rankGpus / hw.gpu.maxPerNode),
+              tp: option.tp,
+              pp: option.pp,
+              context: input.context,
+              concurrency: slots,
+              kvDtype: input.kvDtype,
+              memoryFraction: input.memoryFraction,
+              cpuOffload: input.cpuOffload,
+              ...(option.layout.dp > 1 ? { dataParallel: option.layout.dp } : {}),
+            };
+            const fit = engine.fit(deployment);
+            if (!fits(fit.verdict)) {
+              attempts.push(rejection(hw, variant, engine, option, fit.verdict, fit.shortfallBytes));
+              break;
+            }
+            const sustained = sustainedBatch(fit, option.layout, target.inputLen, target.outputLen);
+            const load = meetLoad((batch) => instancePerf(engine, deployment, fit, { batch, inputLen: target.inputLen, outputLen: target.outputLen }, option.layout), sustained, option.copies, target);
+            tried.push({ option, load });
+            if (!load.ok) {
+              attempts.push(rejection(hw, variant, engine, option, belowTarget(load.message)));
+              continue;
+            }
+            const candidate: Scored = { engine, engineRank, hw, deployment, fit, instance: option, load, why: [], headroomSteps: headroomSteps(engine, fit, hw.gpu.memoryBytes) };
+            // Among layouts of one engine on the same GPUs: the most capacity at the limits (one user: the shortest TPOT).
+            if (!best || betterLayout(candidate, best, target)) best = candidate;
+            break;
           }
         }
         if (best) {
+          best.why = whyThisLayout(best, tried, target, moe);
           scored.push(best);
           fitted = true;
         }
@@ -184,6 +323,11 @@ export function search(input: SearchInput): SearchResult {
   }
   scored.sort(compareScored);
   rejected.sort((a, b) => a.costPerHour - b.costPerHour || b.qualityRank - a.qualityRank);
-  const feasible = scored.slice(0, input.keep).map((s) => toCandidate(s.engine, s.hw, s.deployment, s.fit, s.perf));
+  const feasible = scored.slice(0, input.keep).map((s) => toCandidate(s.engine, s.hw, s.deployment, s.fit, s.instance, s.load, target, s.why));
   return { feasible, feasibleCount: scored.length, rejected, configurations, fitted: modelled };
+}
+
+function betterLayout(a: Scored, b: Scored, target: LoadTarget): boolean {
+  if (target.kind === 'one-user') return a.load.perf.tpotSeconds < b.load.perf.tpotSeconds;
+  return a.load.capacityRequestsPerSecond > b.load.capacityRequestsPerSecond;
 }

@@ -43,7 +43,7 @@ export function planCommand(request: PlanRequest, changes: Partial<PlanRequest>)
 
 function summary(c: PlanCandidate): string {
   const where = c.nodes > 1 ? `${c.nodes} nodes × ${c.gpusPerNode}` : `${c.gpuCount}`;
-  return `${where} × ${c.gpu.name}, ${c.quantizationName} on ${c.engineName}, ${money(c.costPerHour)}/h, ~${c.perf.decodeTokensPerSecond} tokens/s`;
+  return `${where} × ${c.gpu.name}, ${c.quantizationName} on ${c.engineName}, ${money(c.costPerHour)}/h, ~${c.perf.perSequenceTokensPerSecond} tokens/s per request`;
 }
 
 function budgetFor(c: PlanCandidate): string {
@@ -51,7 +51,7 @@ function budgetFor(c: PlanCandidate): string {
 }
 
 function suggestion(kind: Suggestion['kind'], message: string, tradeoff: string, command: string, c: PlanCandidate): Suggestion {
-  return { kind, message, command, costPerHour: c.costPerHour, decodeTokensPerSecond: c.perf.decodeTokensPerSecond, tradeoff };
+  return { kind, message, command, costPerHour: c.costPerHour, decodeTokensPerSecond: c.perf.perSequenceTokensPerSecond, tradeoff };
 }
 
 function first(input: PlanInput, s: Scenario): PlanCandidate | undefined {

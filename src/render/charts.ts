@@ -84,7 +84,7 @@ export function costSpeedChart(result: PlanResult): string[] | null {
   const points = new Map<string, { cost: number; speed: number; numbers: number[] }>();
   for (const [i, c] of candidates.entries()) {
     const cost = c.costPerHour;
-    const speed = c.perf.aggregateTokensPerSecond;
+    const speed = c.perf.outputTokensPerSecond;
     const key = `${cost}/${speed}`;
     const point = points.get(key) ?? { cost, speed, numbers: [] };
     point.numbers.push(i + 1);
@@ -93,7 +93,7 @@ export function costSpeedChart(result: PlanResult): string[] | null {
   if (points.size < 2) return null;
   const dearest = Math.max(...[...points.values()].map((p) => p.cost));
   const fastest = Math.max(...[...points.values()].map((p) => p.speed));
-  const unit = result.plan.concurrency > 1 ? `tokens/s in all, ${result.plan.concurrency} requests` : 'tokens/s';
+  const unit = result.plan.perf.batch > 1 || result.plan.replicas > 1 ? 'output tokens/s in all, at the planned load' : 'tokens/s';
   const xAxis = `${mermaidLabel('cheaper (from $0/h)')} --> ${mermaidLabel(`dearer (to ${money(dearest)}/h)`)}`;
   const yAxis = `${mermaidLabel(`slower (from 0 ${unit})`)} --> ${mermaidLabel(`faster (to ${fastest} ${unit})`)}`;
   return [

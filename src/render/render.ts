@@ -7,7 +7,7 @@
 import type { Launch } from '../engines/launch.js';
 import { engineRelease } from '../engines/registry.js';
 import { GiB } from '../memory/units.js';
-import { closestPerHardware, describeCandidate, describeHardware, describeWeights, rejectedLabel } from '../planner/describe.js';
+import { closestPerHardware, describeCandidate, describeHardware, describeSpeed, describeWeights, rejectedLabel } from '../planner/describe.js';
 import type { PlanCandidate, PlanResult } from '../planner/schema.js';
 import { terminalSafe, UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
@@ -76,6 +76,7 @@ export function deployView(result: PlanResult, plan: PlanCandidate) {
     summary: describeCandidate(plan),
     hardware: describeHardware(plan),
     weights: describeWeights(plan),
+    speed: describeSpeed(plan),
     startPeriod: startPeriod(plan.memory.diskBytes),
     scriptFile: plan.files.find((f) => f.endsWith('.sh')) ?? '',
     checkCommands: checkCommands(launch),

@@ -26,7 +26,7 @@ function planMd(result: PlanResult): string {
 /** `base` with its plan and runners-up at these (cost per hour, tokens/s in all). */
 function withCandidates(base: PlanResult, points: [number, number][]): PlanResult {
   const plan = base.plan!;
-  const at = ([cost, speed]: [number, number]): PlanCandidate => ({ ...plan, costPerHour: cost, perf: { ...plan.perf, decodeTokensPerSecond: speed, aggregateTokensPerSecond: speed } });
+  const at = ([cost, speed]: [number, number]): PlanCandidate => ({ ...plan, costPerHour: cost, perf: { ...plan.perf, perSequenceTokensPerSecond: speed, outputTokensPerSecond: speed } });
   const [first, ...rest] = points.map(at);
   return { ...base, plan: first!, alternatives: rest };
 }
@@ -153,7 +153,7 @@ describe('PLAN.md charts', () => {
   it.each(examplePlans)('%s: the memory pie, and the cost/speed chart when the runners-up differ', (_name, result) => {
     const blocks = mermaidBlocks(planMd(result));
     expect(blocks[0]?.startsWith('pie showData\n')).toBe(true);
-    const points = new Set([result.plan!, ...result.alternatives].map((c) => `${c.costPerHour}/${c.perf.aggregateTokensPerSecond}`));
+    const points = new Set([result.plan!, ...result.alternatives].map((c) => `${c.costPerHour}/${c.perf.outputTokensPerSecond}`));
     expect(blocks.length).toBe(points.size > 1 ? 2 : 1);
     if (points.size > 1) expect(blocks[1]?.startsWith('quadrantChart\n')).toBe(true);
   });

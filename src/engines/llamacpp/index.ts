@@ -11,6 +11,7 @@ import { LLAMACPP_KV_DTYPES } from './kv-dtypes.js';
 import { llamacppLaunch } from './launch.js';
 import { fitLlamacpp } from './memory.js';
 import { LLAMACPP_RELEASES } from './releases.js';
+import { LLAMACPP_PERF } from './perf.js';
 
 const IMAGES = [/(^|\/)ggml-org\/llama\.cpp$/, /(^|\/)ggerganov\/llama\.cpp$/];
 
@@ -23,6 +24,7 @@ const lookup = releaseLookup(LLAMACPP_RELEASES, (release) =>
     sources: { hf: true, ollama: false, splitFiles: true },
     files: ['llama-server.sh', 'docker-compose.yml'],
     fit: fitLlamacpp,
+    perf: LLAMACPP_PERF,
     launch: llamacppLaunch,
   }),
 );

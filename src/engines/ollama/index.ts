@@ -11,6 +11,7 @@ import { OLLAMA_KV_DTYPES } from './kv-dtypes.js';
 import { OLLAMA_PORT, ollamaLaunch } from './launch.js';
 import { fitOllama } from './memory.js';
 import { OLLAMA_RELEASES } from './releases.js';
+import { OLLAMA_PERF } from './perf.js';
 
 const lookup = releaseLookup(OLLAMA_RELEASES, (release) =>
   ggufEngine({
@@ -21,6 +22,7 @@ const lookup = releaseLookup(OLLAMA_RELEASES, (release) =>
     sources: { hf: true, ollama: true, splitFiles: false },
     files: ['Modelfile', 'docker-compose.yml'],
     fit: fitOllama,
+    perf: OLLAMA_PERF,
     launch: ollamaLaunch,
   }),
 );

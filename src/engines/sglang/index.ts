@@ -12,6 +12,7 @@ import { SGLANG_KV_DTYPES } from './kv-dtypes.js';
 import { sglangLaunch } from './launch.js';
 import { fitSglang } from './memory.js';
 import { SGLANG_RELEASES } from './releases.js';
+import { SGLANG_PERF } from './perf.js';
 
 const lookup = releaseLookup(SGLANG_RELEASES, (release) =>
   safetensorsEngine({
@@ -30,6 +31,7 @@ const lookup = releaseLookup(SGLANG_RELEASES, (release) =>
         'the reserve check of fitSglang (activations + CUDA graphs + CUDA context outside mem_fraction_static), capped at the 0.95 vLLM recipes use (vllm-project/recipes GLM/GLM.md, 8959cf64189c71d36e11c6a30335f923f261b1f7)',
     },
     fit: fitSglang,
+    perf: SGLANG_PERF,
     deployFiles: () => ['docker-compose.yml', ...PLAN_FILES],
     launch: sglangLaunch,
   }),

@@ -88,13 +88,22 @@ const MAMBA_FULL_MEMORY_RATIO = 0.9;
  */
 const MAMBA_SLOTS_PER_RUNNING_REQUEST = 3;
 
+/**
+ * Requests SGLang runs at once without --max-running-requests: min(max_total_num_tokens // 2,
+ * req_to_token_pool.size) (managers/tp_worker.py), the request pool being
+ * min(max(tokens / context_len × 512, 2048), 4096) (model_executor/model_runner.py init_memory_pool).
+ */
+function requestPoolSize(tokens: number, contextLength: number): number {
+  return Math.min(Math.max(Math.floor((tokens / contextLength) * 512), 2048), 4096);
+}
+
 export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
   const { variant, gpu, tp, pp, context, concurrency } = d;
   const { arch } = variant;
   const o = d.overrides ?? {};
   const p = release.profile;
   const fraction = d.memoryFraction ?? defaultMemFractionStatic(release, gpu, tp, pp);
-  const weights = weightsPerGpu(variant.layout, tp, pp);
+  const weights = weightsPerGpu(variant.layout, tp, pp, arch.moe ? tp * (d.dataParallel ?? 1) : tp);
   const kv = kvLayout(arch, d.kvDtype, tp, pp);
   // init_torch_distributed's free memory ("Load weight begin. avail mem"): what mem_fraction_static is a fraction of.
   const parallelInit = tp * pp > 1 ? (gpu.interconnect.kind === 'pcie' ? p.parallelInitBytes.pcie : p.parallelInitBytes.nvlink) : 0;
@@ -172,6 +181,7 @@ export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
     state,
     kvCacheTokens,
     maxConcurrency,
+    maxRunningRequests: Math.min(Math.floor(kvCacheTokens / 2), requestPoolSize(kvCacheTokens, context), runningCap),
     ...allOnGpu(variant),
     // --max-running-requests is left to SGLang: it sizes it from the pool it allocates.
     settings: {

@@ -12,6 +12,7 @@ import { VLLM_KV_DTYPES } from './kv-dtypes.js';
 import { vllmLaunch } from './launch.js';
 import { fitVllm, float16Refusal } from './memory.js';
 import { VLLM_RELEASES, type VllmRelease } from './releases.js';
+import { VLLM_PERF } from './perf.js';
 
 const IMAGES = [/(^|\/)vllm\/vllm-openai(-rocm|-cpu)?$/, /(^|\/)rocm\/vllm$/];
 /**
@@ -43,6 +44,7 @@ const lookup = releaseLookup(VLLM_RELEASES, (release) =>
     // supports it, else the platform's first (platforms/cuda.py supported_dtypes: float16 below compute capability 8.0).
     autoDtypeFallback: 'vLLM loads a BF16 checkpoint as FP16 where the GPU has no BF16 (vllm/config/model.py _resolve_auto_dtype)',
     fit: fitVllm,
+    perf: VLLM_PERF,
     refusal: float16Refusal,
     // Multi-node: a Ray cluster (head + workers) in compose, and vLLM's documented LeaderWorkerSet for Kubernetes.
     deployFiles: (nodes) => (nodes > 1 ? ['docker-compose.yml', 'lws.yaml', 'serve.sh'] : ['docker-compose.yml', 'serve.sh']).concat(PLAN_FILES),

@@ -128,14 +128,14 @@ const MXFP4_EXPERT_ALIGNMENT = 256;
  * (7.01 GiB logged, llmd tp2pp1) and gpt-oss-120b TP4 on A100 (17.2217 GiB,
  * vllm-b-0.10.1.1-gpt-oss-120b-a100-80g-tp4); without it gpuplan was 8.6% and 11.7% short.
  */
-export function vllmStageWeights(variant: Deployment['variant'], tp: number, pp: number): number[] {
-  const base = stageWeights(variant.layout, tp, pp);
+export function vllmStageWeights(variant: Deployment['variant'], tp: number, pp: number, expertShards = tp): number[] {
+  const base = stageWeights(variant.layout, tp, pp, expertShards);
   const moe = variant.arch.moe;
   if (variant.quant.id !== 'mxfp4' || !moe) return base;
   const roundUp = (n: number) => Math.ceil(n / MXFP4_EXPERT_ALIGNMENT) * MXFP4_EXPERT_ALIGNMENT;
-  const perRank = moe.expertIntermediateSize / tp;
+  const perRank = moe.expertIntermediateSize / expertShards;
   const factor = (roundUp(variant.arch.hiddenSize) / variant.arch.hiddenSize) * (roundUp(perRank) / perRank);
-  const experts = (variant.params.groups.routedExperts * variant.quant.bitsPerWeight) / 8 / (tp * pp);
+  const experts = (variant.params.groups.routedExperts * variant.quant.bitsPerWeight) / 8 / (expertShards * pp);
   return base.map((bytes) => bytes + experts * (factor - 1));
 }
 
@@ -172,7 +172,8 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
   const layerKinds = layerBlocks(arch).map((b, l): VllmLayerKind => (b.mixer === 'linear' ? 'state' : b.mixer === 'none' ? 'none' : sliding.has(l) ? 'sliding' : 'full'));
   const counts = pipelineStageLayers(arch.layers, pp);
   // Every stage profiles and sizes its own pool; the engine keeps the smallest block count.
-  const stages = vllmStageWeights(variant, tp, pp).map((weights, s) => {
+  const expertShards = arch.moe ? tp * (d.dataParallel ?? 1) : tp;
+  const stages = vllmStageWeights(variant, tp, pp, expertShards).map((weights, s) => {
     const first = counts.slice(0, s).reduce((a, b) => a + b, 0);
     const activation = profileActivationPeak(release, arch, maxNumBatchedTokens, maxNumSeqs, tp, s === pp - 1);
     const available = requested - weights - activation.bytes - nonTorch - graphsInBudget;
@@ -242,6 +243,7 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
     state,
     kvCacheTokens: pool.tokens,
     maxConcurrency: pool.maxConcurrency,
+    maxRunningRequests: maxNumSeqs,
     ...allOnGpu(variant),
     settings: {
       'tensor-parallel-size': tp,
@@ -272,7 +274,7 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
           bytes: weights,
           formula:
             `${variant.layout.formula}, per GPU at TP${tp} × PP${pp}` +
-            (weights > (stageWeights(variant.layout, tp, pp)[stages.indexOf(limiting)] ?? weights) + 1 ? ` + MXFP4 experts padded to multiples of ${MXFP4_EXPERT_ALIGNMENT}` : ''),
+            (weights > (stageWeights(variant.layout, tp, pp, expertShards)[stages.indexOf(limiting)] ?? weights) + 1 ? ` + MXFP4 experts padded to multiples of ${MXFP4_EXPERT_ALIGNMENT}` : ''),
         },
         {
           name: 'kv cache',

@@ -1,0 +1,183 @@
+#!/usr/bin/env node
+/**
+ * Fits each engine's speed constants (src/engines/<engine>/perf.ts) to the benchmark corpus
+ * (test/fixtures/benchmarks/*.yaml). Run after `npm run build`:
+ *
+ *   node scripts/fit-perf.mjs            # print the fit and its error table
+ *   node scripts/fit-perf.mjs --write    # also rewrite the engines' perf.ts
+ *
+ * A third of the corpus (by a hash of the id) is held out of every fit, so the table shows how
+ * the constants do on measurements they never saw. Speculative-decoding runs are reported, never fitted.
+ * The fit minimises a robust loss (Huber on log(predicted / measured), δ = 0.3) by Nelder–Mead over
+ * the logarithms of the constants, within physical bounds.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { BenchmarkSchema, loadCatalog, prepareBenchmark } from '../dist/index.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const write = process.argv.includes('--write');
+
+export const PARAMETERS = [
+  { name: 'bandwidthEfficiency', min: 0.2, max: 0.95 },
+  { name: 'computeEfficiency', min: 0.05, max: 0.8 },
+  { name: 'hopperComputeScale', min: 0.2, max: 1.5 },
+  { name: 'moeComputeEfficiency', min: 0.02, max: 0.8 },
+  { name: 'expertTokensAtHalfEfficiency', min: 1, max: 2000 },
+  { name: 'layerSeconds', min: 1e-6, max: 500e-6 },
+  { name: 'moeLayerSeconds', min: 1e-6, max: 1000e-6 },
+  { name: 'stepSeconds', min: 1e-5, max: 20e-3 },
+  { name: 'burstEfficiency', min: 0.1, max: 1 },
+];
+const ENGINE_FILES = { vllm: 'VLLM', sglang: 'SGLANG', llamacpp: 'LLAMACPP' };
+
+/** FNV-1a of the id: a third of the corpus, fixed by name, is never fitted. */
+export function heldOut(id) {
+  let h = 0x811c9dc5;
+  for (const ch of id) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return h % 3 === 0;
+}
+
+function loadCorpus() {
+  const dir = join(root, 'test/fixtures/benchmarks');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((f) => parse(readFileSync(join(dir, f), 'utf8')).map((e) => BenchmarkSchema.parse(e)));
+}
+
+function huber(x, delta = 0.3) {
+  const a = Math.abs(x);
+  return a <= delta ? 0.5 * x * x : delta * (a - 0.5 * delta);
+}
+
+function toConstants(theta, base) {
+  const c = { ...base };
+  PARAMETERS.forEach((p, i) => {
+    c[p.name] = Math.min(p.max, Math.max(p.min, Math.exp(theta[i])));
+  });
+  return c;
+}
+
+function nelderMead(f, x0, { iterations = 4000, step = 0.4 } = {}) {
+  const n = x0.length;
+  let simplex = [x0, ...x0.map((_, i) => x0.map((v, j) => (i === j ? v + step : v)))].map((x) => ({ x, f: f(x) }));
+  for (let it = 0; it < iterations; it++) {
+    simplex.sort((a, b) => a.f - b.f);
+    const best = simplex[0];
+    const worst = simplex[n];
+    if (Math.abs(worst.f - best.f) < 1e-10) break;
+    const centroid = x0.map((_, j) => simplex.slice(0, n).reduce((s, p) => s + p.x[j], 0) / n);
+    const along = (t) => centroid.map((c, j) => c + t * (worst.x[j] - c));
+    const r = { x: along(-1), f: 0 };
+    r.f = f(r.x);
+    if (r.f < best.f) {
+      const e = { x: along(-2), f: 0 };
+      e.f = f(e.x);
+      simplex[n] = e.f < r.f ? e : r;
+    } else if (r.f < simplex[n - 1].f) {
+      simplex[n] = r;
+    } else {
+      const c = { x: along(r.f < worst.f ? -0.5 : 0.5), f: 0 };
+      c.f = f(c.x);
+      if (c.f < Math.min(r.f, worst.f)) simplex[n] = c;
+      else simplex = simplex.map((p, i) => (i === 0 ? p : { x: p.x.map((v, j) => best.x[j] + 0.5 * (v - best.x[j])), f: f(p.x.map((v, j) => best.x[j] + 0.5 * (v - best.x[j]))) }));
+    }
+  }
+  simplex.sort((a, b) => a.f - b.f);
+  return simplex[0];
+}
+
+function fitEngine(runs, base) {
+  const loss = (theta) => {
+    const c = toConstants(theta, base);
+    let sum = 0;
+    for (const run of runs) {
+      const r = run(c);
+      sum += huber(Math.log(r.predicted / r.measured));
+    }
+    return sum / runs.length;
+  };
+  let best = { x: PARAMETERS.map((p) => Math.log(Math.min(p.max, Math.max(p.min, base[p.name])))), f: Number.POSITIVE_INFINITY };
+  // Restarts from the best point found: Nelder–Mead stalls in 7 dimensions.
+  for (let round = 0; round < 4; round++) best = nelderMead(loss, best.x, { step: 0.5 / (round + 1) });
+  return { constants: toConstants(best.x, base), loss: best.f };
+}
+
+function formatConstant(name, value) {
+  if (name.endsWith('Seconds')) return `${Number((value * 1e6).toPrecision(3))}e-6`;
+  return String(Number(value.toPrecision(3)));
+}
+
+function perfFile(engineName, constName, c, fittedTo, counts) {
+  const lines = PARAMETERS.map((p) => `  ${p.name}: ${formatConstant(p.name, c[p.name])},`);
+  return `/**
+ * ${engineName}'s speed constants (perf/model.ts PerfConstants), fitted by \`node scripts/fit-perf.mjs --write\`
+ * to the published measurements of test/fixtures/benchmarks/ named in \`fittedTo\` (${counts}). The
+ * corpus test (test/perf/benchmarks.test.ts) reports these and the held-out measurements.
+ */
+import type { PerfConstants } from '../../perf/model.js';
+
+export const ${constName}_PERF: PerfConstants = {
+${lines.join('\n')}
+  fittedTo: [
+${fittedTo.map((id) => `    '${id}',`).join('\n')}
+  ],
+  source: 'scripts/fit-perf.mjs: Huber loss (δ 0.3) on log(predicted / measured) over the ids in fittedTo, Nelder–Mead on the logarithms of the constants; a third of the corpus held out by id hash',
+};
+`;
+}
+
+const catalog = await loadCatalog();
+const corpus = loadCorpus();
+const engines = (await import('../dist/index.js')).engineRelease;
+const names = { vllm: 'vLLM', sglang: 'SGLang', llamacpp: 'llama.cpp' };
+for (const [engine, constName] of Object.entries(ENGINE_FILES)) {
+  const entries = corpus.filter((b) => b.engine === engine);
+  const prepared = entries.map((b) => ({ b, run: prepareBenchmark(catalog, b) })).filter(({ run }) => Number.isFinite(run().measured) && run().memoryRefused === null);
+  const fitSet = prepared.filter(({ b }) => !b.speculative && !heldOut(b.id));
+  if (fitSet.length < 5) {
+    console.log(`${engine}: ${fitSet.length} measurements to fit, too few; constants unchanged`);
+    continue;
+  }
+  const base = engines(engine).perf;
+  const { constants, loss } = fitEngine(
+    fitSet.map(({ run }) => run),
+    base,
+  );
+  console.log(`\n${engine}: fitted to ${fitSet.length} of ${prepared.length} (loss ${loss.toFixed(4)})`);
+  for (const p of PARAMETERS) console.log(`  ${p.name.padEnd(22)} ${formatConstant(p.name, constants[p.name])}`);
+  for (const { b, run } of prepared) {
+    const r = run(constants);
+    const tag = b.speculative ? 'spec' : heldOut(b.id) ? 'held' : 'fit ';
+    console.log(`  ${tag} ${r.cls.padEnd(12)} ${(r.error * 100).toFixed(0).padStart(5)}%  ${r.measured.toFixed(1).padStart(9)} → ${r.predicted.toFixed(1).padStart(9)}  ${b.id}`);
+  }
+  const rows = prepared.map(({ b, run }) => ({ b, r: run(constants) }));
+  for (const cls of ['single-dense', 'single-moe', 'batched']) {
+    for (const set of ['fit', 'held']) {
+      const sel = rows.filter(({ b, r }) => r.cls === cls && !b.speculative && (set === 'held') === heldOut(b.id));
+      if (sel.length === 0) continue;
+      const band = { 'single-dense': 0.25, 'single-moe': 0.4, batched: 0.5 }[cls];
+      const inBand = sel.filter(({ r }) => Math.abs(r.error) <= band).length;
+      const errs = sel.map(({ r }) => Math.abs(r.error)).sort((a, b) => a - b);
+      console.log(`  ${cls.padEnd(13)} ${set.padEnd(5)} n=${String(sel.length).padStart(3)} in ±${band * 100}%: ${((100 * inBand) / sel.length).toFixed(0)}%  median |error| ${(100 * errs[Math.floor(errs.length / 2)]).toFixed(0)}%`);
+    }
+  }
+  if (write) {
+    const counts = `${fitSet.length} measurements`;
+    const file = join(root, 'src/engines', engine, 'perf.ts');
+    writeFileSync(
+      file,
+      perfFile(
+        names[engine],
+        constName,
+        constants,
+        fitSet.map(({ b }) => b.id),
+        counts,
+      ),
+    );
+    console.log(`  wrote ${file}`);
+  }
+}

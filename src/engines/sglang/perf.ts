@@ -1,0 +1,58 @@
+/**
+ * SGLang's speed constants (perf/model.ts PerfConstants), fitted by `node scripts/fit-perf.mjs --write`
+ * to the published measurements of test/fixtures/benchmarks/ named in `fittedTo` (37 measurements). The
+ * corpus test (test/perf/benchmarks.test.ts) reports these and the held-out measurements.
+ */
+import type { PerfConstants } from '../../perf/model.js';
+
+export const SGLANG_PERF: PerfConstants = {
+  bandwidthEfficiency: 0.631,
+  computeEfficiency: 0.47,
+  hopperComputeScale: 1,
+  moeComputeEfficiency: 0.0693,
+  expertTokensAtHalfEfficiency: 14.1,
+  layerSeconds: 1e-6,
+  moeLayerSeconds: 1e-6,
+  stepSeconds: 2130e-6,
+  burstEfficiency: 0.211,
+  fittedTo: [
+    'datacrunch-llama_3_3_70b_offline-01',
+    'datacrunch-llama_3_3_70b_offline-02',
+    'datacrunch-llama_3_3_70b_offline-03',
+    'datacrunch-llama_3_3_70b_offline-04',
+    'datacrunch-llama_3_3_70b_offline-05',
+    'datacrunch-llama_3_3_70b_offline-06',
+    'gpustack-deepseek-r1-h200-02',
+    'gpustack-deepseek-r1-h200-04',
+    'gpustack-deepseek-r1-h200-13',
+    'gpustack-deepseek-r1-h200-14',
+    'gpustack-deepseek-r1-h200-15',
+    'gpustack-deepseek-v3.2-h200-08',
+    'gpustack-deepseek-v3.2-h200-10',
+    'gpustack-deepseek-v3.2-h200-13',
+    'gpustack-deepseek-v3.2-h200-14',
+    'gpustack-deepseek-v3.2-h200-16',
+    'gpustack-deepseek-v3.2-h200-24',
+    'gpustack-deepseek-v3.2-h200-27',
+    'gpustack-gpt-oss-20b-a100-02',
+    'gpustack-gpt-oss-20b-h100-02',
+    'gpustack-qwen3-14b-a100-02',
+    'gpustack-qwen3-14b-h100-02',
+    'gpustack-qwen3-14b-h100-04',
+    'gpustack-qwen3-14b-h100-05',
+    'gpustack-qwen3-14b-h100-07',
+    'gpustack-qwen3-14b-h100-12',
+    'gpustack-qwen3-14b-h100-14',
+    'gpustack-qwen3-14b-h100-15',
+    'gpustack-qwen3-235b-a22b-h100-02',
+    'gpustack-qwen3-32b-a100-02',
+    'gpustack-qwen3-8b-h100-latency-02',
+    'gpustack-qwen3-8b-h100-latency-04',
+    'gpustack-qwen3-8b-h100-latency-06',
+    'gpustack-qwen3-8b-h100-latency-07',
+    'inferencex-issue870-dsr1-fp8-h200-sglang-c16',
+    'inferencex-issue870-dsr1-fp8-h200-sglang-c32',
+    'inferencex-issue870-dsr1-fp8-h200-sglang-c64',
+  ],
+  source: 'scripts/fit-perf.mjs: Huber loss (δ 0.3) on log(predicted / measured) over the ids in fittedTo, Nelder–Mead on the logarithms of the constants; a third of the corpus held out by id hash',
+};

@@ -1,0 +1,100 @@
+/**
+ * Sizing for load (docs/ARCHITECTURE.md, "Planner: load"): whether copies of one instance meet a
+ * target — a request rate or a number of users, each within optional TPOT/TTFT limits — and at
+ * which batch they run to do it. Pure.
+ */
+import type { PerfEstimate } from '../perf/model.js';
+
+export interface LoadTarget {
+  /** `one-user`: no target, one request at a time (plan's default). */
+  kind: 'one-user' | 'rate' | 'users';
+  /** Requests per second the deployment must complete (kind `rate`). */
+  rate: number | null;
+  /** Users each with one request in flight (kind `users`). */
+  users: number | null;
+  inputLen: number;
+  outputLen: number;
+  tpotSeconds: number | null;
+  ttftSeconds: number | null;
+}
+
+export interface LoadResult {
+  ok: boolean;
+  /** Requests in flight per instance at the planned load. */
+  batch: number;
+  perf: PerfEstimate;
+  /** Requests/s all copies complete at the largest batch within the latency limits (0: none). */
+  capacityRequestsPerSecond: number;
+  /** Requests/s at the planned load. */
+  requestsPerSecond: number;
+  /** Output tokens/s of all copies at the planned load. */
+  outputTokensPerSecond: number;
+  /** Why not, in words (when !ok). */
+  message: string;
+}
+
+function within(p: PerfEstimate, t: LoadTarget): boolean {
+  return (t.tpotSeconds === null || p.tpotSeconds <= t.tpotSeconds) && (t.ttftSeconds === null || p.ttftSeconds <= t.ttftSeconds);
+}
+
+/** The smallest batch in [lo, hi] for which `good` holds, given that it holds from some batch on; hi + 1 if never. */
+function firstTrue(lo: number, hi: number, good: (b: number) => boolean): number {
+  let a = lo;
+  let b = hi + 1;
+  while (a < b) {
+    const mid = Math.floor((a + b) / 2);
+    if (good(mid)) b = mid;
+    else a = mid + 1;
+  }
+  return a;
+}
+
+function limitsText(t: LoadTarget): string {
+  const parts = [t.tpotSeconds !== null ? `TPOT ≤ ${(t.tpotSeconds * 1e3).toFixed(0)} ms` : '', t.ttftSeconds !== null ? `TTFT ≤ ${(t.ttftSeconds * 1e3).toFixed(0)} ms` : ''].filter(Boolean);
+  return parts.length ? ` within ${parts.join(' and ')}` : '';
+}
+
+/**
+ * `copies` identical instances, each running at most `sustained` requests at once (the engine's
+ * limit and its KV pool), against the target. Latency grows with the batch, so the largest batch
+ * within the limits is found by bisection; the planned batch is the smallest that carries the load.
+ */
+export function meetLoad(perfAt: (batch: number) => PerfEstimate, sustained: number, copies: number, t: LoadTarget): LoadResult {
+  const one = perfAt(1);
+  const fail = (batch: number, perf: PerfEstimate, capacity: number, message: string): LoadResult => ({
+    ok: false,
+    batch,
+    perf,
+    capacityRequestsPerSecond: capacity,
+    requestsPerSecond: 0,
+    outputTokensPerSecond: 0,
+    message,
+  });
+  if (!within(one, t)) {
+    const what = t.tpotSeconds !== null && one.tpotSeconds > t.tpotSeconds ? `TPOT ${(one.tpotSeconds * 1e3).toFixed(1)} ms` : `TTFT ${(one.ttftSeconds * 1e3).toFixed(0)} ms`;
+    return fail(1, one, 0, `${what} at one request already misses the limit${limitsText(t)}`);
+  }
+  if (t.kind === 'one-user') {
+    return { ok: true, batch: 1, perf: one, capacityRequestsPerSecond: one.requestsPerSecond, requestsPerSecond: one.requestsPerSecond, outputTokensPerSecond: one.outputTokensPerSecond, message: '' };
+  }
+  const largest = firstTrue(1, sustained, (b) => !within(perfAt(b), t)) - 1;
+  const top = perfAt(largest);
+  const capacity = copies * top.requestsPerSecond;
+  if (t.kind === 'users') {
+    const users = t.users ?? 1;
+    const batch = Math.ceil(users / copies);
+    if (batch > largest) {
+      const cap = largest < sustained ? `${largest} run${limitsText(t)}` : `the engine runs ${sustained} at once`;
+      return fail(batch, perfAt(Math.min(batch, sustained)), capacity, `${users} users need ${batch} requests at once per instance; ${cap}`);
+    }
+    const perf = perfAt(batch);
+    return { ok: true, batch, perf, capacityRequestsPerSecond: capacity, requestsPerSecond: copies * perf.requestsPerSecond, outputTokensPerSecond: copies * perf.outputTokensPerSecond, message: '' };
+  }
+  const rate = t.rate ?? 0;
+  if (capacity < rate) {
+    return fail(largest, top, capacity, `serves at most ${capacity.toFixed(1)} of ${rate} requests/s${limitsText(t)} (${copies} × ${largest} requests at once)`);
+  }
+  const batch = Math.min(largest, firstTrue(1, largest, (b) => copies * perfAt(b).requestsPerSecond >= rate));
+  const perf = perfAt(batch);
+  return { ok: true, batch, perf, capacityRequestsPerSecond: capacity, requestsPerSecond: rate, outputTokensPerSecond: rate * t.outputLen, message: '' };
+}
