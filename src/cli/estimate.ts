@@ -1,13 +1,15 @@
 import { loadCatalog, type Catalog } from '../catalog/catalog.js';
 import { findGpu, findQuantization } from '../catalog/lookup.js';
 import { artifactFor, resolveModel } from '../catalog/model.js';
-import { estimate, type Estimate, type EstimateInput } from '../memory/estimate.js';
+import { estimate, type Estimate, type EstimateInput, type EstimatePerf } from '../memory/estimate.js';
 import { tensorParallelProblem, validTensorParallelDegrees } from '../engines/common.js';
 import { KV_DTYPE_BYTES, type KvDtype } from '../memory/kvcache.js';
 import type { Mode } from '../memory/modes.js';
 import { formatBytes, formatCount, thousands } from '../memory/units.js';
 import type { ZeroStage } from '../memory/training.js';
 import type { EngineId } from '../engines/ids.js';
+import type { Deployment, Engine, EngineFit } from '../engines/types.js';
+import { DEFAULT_INPUT_LEN, DEFAULT_OUTPUT_LEN } from '../perf/workload.js';
 import { UserError } from '../util/errors.js';
 import { checkEngineChoice } from './engine-options.js';
 import { EXIT, type Io } from './main.js';
@@ -33,6 +35,12 @@ export interface EstimateOptions {
   mode: Mode;
   zero: `${ZeroStage}`;
   dp: number;
+  /** With --engine: GPUs in all (DP × TP × PP, or llama.cpp's layer split). */
+  gpus?: number;
+  expertParallel?: boolean;
+  batch?: number | 'max';
+  inputLen?: number;
+  outputLen?: number;
   microBatch: number;
   loraRank: number;
   checkpointing: boolean;
@@ -147,6 +155,12 @@ export function formatEstimate(e: Estimate): string {
     lines.push('', `${e.engine.name} ${e.engine.version} will log`);
     for (const line of e.engine.logLines) lines.push(`  ${line}`);
   }
+  if (e.perf) {
+    const p = e.perf;
+    lines.push('', `Speed at ${p.batch} request${p.batch > 1 ? 's' : ''} in flight (speed model fitted to published benchmarks; README "Speed accuracy")`);
+    lines.push(`  TPOT ${(p.tpotSeconds * 1e3).toFixed(1)} ms (${p.perSequenceTokensPerSecond.toFixed(1)} tokens/s per request), TTFT ${(p.ttftSeconds * 1e3).toFixed(0)} ms, ${p.outputTokensPerSecond.toFixed(0)} output tokens/s in all; bound: ${p.bound}`);
+    lines.push(`  ${p.formula}`);
+  }
   if (e.notes.length > 0) {
     lines.push('', 'Notes');
     for (const note of e.notes) lines.push(`  - ${note}`);
@@ -160,6 +174,17 @@ async function withEngine(base: Estimate, input: EstimateInput, o: EstimateOptio
     if (o.gpuMemUtil !== undefined) throw new UserError('option --gpu-mem-util needs --engine vllm or sglang (and --gpu)');
     if (o.engineVersion !== undefined) throw new UserError(`option --engine-version "${o.engineVersion}" needs --engine`);
     if (o.kvDtype !== 'auto') await checkEngineChoice(undefined, undefined, o.kvDtype);
+    const speedOption = (
+      [
+        ['--gpus', o.gpus],
+        ['--expert-parallel', o.expertParallel],
+        ['--batch', o.batch],
+        ['--input-len', o.inputLen],
+        ['--output-len', o.outputLen],
+      ] as const
+    ).find(([, value]) => value !== undefined);
+    if (speedOption) throw new UserError(`option ${speedOption[0]} needs --engine and --gpu: speed comes from an engine's model on a GPU`);
+    if (o.dp > 1 && o.mode === 'inference') throw new UserError(`option --dp "${o.dp}" in inference needs --engine and --gpu (data-parallel servers); in training it is --mode full|lora|qlora`);
     return base;
   }
   const arch = input.model.architecture;
@@ -170,6 +195,12 @@ async function withEngine(base: Estimate, input: EstimateInput, o: EstimateOptio
   const { releaseDescribing } = await import('../engines/registry.js');
   const described = o.engineVersion ? describedRelease(releaseDescribing, o.engine, o.engineVersion) : null;
   const engine = await checkEngineChoice(o.engine, described?.release ?? o.engineVersion, o.kvDtype);
+  const moe = arch.moe !== null;
+  const layerSplit = engine.parallelism === 'layers';
+  const gpus = checkGpuCount(o, engine, layerSplit);
+  if (o.expertParallel && (!moe || !engine.scaling.expertParallel)) {
+    throw new UserError(`option --expert-parallel: ${moe ? `${engine.name} has no expert-parallel mode` : `${input.model.id} has no experts`}; valid with --engine vllm or sglang and a MoE model`);
+  }
   const { engineEstimate } = await import('../engines/estimate.js');
   const result = engineEstimate({
     base,
@@ -180,11 +211,69 @@ async function withEngine(base: Estimate, input: EstimateInput, o: EstimateOptio
     gpu: input.gpu,
     tp: input.tp,
     pp: input.pp,
+    dp: o.dp,
+    gpus,
     kvDtype: input.kvDtype,
     memoryFraction: o.gpuMemUtil ?? null,
   });
-  if (!described || described.exact) return result;
-  return { ...result, notes: [`${engine.name} ${o.engineVersion} has no release record; it is read with ${engine.version}'s facts, whose memory behaviour it shares.`, ...result.notes] };
+  const notes = described && !described.exact ? [`${engine.name} ${o.engineVersion} has no release record; it is read with ${engine.version}'s facts, whose memory behaviour it shares.`] : [];
+  const speed = result.run ? await speedOf(engine, result.run, o, input, moe) : null;
+  return { ...result.estimate, perf: speed?.perf ?? null, notes: [...notes, ...(speed?.notes ?? []), ...result.estimate.notes] };
+}
+
+/** --gpus against DP × TP × PP: vLLM and SGLang run exactly that many; llama.cpp and Ollama split layers over --gpus (default TP × PP). */
+function checkGpuCount(o: EstimateOptions, engine: { name: string }, layerSplit: boolean): number {
+  if (layerSplit) {
+    if (o.dp > 1) throw new UserError(`option --dp "${o.dp}": ${engine.name} serves one copy per --gpus set; plan --rate or --users sizes replicas`);
+    return o.gpus ?? o.tp * o.pp;
+  }
+  const product = o.dp * o.tp * o.pp;
+  if (o.gpus !== undefined && o.gpus !== product) {
+    throw new UserError(`option --gpus "${o.gpus}": ${engine.name} runs DP ${o.dp} × TP ${o.tp} × PP ${o.pp} = ${product} GPUs; give --dp, --tp and --pp that multiply to ${o.gpus}`);
+  }
+  return product;
+}
+
+/**
+ * Speed at --batch requests in flight, each --input-len in and --output-len out (perf/model.ts with the
+ * engine's fitted constants). Dense data-parallel ranks are independent copies; a MoE model's share the experts.
+ */
+async function speedOf(
+  engine: Engine,
+  run: { deployment: Deployment; fit: EngineFit },
+  o: EstimateOptions,
+  input: EstimateInput,
+  moe: boolean,
+): Promise<{ perf: EstimatePerf; notes: string[] }> {
+  const { instancePerf, sustainedBatch } = await import('../planner/perf.js');
+  const inputLen = o.inputLen ?? DEFAULT_INPUT_LEN;
+  const outputLen = o.outputLen ?? DEFAULT_OUTPUT_LEN;
+  if (inputLen + outputLen > input.context) {
+    throw new UserError(`option --input-len "${inputLen}": with --output-len ${outputLen} a request is ${inputLen + outputLen} tokens, more than the context ${input.context}; raise --context or shorten them`);
+  }
+  const layout = { dp: moe ? o.dp : 1, expertParallel: o.expertParallel ?? false };
+  const copies = moe ? 1 : o.dp;
+  const sustained = sustainedBatch(run.fit, layout, inputLen, outputLen);
+  const asked = o.batch ?? input.concurrency;
+  const wanted = asked === 'max' ? sustained : Math.ceil(asked / copies);
+  const notes: string[] = [];
+  if (wanted > sustained) {
+    notes.push(`${engine.name} runs at most ${sustained} requests of ${inputLen + outputLen} tokens at once per server (its running-request limit and KV pool); the speed is for ${sustained}, the rest queue.`);
+  }
+  const batch = Math.min(wanted, sustained);
+  const perf = instancePerf(engine, run.deployment, run.fit, { batch, inputLen, outputLen }, layout);
+  return {
+    perf: {
+      batch: batch * copies,
+      ttftSeconds: perf.ttftSeconds,
+      tpotSeconds: perf.tpotSeconds,
+      perSequenceTokensPerSecond: perf.perSequenceTokensPerSecond,
+      outputTokensPerSecond: perf.outputTokensPerSecond * copies,
+      bound: perf.bound,
+      formula: `${copies > 1 ? `${copies} copies × ` : ''}${perf.formula}`,
+    },
+    notes,
+  };
 }
 
 function describedRelease(describe: (id: EngineId, version: string) => { release: string; exact: boolean }, id: EngineId, version: string): { release: string; exact: boolean } {

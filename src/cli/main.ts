@@ -5,7 +5,8 @@ import { VERSION } from '../version.js';
 import { LIMITS } from '../catalog/limits.js';
 import { MODES } from '../memory/modes.js';
 import { ENGINE_IDS, KV_DTYPES } from '../engines/ids.js';
-import { choice, fraction, hubRepo, nonEmpty, nonEmptyList, wholeNumber } from './options.js';
+import { DEFAULT_INPUT_LEN, DEFAULT_OUTPUT_LEN } from '../perf/workload.js';
+import { batchSize, choice, fraction, hubRepo, nonEmpty, nonEmptyList, positiveNumber, wholeNumber } from './options.js';
 import type { EstimateOptions } from './estimate.js';
 import type { PlanOptions } from './plan.js';
 
@@ -20,6 +21,9 @@ export const EXIT = { ok: 0, no: 1, badInput: 2, internal: 70 } as const;
 const MAX_GPUS = 4096;
 /** Sequences at once: far above any engine's running-request limit (vLLM's default is 256-1024). */
 const MAX_SEQUENCES = 1_000_000;
+/** Ceilings of the load options: a million requests per second, an hour per token. */
+const MAX_RATE = 1_000_000;
+const MAX_LATENCY_MS = 3_600_000;
 
 const HF_REPO_HELP = "with a config.json model: the Hugging Face repo (and revision) its weights come from, instead of the config's folder";
 const OFFLINE_HELP = 'hf: models only from the cache (or, for repos the catalog knows, from the catalog), never the network';
@@ -97,6 +101,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('-e, --engine <engine>', `auto | ${ENGINE_IDS.join(' | ')}`, choice(['auto', ...ENGINE_IDS] as const), 'auto')
     .option('-c, --context <tokens>', 'tokens per request (default 32768, capped at the model maximum)', wholeNumber(1, LIMITS.positions))
     .option('-n, --concurrency <n>', 'requests served at once at that context', wholeNumber(1, MAX_SEQUENCES), 1)
+    .option('--input-len <tokens>', `prompt tokens per request for speeds and load (default ${DEFAULT_INPUT_LEN})`, wholeNumber(1, LIMITS.positions))
+    .option('--output-len <tokens>', `output tokens per request (default ${DEFAULT_OUTPUT_LEN})`, wholeNumber(1, LIMITS.positions))
+    .option('--rate <req/s>', 'load target: requests per second to serve (sizes replicas, data and expert parallel)', positiveNumber(MAX_RATE))
+    .option('--users <n>', 'load target: users with one request in flight each', wholeNumber(1, MAX_SEQUENCES))
+    .option('--tpot-ms <ms>', 'latency limit: time per output token, milliseconds', positiveNumber(MAX_LATENCY_MS))
+    .option('--ttft-ms <ms>', 'latency limit: time to first token, milliseconds', positiveNumber(MAX_LATENCY_MS))
     .option('-q, --quant <list>', 'only these quantizations, comma-separated (e.g. awq-int4,q4_k_m)', nonEmpty())
     // 16 is the top: 16-bit weights are the published full-quality checkpoints (quality rank 100), and fp32 adds no quality.
     .option('--min-bits <bits>', 'quality floor in bits per weight, at most 16 (1.58-bit dynamic GGUFs need 1.5)', fraction(0, 16), 4)
@@ -132,7 +142,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--gpu-mem-util <f>', 'with --engine: vLLM gpu_memory_utilization / SGLang mem_fraction_static', fraction(0.05, 1))
     .option('--mode <mode>', MODES.join(' | '), choice(MODES), 'inference')
     .option('--zero <stage>', 'training: ZeRO stage 0-3', choice(['0', '1', '2', '3'] as const), '0')
-    .option('--dp <n>', 'training: data-parallel GPUs the ZeRO states are split over', wholeNumber(1, MAX_GPUS), 1)
+    .option('--dp <n>', 'data-parallel ranks: with --engine, servers of TP × PP GPUs (a MoE model\'s share its experts); training: GPUs the ZeRO states are split over', wholeNumber(1, MAX_GPUS), 1)
+    .option('--gpus <n>', 'with --engine: GPUs in all (DP × TP × PP for vLLM/SGLang; the layer split for llama.cpp/Ollama)', wholeNumber(1, MAX_GPUS))
+    .option('--expert-parallel', 'with --engine vllm|sglang and a MoE model: run the experts expert-parallel')
+    .option('--batch <n|max>', 'with --engine: requests in flight for the speed estimate, or max (what the engine sustains); default --concurrency', batchSize(MAX_SEQUENCES))
+    .option('--input-len <tokens>', `with --engine: prompt tokens per request for the speed estimate (default ${DEFAULT_INPUT_LEN})`, wholeNumber(1, LIMITS.positions))
+    .option('--output-len <tokens>', `with --engine: output tokens per request (default ${DEFAULT_OUTPUT_LEN})`, wholeNumber(1, LIMITS.positions))
     .option('--micro-batch <n>', 'training: sequences per GPU per step', wholeNumber(1, MAX_SEQUENCES), 1)
     .option('--lora-rank <r>', 'training: LoRA rank', wholeNumber(1, LIMITS.hiddenSize), 16)
     .option('--no-checkpointing', 'training: keep all activations (no gradient checkpointing)')

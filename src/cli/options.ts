@@ -25,6 +25,28 @@ export function choice<T extends string>(values: readonly T[]): (value: string) 
   };
 }
 
+/** `--batch`: a whole number in [1, max], or `max` (what the engine sustains). */
+export function batchSize(max: number): (value: string) => number | 'max' {
+  const whole = wholeNumber(1, max);
+  return (value: string) => {
+    if (value.trim().toLowerCase() === 'max') return 'max';
+    try {
+      return whole(value);
+    } catch {
+      throw new InvalidArgumentError(`must be max or a whole number from 1 to ${max}.`);
+    }
+  };
+}
+
+/** A positive decimal number up to `max` (rates, milliseconds). */
+export function positiveNumber(max: number): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!/^\s*\d*\.?\d+\s*$/.test(value) || !(n > 0) || n > max) throw new InvalidArgumentError(`must be a number greater than 0 and at most ${max}.`);
+    return n;
+  };
+}
+
 /** A decimal number in (min, max]. */
 export function fraction(min: number, max: number): (value: string) => number {
   return (value: string) => {

@@ -9,6 +9,7 @@ import type { PlanCandidate, PlanRequest, PlanResult } from '../planner/schema.j
 import { UserError } from '../util/errors.js';
 import { hubSource } from '../util/hub-names.js';
 import { DEFAULT_CONTEXT } from './estimate.js';
+import { DEFAULT_INPUT_LEN, DEFAULT_OUTPUT_LEN } from '../perf/workload.js';
 import { checkEngineChoice } from './engine-options.js';
 import { formatPlan } from './plan-format.js';
 import type { HubRepoOption } from './options.js';
@@ -34,9 +35,22 @@ export interface PlanOptions {
   offline?: boolean;
   /** The hub repo a config.json model's weights come from. */
   hfRepo?: HubRepoOption;
+  inputLen?: number;
+  outputLen?: number;
+  rate?: number;
+  users?: number;
+  tpotMs?: number;
+  ttftMs?: number;
   /** Write the deploy files here. */
   out?: string;
   force?: boolean;
+}
+
+/** A load-sized context is rounded up to whole pages of this many tokens. */
+const CONTEXT_STEP = 256;
+
+function roundUp(n: number, step: number): number {
+  return Math.ceil(n / step) * step;
 }
 
 export async function planFromOptions(catalog: Catalog, o: PlanOptions): Promise<PlanResult> {
@@ -59,11 +73,20 @@ export async function planFromOptions(catalog: Catalog, o: PlanOptions): Promise
       `option --quant "${o.quant}": ${belowFloor.join(', ')} ${belowFloor.length > 1 ? 'are' : 'is'} below --min-bits ${o.minBits}; lower --min-bits or choose a quantization of at least ${o.minBits} bits`,
     );
   }
+  if (o.rate !== undefined && o.users !== undefined) throw new UserError(`option --users "${o.users}": give one load target, --rate or --users`);
+  const inputLen = o.inputLen ?? DEFAULT_INPUT_LEN;
+  const outputLen = o.outputLen ?? DEFAULT_OUTPUT_LEN;
+  const loaded = o.rate !== undefined || o.users !== undefined;
+  // Under a load target the server is sized for its requests: max-model-len is their length unless --context says more.
+  const context = o.context ?? (loaded ? Math.min(arch.maxContext, roundUp(inputLen + outputLen, CONTEXT_STEP)) : Math.min(DEFAULT_CONTEXT, arch.maxContext));
+  if (inputLen + outputLen > context) {
+    throw new UserError(`option --input-len "${inputLen}": with --output-len ${outputLen} a request is ${inputLen + outputLen} tokens, more than the context ${context}; raise --context or shorten them`);
+  }
   const price = o.prices ? await (await import('./prices.js')).loadPrices(o.prices, catalog) : (gpu: { pricePerHour: number }) => gpu.pricePerHour;
   const request: PlanRequest = {
     model: o.model,
     budget: printBudget(budget),
-    context: o.context ?? Math.min(DEFAULT_CONTEXT, arch.maxContext),
+    context,
     concurrency: o.concurrency,
     engine: o.engine,
     engineVersion: o.engineVersion ?? null,
@@ -72,6 +95,12 @@ export async function planFromOptions(catalog: Catalog, o: PlanOptions): Promise
     gpuMemoryUtilization: o.gpuMemUtil ?? null,
     kvCacheDtype: o.kvDtype,
     cpuOffload: o.cpuOffload ?? false,
+    inputLen,
+    outputLen,
+    rate: o.rate ?? null,
+    users: o.users ?? null,
+    tpotMs: o.tpotMs ?? null,
+    ttftMs: o.ttftMs ?? null,
     ...(o.prices !== undefined ? { pricesFile: o.prices } : {}),
     ...(o.offline ? { offline: true } : {}),
     ...(o.hfRepo ? { hfRepo: hubSource(o.hfRepo.repo, o.hfRepo.revision).slice('hf:'.length) } : {}),

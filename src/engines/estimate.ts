@@ -10,7 +10,7 @@ import type { Artifact, Gpu, Quantization } from '../catalog/schema.js';
 import type { Estimate } from '../memory/estimate.js';
 import { countParams } from '../memory/params.js';
 import { roundedPerGpu, runnableLayouts, wholeBytes } from './common.js';
-import type { Engine, KvDtype } from './types.js';
+import type { Deployment, Engine, EngineFit, KvDtype } from './types.js';
 import { cannotRun, fits, type Verdict } from './verdict.js';
 import { modelVariant, sixteenBitCheckpoint } from './variant.js';
 
@@ -23,49 +23,64 @@ export interface EngineEstimateInput {
   gpu: Gpu;
   tp: number;
   pp: number;
+  /** Data-parallel ranks (each TP × PP GPUs); with a MoE model they share the experts. */
+  dp: number;
+  /** GPUs in all: dp × tp × pp for vLLM/SGLang; llama.cpp and Ollama split layers over them. */
+  gpus: number;
   kvDtype: KvDtype;
   memoryFraction: number | null;
 }
 
+/** The engine's view, and for the speed estimate the deployment of one rank and its fit (null when the engine cannot run it). */
+export interface EngineEstimateResult {
+  estimate: Estimate;
+  run: { deployment: Deployment; fit: EngineFit } | null;
+}
+
 /** The engine's view of one configuration; `fits: false` with the engine's reason when it cannot run or will not start. */
-export function engineEstimate(i: EngineEstimateInput): Estimate {
+export function engineEstimate(i: EngineEstimateInput): EngineEstimateResult {
   const arch = i.model.architecture;
   const params = countParams(arch);
   const online = !i.artifact && i.engine.onlineQuantizations.includes(i.quant.id);
   const variant = online ? modelVariant(i.model, arch, params, i.quant, sixteenBitCheckpoint(i.model), 'online') : modelVariant(i.model, arch, params, i.quant, i.artifact, 'artifact');
-  const gpuCount = i.tp * i.pp;
+  const layerSplit = i.engine.parallelism === 'layers';
+  // One data-parallel rank: TP × PP GPUs (the whole layer split for llama.cpp and Ollama).
+  const gpuCount = layerSplit ? i.gpus : i.tp * i.pp;
   const nodes = Math.ceil(gpuCount / i.gpu.maxPerNode);
   const layouts = runnableLayouts(i.engine, variant, i.gpu, gpuCount, nodes);
   // Engines that split whole layers run any count of GPUs; tensor engines must run this exact TP × PP.
   const refusal: Verdict | null = !Array.isArray(layouts)
     ? layouts
-    : i.engine.parallelism === 'tensor' && !layouts.some((l) => l.tp === i.tp && l.pp === i.pp)
+    : !layerSplit && !layouts.some((l) => l.tp === i.tp && l.pp === i.pp)
       ? cannotRun('layout-unsupported', `${i.engine.name} cannot run TP ${i.tp} × PP ${i.pp} on ${gpuCount} × ${i.gpu.id} over ${nodes} node(s)`)
       : null;
   if (refusal) {
     const logLines = refusal.engineMessage ? [refusal.engineMessage] : [];
-    return {
+    const estimate: Estimate = {
       ...i.base,
       fits: false,
       verdict: refusal,
       engine: { engine: i.engine.id, name: i.engine.name, version: i.engine.version, availableKvBytes: 0, kvPoolTokens: 0, maxConcurrency: 0, logLines, verdict: refusal },
       notes: [`${i.engine.name} ${i.engine.version}: ${refusal.message}`, ...i.base.notes],
     };
+    return { estimate, run: null };
   }
-  const fit = i.engine.fit({
+  const deployment: Deployment = {
     variant,
     gpu: i.gpu,
     gpuCount,
     nodes,
-    tp: i.tp,
-    pp: i.pp,
+    tp: layerSplit ? 1 : i.tp,
+    pp: layerSplit ? gpuCount : i.pp,
     context: i.base.context,
     concurrency: i.base.concurrency,
     kvDtype: i.kvDtype,
     memoryFraction: i.memoryFraction,
     cpuOffload: false,
-  });
-  return {
+    ...(arch.moe && i.dp > 1 ? { dataParallel: i.dp } : {}),
+  };
+  const fit = i.engine.fit(deployment);
+  const estimate: Estimate = {
     ...i.base,
     perGpu: roundedPerGpu(fit, i.gpu.memoryBytes),
     kvCacheTokens: wholeBytes(fit.kvCacheTokens),
@@ -90,4 +105,5 @@ export function engineEstimate(i: EngineEstimateInput): Estimate {
       ...fit.notes,
     ],
   };
+  return { estimate, run: { deployment, fit } };
 }

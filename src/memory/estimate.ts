@@ -71,6 +71,19 @@ export interface EngineAccounting {
   verdict: Verdict;
 }
 
+/** With --engine and --gpu: speed at a batch and request length (perf/model.ts, the engine's fitted constants). */
+export interface EstimatePerf {
+  /** Requests in flight in the whole deployment. */
+  batch: number;
+  ttftSeconds: number;
+  tpotSeconds: number;
+  perSequenceTokensPerSecond: number;
+  /** Output tokens/s of the whole deployment, each request from prompt to last token. */
+  outputTokensPerSecond: number;
+  bound: string;
+  formula: string;
+}
+
 export interface Estimate {
   model: string;
   modelName: string;
@@ -102,6 +115,8 @@ export interface Estimate {
   verdict: Verdict | null;
   /** With --engine and --gpu: what the engine itself allocates and prints (null otherwise). */
   engine: EngineAccounting | null;
+  /** With --engine and --gpu: speed at --batch, --input-len and --output-len (null otherwise). */
+  perf: EstimatePerf | null;
   terms: Term[];
   notes: string[];
 }
@@ -280,6 +295,7 @@ export function estimate(input: EstimateInput): Estimate {
     fits: capacity === null ? null : perGpu.total <= capacity,
     verdict: capacity === null ? null : perGpu.total <= capacity ? FITS : wontStart('weights-exceed-memory', `${formatBytes(perGpu.total)} per GPU > ${formatBytes(capacity)} of one ${input.gpu?.id}`),
     engine: null,
+    perf: null,
     terms,
     notes: notesFor(input, arch, params, layout.total, kv),
   };

@@ -195,10 +195,11 @@ export function stepTime(shape: PerfShape, c: PerfConstants, sequences: number, 
   // Two all-reduces per layer over the attention TP group (attention output, MLP output) of 16-bit activations.
   let commSeconds = 2 * shape.layers * collectiveSeconds(shape, tokens * shape.hiddenSize * 2, shape.tp);
   if (e && shape.expertShards > shape.tp) {
-    // Experts shared across data-parallel ranks: dispatch and combine per MoE layer, of each token's
-    // k expert inputs (all-to-all) or of every token's hidden state (all-gather + reduce-scatter).
-    const perToken = shape.expertParallel ? e.perToken * shape.hiddenSize * 2 : shape.hiddenSize * 2 * shape.dp;
-    commSeconds += 2 * shape.moeLayers * collectiveSeconds(shape, tokens * perToken, shape.expertShards);
+    // Experts shared across data-parallel ranks, per MoE layer: expert parallel dispatches each token's k
+    // expert inputs in FP8 and combines their outputs in 16 bit (DeepEP's all-to-all); without it every
+    // rank gathers every rank's tokens and reduce-scatters the outputs, 16 bit both ways.
+    const perToken = shape.expertParallel ? e.perToken * shape.hiddenSize * (1 + 2) : 2 * shape.dp * shape.hiddenSize * 2;
+    commSeconds += shape.moeLayers * collectiveSeconds(shape, tokens * perToken, shape.expertShards);
   }
   const hostSeconds = shape.hostBytes / (HOST_RAM_BANDWIDTH_GBS * 1e9 * c.bandwidthEfficiency);
   const seconds = Math.max(memorySeconds, computeSeconds) + fixedSeconds + commSeconds + hostSeconds;
@@ -210,8 +211,12 @@ export function stepTime(shape: PerfShape, c: PerfConstants, sequences: number, 
 /**
  * Time per output token with `batch` sequences in flight. With continuous batching each step also
  * prefills the prompts of the requests that join: over a request's life of `outputLen` steps the
- * other B − 1 requests bring (B − 1) × inputLen / outputLen prompt tokens per step. Pipeline
- * stages run min(pp, batch) micro-batches; with fewer micro-batches than stages the stages idle.
+ * other B − 1 requests bring (B − 1) × inputLen / outputLen prompt tokens per step.
+ *
+ * Pipeline stages run m = min(pp, batch) micro-batches. A decode round waits for the last stage, so
+ * every sequence gets one token per (m + pp − 1) stage-times of its micro-batch: the GPipe bubble.
+ * vLLM's and SGLang's schedulers overlap some of it; no PP measurement in the corpus says how much,
+ * so gpuplan charges all of it (the safe side).
  */
 export function decodeStep(shape: PerfShape, c: PerfConstants, w: Workload, prefillInterleaved = true): StepEstimate {
   const perRank = w.batch / shape.dp;
@@ -220,8 +225,9 @@ export function decodeStep(shape: PerfShape, c: PerfConstants, w: Workload, pref
   const microBatches = Math.max(1, Math.min(shape.pp, Math.floor(perRank)));
   const sequences = perRank / microBatches;
   const step = stepTime(shape, c, sequences, sequences * (1 + interleaved), (w.batch / microBatches) * (1 + interleaved), context);
-  const bubble = Math.max(shape.pp, microBatches) / shape.pp;
-  return bubble === 1 ? step : { ...step, seconds: step.seconds * bubble };
+  if (shape.pp === 1) return step;
+  const bubble = (microBatches + shape.pp - 1) / shape.pp;
+  return { ...step, seconds: step.seconds * bubble };
 }
 
 /** Prefill of one prompt of `tokens` tokens on an otherwise idle instance (compute-bound beyond a few hundred tokens). */

@@ -9,6 +9,7 @@ import type { Engine, EngineId, KvDtype } from '../engines/types.js';
 import { ANY_COUNT_MAX_NODES, type Budget, type GpuAllowance } from './budget.js';
 import { hardwareOptions, type Hardware } from './hardware.js';
 import type { PlanRequest } from './schema.js';
+import { DEFAULT_INPUT_LEN, DEFAULT_OUTPUT_LEN } from '../perf/workload.js';
 import type { LoadTarget } from './load.js';
 import { search, type SearchResult } from './search.js';
 import { allVariants, passesFilter } from './variants.js';
@@ -42,12 +43,6 @@ export interface Scenario {
   target: LoadTarget;
 }
 
-/**
- * A request's length when none is given: vLLM's benchmark defaults for its random dataset
- * (vllm/benchmarks/datasets.py RandomDataset DEFAULT_INPUT_LEN = 1024, DEFAULT_OUTPUT_LEN = 128).
- */
-export const DEFAULT_INPUT_LEN = 1024;
-export const DEFAULT_OUTPUT_LEN = 128;
 
 /** The load a request asks for: --rate or --users with optional --tpot-ms/--ttft-ms; none is one user. */
 export function targetOf(request: PlanRequest): LoadTarget {

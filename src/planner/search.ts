@@ -174,6 +174,8 @@ function instanceOptions(engine: Engine, variant: ModelVariant, hw: Hardware, ta
         options.push({ tp: l.tp, pp: l.pp, layout: { dp: 1, expertParallel: false }, copies: split, gpus });
         continue;
       }
+      // Data-parallel ranks sharing experts run TP groups without pipeline stages (the engines' DP + EP recipes).
+      if (split > 1 && l.pp > 1) continue;
       const ranks = split;
       const shards = ranks * l.tp;
       options.push({ tp: l.tp, pp: l.pp, layout: { dp: ranks, expertParallel: false }, copies: 1, gpus: hw.count });
@@ -218,7 +220,9 @@ function whyThisLayout(best: Scored, tried: readonly { option: InstanceOption; l
   }
   if (moe && (chosen.layout.dp > 1 || chosen.tp > 1)) {
     const flip = other((o) => o.tp === chosen.tp && o.pp === chosen.pp && o.layout.dp === chosen.layout.dp && o.layout.expertParallel !== chosen.layout.expertParallel);
-    if (flip) {
+    if (flip && Math.abs(flip.load.perf.tpotSeconds - best.load.perf.tpotSeconds) < 1e-6 * best.load.perf.tpotSeconds) {
+      lines.push(`expert parallel: makes no difference at ${describeOption(chosen, moe)} (every rank holds every token; the experts are split over ${chosen.tp * chosen.layout.dp} GPUs either way), so not used`);
+    } else if (flip) {
       const step = (l: LoadResult) => `${(l.perf.tpotSeconds * 1e3).toFixed(1)} ms per token at ${l.batch} requests`;
       lines.push(
         chosen.layout.expertParallel
@@ -327,7 +331,13 @@ export function search(input: SearchInput): SearchResult {
   return { feasible, feasibleCount: scored.length, rejected, configurations, fitted: modelled };
 }
 
+/** Capacities within this share of each other are a tie, which fewer pipeline stages win (no stage hand-offs, no bubbles). */
+const CAPACITY_TIE = 0.05;
+
 function betterLayout(a: Scored, b: Scored, target: LoadTarget): boolean {
   if (target.kind === 'one-user') return a.load.perf.tpotSeconds < b.load.perf.tpotSeconds;
-  return a.load.capacityRequestsPerSecond > b.load.capacityRequestsPerSecond;
+  const ca = a.load.capacityRequestsPerSecond;
+  const cb = b.load.capacityRequestsPerSecond;
+  if (Math.abs(ca - cb) <= CAPACITY_TIE * Math.max(ca, cb) && a.instance.pp !== b.instance.pp) return a.instance.pp < b.instance.pp;
+  return ca > cb;
 }
