@@ -8,7 +8,7 @@
  *   memory  = (weights read + KV read) / (HBM bandwidth × bandwidthEfficiency)
  *   compute = dense FLOPs / (peak × computeEfficiency) + expert FLOPs / (peak × moeComputeEfficiency)
  *   step    = max(memory, compute) + layers × layerSeconds + MoE layers × moeLayerSeconds
- *             + stepSeconds + TP all-reduces + EP all-to-alls + host-RAM layers
+ *             + stepSeconds + B × sequenceSeconds + TP all-reduces + EP all-to-alls + host-RAM layers
  * where a MoE step reads only the experts its tokens touch, and with continuous batching each step
  * also carries the prompts of the requests that join (chunked prefill: B × input/output tokens).
  */
@@ -39,6 +39,14 @@ export interface PerfConstants {
   moeLayerSeconds: number;
   /** Fixed cost per step: scheduling, sampling, detokenising. */
   stepSeconds: number;
+  /**
+   * Host (CPU) cost per running sequence per step, serial with the GPU work: the scheduler's
+   * per-request bookkeeping (vLLM V1 Scheduler.schedule / update_from_output, SGLang's
+   * ScheduleBatch), building the step's input tensors, the sampler's per-request parameters and
+   * the incremental detokeniser and output stream of every request. Negligible at batch 1,
+   * tens of milliseconds a step at a thousand requests.
+   */
+  sequenceSeconds: number;
   /**
    * Of a burst benchmark (N prompts sent at once), the share of the steady-state rate its mean
    * output throughput reaches: the batch drains as requests finish (the tail) and the first
@@ -191,7 +199,7 @@ export function stepTime(shape: PerfShape, c: PerfConstants, sequences: number, 
   const tokensPerExpert = e ? (instanceTokens * e.perToken) / e.count : 0;
   const moeEfficiency = (c.moeComputeEfficiency * tokensPerExpert) / (tokensPerExpert + c.expertTokensAtHalfEfficiency);
   const computeSeconds = denseFlops / (peak * c.computeEfficiency) + (expertFlops > 0 ? expertFlops / (peak * moeEfficiency) : 0);
-  const fixedSeconds = shape.layers * c.layerSeconds + shape.moeLayers * c.moeLayerSeconds + c.stepSeconds;
+  const fixedSeconds = shape.layers * c.layerSeconds + shape.moeLayers * c.moeLayerSeconds + c.stepSeconds + sequences * c.sequenceSeconds;
   // Two all-reduces per layer over the attention TP group (attention output, MLP output) of 16-bit activations.
   let commSeconds = 2 * shape.layers * collectiveSeconds(shape, tokens * shape.hiddenSize * 2, shape.tp);
   if (e && shape.expertShards > shape.tp) {

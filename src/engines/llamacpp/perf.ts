@@ -6,15 +6,16 @@
 import type { PerfConstants } from '../../perf/model.js';
 
 export const LLAMACPP_PERF: PerfConstants = {
-  bandwidthEfficiency: 0.775,
-  computeEfficiency: 0.8,
-  hopperComputeScale: 1,
-  moeComputeEfficiency: 0.8,
-  expertTokensAtHalfEfficiency: 7.15,
-  layerSeconds: 103e-6,
-  moeLayerSeconds: 917e-6,
+  bandwidthEfficiency: 0.765,
+  computeEfficiency: 0.4, // set, not fitted (scripts/fit-perf.mjs ENGINE_PARAMETERS)
+  hopperComputeScale: 0.7, // set, not fitted (scripts/fit-perf.mjs ENGINE_PARAMETERS)
+  moeComputeEfficiency: 0.2, // set, not fitted (scripts/fit-perf.mjs ENGINE_PARAMETERS)
+  expertTokensAtHalfEfficiency: 8, // set, not fitted (scripts/fit-perf.mjs ENGINE_PARAMETERS)
+  layerSeconds: 97.8e-6,
+  moeLayerSeconds: 100e-6, // set, not fitted (scripts/fit-perf.mjs ENGINE_PARAMETERS)
   stepSeconds: 10e-6,
-  burstEfficiency: 1,
+  sequenceSeconds: 20e-6, // set, not fitted (scripts/fit-perf.mjs ENGINE_PARAMETERS)
+  burstEfficiency: 0.5, // set, not fitted (scripts/fit-perf.mjs ENGINE_PARAMETERS)
   fittedTo: [
     'unsloth-r1-iq1s-2xh100-llamacpp',
     'xd-llama3-70b-f16-4xa100sxm',
@@ -27,5 +28,5 @@ export const LLAMACPP_PERF: PerfConstants = {
     'xd-llama3-8b-q4km-l40s',
     'xd-llama3-8b-q4km-rtx4090',
   ],
-  source: 'scripts/fit-perf.mjs: Huber loss (δ 0.3) on log(predicted / measured) over the ids in fittedTo, Nelder–Mead on the logarithms of the constants; a third of the corpus held out by id hash',
+  source: 'scripts/fit-perf.mjs: Huber loss (δ 0.3) on log(predicted / measured) over the ids in fittedTo, Nelder–Mead on the logarithms of the constants; a third of the corpus held out by id hash; computeEfficiency, hopperComputeScale, moeComputeEfficiency, expertTokensAtHalfEfficiency, moeLayerSeconds, sequenceSeconds, burstEfficiency set, not fitted: the corpus has no measurement of them for this engine (ENGINE_PARAMETERS)',
 };

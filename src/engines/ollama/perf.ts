@@ -1,20 +1,13 @@
 /**
- * Ollama's speed constants (perf/model.ts PerfConstants), fitted by `node scripts/fit-perf.mjs`
- * to the published measurements of test/fixtures/benchmarks/ named in `fittedTo`. The fit and
- * the error table are reviewed together (test/perf/benchmarks.test.ts).
+ * Ollama's speed constants: llama.cpp's (perf/model.ts PerfConstants). Ollama runs llama.cpp's
+ * GGML kernels (its runner links ggml / llama.cpp), and the benchmark corpus has no Ollama
+ * measurement to fit its own: it shares llama.cpp's fit, refitted with it by scripts/fit-perf.mjs.
  */
 import type { PerfConstants } from '../../perf/model.js';
+import { LLAMACPP_PERF } from '../llamacpp/perf.js';
 
 export const OLLAMA_PERF: PerfConstants = {
-  bandwidthEfficiency: 0.7,
-  computeEfficiency: 0.45,
-  expertTokensAtHalfEfficiency: 16,
-  hopperComputeScale: 1,
-  moeComputeEfficiency: 0.25,
-  layerSeconds: 30e-6,
-  moeLayerSeconds: 100e-6,
-  stepSeconds: 2e-3,
-  burstEfficiency: 0.5,
+  ...LLAMACPP_PERF,
   fittedTo: [],
-  source: 'not yet fitted',
+  source: "llama.cpp's constants (src/engines/llamacpp/perf.ts): Ollama runs llama.cpp's kernels and the corpus has no Ollama measurement",
 };

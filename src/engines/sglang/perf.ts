@@ -6,15 +6,16 @@
 import type { PerfConstants } from '../../perf/model.js';
 
 export const SGLANG_PERF: PerfConstants = {
-  bandwidthEfficiency: 0.631,
-  computeEfficiency: 0.47,
+  bandwidthEfficiency: 0.789,
+  computeEfficiency: 0.615,
   hopperComputeScale: 1,
-  moeComputeEfficiency: 0.0693,
-  expertTokensAtHalfEfficiency: 14.1,
+  moeComputeEfficiency: 0.093,
+  expertTokensAtHalfEfficiency: 15.2,
   layerSeconds: 1e-6,
-  moeLayerSeconds: 1e-6,
-  stepSeconds: 2130e-6,
-  burstEfficiency: 0.211,
+  moeLayerSeconds: 39.9e-6,
+  stepSeconds: 2910e-6,
+  sequenceSeconds: 19e-6,
+  burstEfficiency: 0.241,
   fittedTo: [
     'datacrunch-llama_3_3_70b_offline-01',
     'datacrunch-llama_3_3_70b_offline-02',

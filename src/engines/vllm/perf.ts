@@ -7,14 +7,15 @@ import type { PerfConstants } from '../../perf/model.js';
 
 export const VLLM_PERF: PerfConstants = {
   bandwidthEfficiency: 0.95,
-  computeEfficiency: 0.45,
-  hopperComputeScale: 1,
-  moeComputeEfficiency: 0.229,
-  expertTokensAtHalfEfficiency: 2.24,
-  layerSeconds: 52.8e-6,
-  moeLayerSeconds: 131e-6,
-  stepSeconds: 2540e-6,
-  burstEfficiency: 0.3,
+  computeEfficiency: 0.492,
+  hopperComputeScale: 0.716,
+  moeComputeEfficiency: 0.232,
+  expertTokensAtHalfEfficiency: 2.27,
+  layerSeconds: 99.2e-6,
+  moeLayerSeconds: 106e-6,
+  stepSeconds: 10e-6,
+  sequenceSeconds: 148e-6,
+  burstEfficiency: 1,
   fittedTo: [
     'gpustack-deepseek-r1-h200-01',
     'gpustack-deepseek-r1-h200-07',
