@@ -15,7 +15,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { BenchmarkSchema, loadCatalog, prepareBenchmark } from '../dist/index.js';
+import { BenchmarkSchema, formatSpeedAccuracy, heldOut, loadCatalog, prepareBenchmark, speedAccuracy } from '../dist/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const write = process.argv.includes('--write');
@@ -28,6 +28,7 @@ export const PARAMETERS = [
   { name: 'expertTokensAtHalfEfficiency', min: 1, max: 2000 },
   { name: 'layerSeconds', min: 1e-6, max: 500e-6 },
   { name: 'moeLayerSeconds', min: 1e-6, max: 1000e-6 },
+  { name: 'eagerLayerSeconds', min: 1e-6, max: 1000e-6 },
   { name: 'stepSeconds', min: 1e-5, max: 20e-3 },
   { name: 'sequenceSeconds', min: 0.1e-6, max: 200e-6 },
   { name: 'burstEfficiency', min: 0.1, max: 1 },
@@ -44,7 +45,7 @@ const ENGINE_FILES = { vllm: 'VLLM', sglang: 'SGLANG', llamacpp: 'LLAMACPP' };
  */
 const ENGINE_PARAMETERS = {
   llamacpp: {
-    fixed: { computeEfficiency: 0.4, hopperComputeScale: 0.7, moeComputeEfficiency: 0.2, expertTokensAtHalfEfficiency: 8, moeLayerSeconds: 100e-6, sequenceSeconds: 20e-6, burstEfficiency: 0.5 },
+    fixed: { computeEfficiency: 0.4, hopperComputeScale: 0.7, moeComputeEfficiency: 0.2, expertTokensAtHalfEfficiency: 8, moeLayerSeconds: 100e-6, sequenceSeconds: 20e-6, burstEfficiency: 0.5, eagerLayerSeconds: 20e-6 },
     bounds: {},
   },
 };
@@ -52,13 +53,6 @@ const ENGINE_PARAMETERS = {
 function parametersOf(engine) {
   const e = ENGINE_PARAMETERS[engine] ?? { fixed: {}, bounds: {} };
   return PARAMETERS.filter((p) => !(p.name in e.fixed)).map((p) => ({ ...p, ...(e.bounds[p.name] ?? {}) }));
-}
-
-/** FNV-1a of the id: a third of the corpus, fixed by name, is never fitted. */
-export function heldOut(id) {
-  let h = 0x811c9dc5;
-  for (const ch of id) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
-  return h % 3 === 0;
 }
 
 function loadCorpus() {
@@ -156,23 +150,11 @@ const catalog = await loadCatalog();
 const corpus = loadCorpus();
 const engines = (await import('../dist/index.js')).engineRelease;
 const names = { vllm: 'vLLM', sglang: 'SGLang', llamacpp: 'llama.cpp' };
-const BANDS = { 'single-dense': 0.25, 'single-moe': 0.4, batched: 0.5 };
 const pooled = [];
-function classTable(label, rows) {
-  for (const cls of Object.keys(BANDS)) {
-    const cells = ['fit', 'held', 'all'].map((set) => {
-      const sel = rows.filter(({ b, r }) => r.cls === cls && !b.speculative && (set === 'all' || (set === 'held') === heldOut(b.id)));
-      if (sel.length === 0) return `${set} -`.padEnd(20);
-      const inBand = sel.filter(({ r }) => Math.abs(r.error) <= BANDS[cls]).length;
-      return `${set} ${inBand}/${sel.length} ${((100 * inBand) / sel.length).toFixed(0)}%`.padEnd(20);
-    });
-    if (cells.some((c) => !c.includes(' -'))) console.log(`  ${label.padEnd(9)} ${cls.padEnd(13)} ${cells.join(' ')}`);
-  }
-}
 for (const [engine, constName] of Object.entries(ENGINE_FILES)) {
   const entries = corpus.filter((b) => b.engine === engine);
   const prepared = entries.map((b) => ({ b, run: prepareBenchmark(catalog, b) })).filter(({ run }) => Number.isFinite(run().measured) && run().memoryRefused === null);
-  const fitSet = prepared.filter(({ b }) => !b.speculative && !heldOut(b.id));
+  const fitSet = prepared.filter(({ b }) => !b.speculative && !b.suspect && !heldOut(b.id));
   if (fitSet.length < 5) {
     console.log(`${engine}: ${fitSet.length} measurements to fit, too few; constants unchanged`);
     continue;
@@ -188,22 +170,12 @@ for (const [engine, constName] of Object.entries(ENGINE_FILES)) {
   for (const p of PARAMETERS) console.log(`  ${p.name.padEnd(28)} ${formatConstant(p.name, constants[p.name]).padEnd(10)} ${fitted.has(p.name) ? '' : '(set, not fitted)'}`);
   for (const { b, run } of prepared) {
     const r = run(constants);
-    const tag = b.speculative ? 'spec' : heldOut(b.id) ? 'held' : 'fit ';
+    const tag = b.speculative ? 'spec' : b.suspect ? 'susp' : heldOut(b.id) ? 'held' : 'fit ';
     console.log(`  ${tag} ${r.cls.padEnd(12)} ${(r.error * 100).toFixed(0).padStart(5)}%  ${r.measured.toFixed(1).padStart(9)} → ${r.predicted.toFixed(1).padStart(9)}  ${b.id}`);
   }
   const rows = prepared.map(({ b, run }) => ({ b, r: run(constants) }));
-  pooled.push(...rows);
-  classTable(engine, rows);
-  for (const cls of ['single-dense', 'single-moe', 'batched']) {
-    for (const set of ['fit', 'held']) {
-      const sel = rows.filter(({ b, r }) => r.cls === cls && !b.speculative && (set === 'held') === heldOut(b.id));
-      if (sel.length === 0) continue;
-      const band = { 'single-dense': 0.25, 'single-moe': 0.4, batched: 0.5 }[cls];
-      const inBand = sel.filter(({ r }) => Math.abs(r.error) <= band).length;
-      const errs = sel.map(({ r }) => Math.abs(r.error)).sort((a, b) => a - b);
-      console.log(`  ${cls.padEnd(13)} ${set.padEnd(5)} n=${String(sel.length).padStart(3)} in ±${band * 100}%: ${((100 * inBand) / sel.length).toFixed(0)}%  median |error| ${(100 * errs[Math.floor(errs.length / 2)]).toFixed(0)}%`);
-    }
-  }
+  // The table counts every measurement of the engine, the ones it could not replay included.
+  pooled.push(...entries.map((b) => ({ b, r: prepareBenchmark(catalog, b)(constants) })));
   if (write) {
     const counts = `${fitSet.length} measurements`;
     const file = join(root, 'src/engines', engine, 'perf.ts');
@@ -221,5 +193,4 @@ for (const [engine, constName] of Object.entries(ENGINE_FILES)) {
     console.log(`  wrote ${file}`);
   }
 }
-console.log('\npooled (fitted and held-out, speculative excluded, memory-refused excluded):');
-classTable('all', pooled);
+console.log(`\n${formatSpeedAccuracy(speedAccuracy(pooled), pooled)}`);

@@ -23,5 +23,5 @@ export { writeRendered } from './render/write.js';
 export { RenderError } from './render/verify.js';
 export { parseCompose } from './formats/compose.js';
 export { parseModelfile } from './formats/modelfile.js';
-export { BenchmarkSchema, CLASS_BANDS, prepareBenchmark, type Benchmark, type BenchmarkResult } from './planner/benchmark.js';
+export { BenchmarkSchema, CLASS_BANDS, formatSpeedAccuracy, heldOut, prepareBenchmark, speedAccuracy, type Benchmark, type BenchmarkResult } from './planner/benchmark.js';
 export type { PerfConstants } from './perf/model.js';

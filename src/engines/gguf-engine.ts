@@ -132,6 +132,8 @@ export function fitGguf(d: Deployment, o: GgufFitOptions): EngineFit {
     maxConcurrency: kvTokens / context,
     // Every slot is a request running at once; more wait in the queue.
     maxRunningRequests: d.concurrency,
+    // ggml-cuda captures CUDA graphs for single-token decode only (ggml_cuda_graph: batch size 1).
+    cudaGraphMaxTokens: 1,
     hostWeightBytes: Math.max(0, offloadedLayerBytes),
     hostRamBytes,
     diskBytes: Math.ceil(layout.total),

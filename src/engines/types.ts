@@ -114,6 +114,12 @@ export interface EngineFit {
    * max_running_requests, llama.cpp's slots, OLLAMA_NUM_PARALLEL), per data-parallel rank.
    */
   maxRunningRequests: number;
+  /**
+   * The largest step, in tokens, the engine replays as a CUDA graph; bigger steps launch every kernel
+   * (vLLM max_cudagraph_capture_size, SGLang cuda_graph_max_bs for decode; llama.cpp graphs one token).
+   * 0 when graphs are off.
+   */
+  cudaGraphMaxTokens: number;
   /** Weight bytes kept in host RAM (llama.cpp / Ollama partial offload). */
   hostWeightBytes: number;
   /** Host RAM the deployment needs, per node. */

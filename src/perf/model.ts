@@ -37,6 +37,11 @@ export interface PerfConstants {
   layerSeconds: number;
   /** Extra fixed cost per MoE layer per step: routing, permutation, the grouped GEMM's setup. */
   moeLayerSeconds: number;
+  /**
+   * Extra cost per layer of a step bigger than the engine's CUDA-graph size, which launches each of the
+   * layer's kernels from the host instead of replaying a graph.
+   */
+  eagerLayerSeconds: number;
   /** Fixed cost per step: scheduling, sampling, detokenising. */
   stepSeconds: number;
   /**
@@ -113,6 +118,8 @@ export interface PerfShape {
   stateBytesPerSequence: number;
   /** Attention FLOPs per new token per token of context, whole model (QKᵀ and PV). */
   attentionFlopsPerContextToken: number;
+  /** The largest step (tokens per rank) the engine replays as a CUDA graph (EngineFit.cudaGraphMaxTokens). */
+  graphTokens: number;
 }
 
 export interface Workload {
@@ -199,7 +206,8 @@ export function stepTime(shape: PerfShape, c: PerfConstants, sequences: number, 
   const tokensPerExpert = e ? (instanceTokens * e.perToken) / e.count : 0;
   const moeEfficiency = (c.moeComputeEfficiency * tokensPerExpert) / (tokensPerExpert + c.expertTokensAtHalfEfficiency);
   const computeSeconds = denseFlops / (peak * c.computeEfficiency) + (expertFlops > 0 ? expertFlops / (peak * moeEfficiency) : 0);
-  const fixedSeconds = shape.layers * c.layerSeconds + shape.moeLayers * c.moeLayerSeconds + c.stepSeconds + sequences * c.sequenceSeconds;
+  const eager = tokens > shape.graphTokens ? shape.layers * c.eagerLayerSeconds : 0;
+  const fixedSeconds = shape.layers * c.layerSeconds + shape.moeLayers * c.moeLayerSeconds + eager + c.stepSeconds + sequences * c.sequenceSeconds;
   // Two all-reduces per layer over the attention TP group (attention output, MLP output) of 16-bit activations.
   let commSeconds = 2 * shape.layers * collectiveSeconds(shape, tokens * shape.hiddenSize * 2, shape.tp);
   if (e && shape.expertShards > shape.tp) {

@@ -35,6 +35,8 @@ export const BenchmarkSchema = z.object({
   expertParallel: z.boolean().default(false),
   dpAttention: z.boolean().default(false),
   speculative: z.boolean().default(false),
+  /** Why the source itself makes this measurement unreliable (convert.py SUSPECT): reported, never fitted or counted. */
+  suspect: z.string().optional(),
   workload: z.object({
     kind: z.enum(['single', 'concurrency', 'burst']),
     concurrency: z.number().int().positive(),
@@ -188,4 +190,89 @@ export function prepareBenchmark(catalog: Catalog, b: Benchmark): (constants?: P
     }
     return { ...base, quantity, measured, predicted, error: predicted / measured - 1, bound, memoryRefused: null };
   };
+}
+
+/** FNV-1a of the id: a third of the corpus, fixed by name, is never fitted (scripts/fit-perf.mjs). */
+export function heldOut(id: string): boolean {
+  let h = 0x811c9dc5;
+  for (const ch of id) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return h % 3 === 0;
+}
+
+/** Counted against the targets: not speculative decoding, not suspect, replayed (the memory model let it start). */
+export function counted(b: Benchmark, r: BenchmarkResult): boolean {
+  return !b.speculative && !b.suspect && r.memoryRefused === null && Number.isFinite(r.error);
+}
+
+export interface AccuracyRow {
+  engine: string;
+  cls: BenchmarkClass;
+  count: number;
+  inBand: number;
+  heldOutCount: number;
+  heldOutInBand: number;
+  medianAbs: number;
+  worst: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length === 0 ? Number.NaN : sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** The error table: per engine and class, then every engine pooled ("all"), counted measurements only. */
+export function speedAccuracy(rows: readonly { b: Benchmark; r: BenchmarkResult }[]): AccuracyRow[] {
+  const out: AccuracyRow[] = [];
+  const engines = [...new Set(rows.map(({ b }) => b.engine))].sort();
+  for (const engine of [...engines, 'all']) {
+    for (const cls of Object.keys(CLASS_BANDS) as BenchmarkClass[]) {
+      const sel = rows.filter(({ b, r }) => counted(b, r) && r.cls === cls && (engine === 'all' || b.engine === engine));
+      if (sel.length === 0) continue;
+      const band = CLASS_BANDS[cls];
+      const held = sel.filter(({ b }) => heldOut(b.id));
+      const errors = sel.map(({ r }) => r.error);
+      out.push({
+        engine,
+        cls,
+        count: sel.length,
+        inBand: sel.filter(({ r }) => Math.abs(r.error) <= band).length,
+        heldOutCount: held.length,
+        heldOutInBand: held.filter(({ r }) => Math.abs(r.error) <= band).length,
+        medianAbs: median(errors.map(Math.abs)),
+        worst: errors.reduce((w, e) => (Math.abs(e) > Math.abs(w) ? e : w), 0),
+      });
+    }
+  }
+  return out;
+}
+
+const ENGINE_NAMES: Record<string, string> = { vllm: 'vLLM', sglang: 'SGLang', llamacpp: 'llama.cpp', ollama: 'Ollama', all: '**all engines**' };
+const CLASS_NAMES: Record<BenchmarkClass, string> = { 'single-dense': 'single stream, dense', 'single-moe': 'single stream, MoE', batched: 'fixed batch and saturated' };
+
+function percent(n: number): string {
+  const s = `${(n * 100).toFixed(0)}%`;
+  return n > 0 ? `+${s}` : s.replace('-', '−');
+}
+
+/** The README's speed table (Markdown), with the measurements left out and why. */
+export function formatSpeedAccuracy(rows: readonly AccuracyRow[], all: readonly { b: Benchmark; r: BenchmarkResult }[]): string {
+  const lines = [
+    '| engine | class | band | measurements | inside the band | held-out inside | median error | worst error |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${ENGINE_NAMES[r.engine] ?? r.engine} | ${CLASS_NAMES[r.cls]} | ±${CLASS_BANDS[r.cls] * 100}% | ${r.count} | ${r.inBand} (${((100 * r.inBand) / r.count).toFixed(0)}%) | ${r.heldOutCount ? `${r.heldOutInBand} of ${r.heldOutCount}` : '—'} | ${(r.medianAbs * 100).toFixed(0)}% | ${percent(r.worst)} |`,
+    ),
+  ];
+  const speculative = all.filter(({ b }) => b.speculative).length;
+  const suspect = all.filter(({ b }) => b.suspect);
+  const refused = all.filter(({ b, r }) => !b.speculative && !b.suspect && r.memoryRefused !== null);
+  lines.push(
+    '',
+    `${all.length} published measurements; error = (gpuplan − measured) / measured. Held out: the third of the corpus (by id hash) no constant was fitted to. Not counted: ${speculative} speculative-decoding runs, ${suspect.length} whose source contradicts them (${suspect.map(({ b }) => `\`${b.id}\``).join(', ')}), and ${refused.length} that gpuplan's memory model says would not start though they ran:`,
+    '',
+    ...[...new Set(refused.map(({ b, r }) => `- ${b.model} ${b.quantization} on ${b.gpus} × ${b.gpu}, ${b.engine}: ${r.memoryRefused}`))],
+  );
+  return lines.join('\n');
 }

@@ -58,6 +58,7 @@ export function perfShape(d: Deployment, fit: EngineFit, layout: InstanceLayout 
     kvBytesPerToken: fit.kv.perLayerPerTokenPerGpu * fit.kv.attentionLayers,
     stateBytesPerSequence: fit.state ? fit.state.perSequence / tp : 0,
     attentionFlopsPerContextToken: attentionFlopsPerContextToken(arch, fit.kv.attentionLayers),
+    graphTokens: fit.cudaGraphMaxTokens,
   };
 }
 

@@ -181,6 +181,8 @@ export function fitSglang(release: SglangRelease, d: Deployment): EngineFit {
     state,
     kvCacheTokens,
     maxConcurrency,
+    // Decode batches up to cuda_graph_max_bs replay a graph; prefill (extend) batches never do.
+    cudaGraphMaxTokens: o.eager ? 0 : (o.cudaGraphMaxBatch ?? defaultCudaGraphMaxBs(release, gpu, tp)),
     maxRunningRequests: Math.min(Math.floor(kvCacheTokens / 2), requestPoolSize(kvCacheTokens, context), runningCap),
     ...allOnGpu(variant),
     // --max-running-requests is left to SGLang: it sizes it from the pool it allocates.

@@ -6,16 +6,17 @@
 import type { PerfConstants } from '../../perf/model.js';
 
 export const SGLANG_PERF: PerfConstants = {
-  bandwidthEfficiency: 0.789,
-  computeEfficiency: 0.615,
+  bandwidthEfficiency: 0.95,
+  computeEfficiency: 0.8,
   hopperComputeScale: 1,
-  moeComputeEfficiency: 0.093,
-  expertTokensAtHalfEfficiency: 15.2,
+  moeComputeEfficiency: 0.0574,
+  expertTokensAtHalfEfficiency: 1,
   layerSeconds: 1e-6,
-  moeLayerSeconds: 39.9e-6,
-  stepSeconds: 2910e-6,
-  sequenceSeconds: 19e-6,
-  burstEfficiency: 0.241,
+  moeLayerSeconds: 29.9e-6,
+  eagerLayerSeconds: 1000e-6,
+  stepSeconds: 3440e-6,
+  sequenceSeconds: 50.4e-6,
+  burstEfficiency: 0.683,
   fittedTo: [
     'datacrunch-llama_3_3_70b_offline-01',
     'datacrunch-llama_3_3_70b_offline-02',

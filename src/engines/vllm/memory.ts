@@ -244,6 +244,9 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
     kvCacheTokens: pool.tokens,
     maxConcurrency: pool.maxConcurrency,
     maxRunningRequests: maxNumSeqs,
+    // vllm/config/vllm.py _set_cudagraph_sizes: min(max_num_seqs × 2, 512), within max_num_batched_tokens;
+    // cudagraph_dispatcher runs a bigger step without graphs.
+    cudaGraphMaxTokens: o.eager ? 0 : Math.min(maxNumSeqs * 2, 512, maxNumBatchedTokens),
     ...allOnGpu(variant),
     settings: {
       'tensor-parallel-size': tp,

@@ -1,20 +1,21 @@
 /**
  * vLLM's speed constants (perf/model.ts PerfConstants), fitted by `node scripts/fit-perf.mjs --write`
- * to the published measurements of test/fixtures/benchmarks/ named in `fittedTo` (79 measurements). The
+ * to the published measurements of test/fixtures/benchmarks/ named in `fittedTo` (78 measurements). The
  * corpus test (test/perf/benchmarks.test.ts) reports these and the held-out measurements.
  */
 import type { PerfConstants } from '../../perf/model.js';
 
 export const VLLM_PERF: PerfConstants = {
   bandwidthEfficiency: 0.95,
-  computeEfficiency: 0.492,
-  hopperComputeScale: 0.716,
-  moeComputeEfficiency: 0.232,
-  expertTokensAtHalfEfficiency: 2.27,
-  layerSeconds: 99.2e-6,
-  moeLayerSeconds: 106e-6,
+  computeEfficiency: 0.548,
+  hopperComputeScale: 0.654,
+  moeComputeEfficiency: 0.299,
+  expertTokensAtHalfEfficiency: 3,
+  layerSeconds: 112e-6,
+  moeLayerSeconds: 54.5e-6,
+  eagerLayerSeconds: 735e-6,
   stepSeconds: 10e-6,
-  sequenceSeconds: 148e-6,
+  sequenceSeconds: 73.6e-6,
   burstEfficiency: 1,
   fittedTo: [
     'gpustack-deepseek-r1-h200-01',
@@ -90,7 +91,6 @@ export const VLLM_PERF: PerfConstants = {
     'gpustack-qwen3-8b-h100-latency-19',
     'gpustack-qwen3-8b-h100-latency-21',
     'vllm-pr23696-gpt-oss-120b-tp8-b200-flashinfer',
-    'dennislee-gpt-oss-120b-4xa100-vllm-np1',
     'tt-r1-0528-awq-8xh100-vllm-isl128-osl1024',
     'tt-r1-0528-awq-8xh100-vllm-isl128-osl128',
     'tt-r1-0528-awq-8xh100-vllm-isl2048-osl128',
