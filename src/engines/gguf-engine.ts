@@ -232,6 +232,8 @@ export interface GgufEngineSpec<R extends EngineRelease> {
   fit(release: R, d: Deployment): EngineFit;
   /** The release's speed constants (the engine's perf.ts). */
   perf: PerfConstants;
+  /** Whether gpuplan renders several servers of it behind a load balancer (llama.cpp) or one only (Ollama). */
+  replicas: boolean;
   launch(input: LaunchInput): Launch;
 }
 
@@ -258,7 +260,8 @@ export function ggufEngine<R extends EngineRelease>(spec: GgufEngineSpec<R>): En
     fit: (d) => spec.fit(spec.release, d),
     perf: spec.perf,
     // One server per set of GPUs: more load means more servers behind a load balancer; no expert parallel.
-    scaling: { dataParallel: 'replicas', expertParallel: false },
+    scaling: { dataParallel: spec.replicas ? 'replicas' : 'none', expertParallel: false },
+    scaleSettings: () => ({}),
     deployFiles: () => [...spec.files, ...PLAN_FILES],
     launch: spec.launch,
   };

@@ -8,7 +8,7 @@ import { ccAtLeast, safetensorsLoadUnsupported, safetensorsQuantUnsupported, ten
 import type { KvDtype } from './ids.js';
 import type { Launch, LaunchInput } from './launch.js';
 import type { EngineRelease } from './release.js';
-import type { CliSyntax, Deployment, Engine, EngineFit, ModelVariant } from './types.js';
+import type { CliSyntax, Deployment, Engine, EngineFit, ModelVariant, ScaleLayout } from './types.js';
 import type { EngineId } from './ids.js';
 import type { Verdict } from './verdict.js';
 import type { PerfConstants } from '../perf/model.js';
@@ -41,6 +41,8 @@ export interface SafetensorsEngineSpec<R extends EngineRelease> {
   fit(release: R, d: Deployment): EngineFit;
   /** The release's speed constants (the engine's perf.ts). */
   perf: PerfConstants;
+  /** Its flags for data-parallel copies or ranks and expert parallel (Engine.scaleSettings). */
+  scaleSettings(layout: ScaleLayout): Record<string, string | number | boolean>;
   /** The release's refusal of a model in this form, if it has one. */
   refusal?: (release: R, variant: ModelVariant) => Verdict | null;
   deployFiles(nodes: number): string[];
@@ -72,6 +74,7 @@ export function safetensorsEngine<R extends EngineRelease>(spec: SafetensorsEngi
     layouts: (arch, _gpu, gpuCount, nodes) => tensorParallelLayouts(arch, gpuCount, nodes),
     fit: (d) => spec.fit(spec.release, d),
     perf: spec.perf,
+    scaleSettings: spec.scaleSettings,
     // Both serve several data-parallel ranks behind one API server and run MoE layers expert-parallel.
     scaling: { dataParallel: 'engine', expertParallel: true },
     deployFiles: spec.deployFiles,

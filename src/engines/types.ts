@@ -135,6 +135,16 @@ export interface EngineFit {
   notes: string[];
 }
 
+/** How one server spreads over its GPUs beyond TP × PP (planner/search.ts InstanceOption). */
+export interface ScaleLayout {
+  tp: number;
+  /** Data-parallel ranks sharing a MoE model's experts (1: none). */
+  dp: number;
+  /** Independent copies of a dense model the engine serves behind one endpoint (1: none). */
+  copies: number;
+  expertParallel: boolean;
+}
+
 export interface ParallelLayout {
   tp: number;
   pp: number;
@@ -190,10 +200,16 @@ export interface Engine {
   perf: PerfConstants;
   /**
    * How a deployment serves more load on one node behind one endpoint: the engine's own data
-   * parallel (`engine`: vLLM --data-parallel-size, SGLang --dp-size) or independent `replicas`
-   * behind a load balancer; and whether it runs MoE experts expert-parallel.
+   * parallel (`engine`: vLLM --data-parallel-size, SGLang --dp-size), independent `replicas` behind a
+   * load balancer, or `none` (one server only); and whether it runs MoE experts expert-parallel.
    */
-  scaling: { dataParallel: 'engine' | 'replicas'; expertParallel: boolean };
+  scaling: { dataParallel: 'engine' | 'replicas' | 'none'; expertParallel: boolean };
+  /**
+   * The settings that lay out a load-sized server beyond the fit's TP × PP (flag name → value): data-parallel
+   * copies of a dense model, data-parallel ranks sharing a MoE model's experts, expert parallel. Empty for
+   * engines whose copies are separate servers (`scaling.dataParallel` `replicas`).
+   */
+  scaleSettings(layout: ScaleLayout): Record<string, string | number | boolean>;
   /** The files `--out` writes for a deployment over `nodes` machines. */
   deployFiles(nodes: number): string[];
   /** Render hook: the server launch (program, arguments, environment, port, health) for a plan. */

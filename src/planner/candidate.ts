@@ -82,7 +82,16 @@ export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: En
       ttftLimitMs: target.ttftSeconds === null ? null : target.ttftSeconds * 1e3,
       capacityRequestsPerSecond: Math.round(load.capacityRequestsPerSecond * 1000) / 1000,
       why,
-    },    settings: fit.settings,
+    },    // The engine's flags for data-parallel copies or ranks and expert parallel, over the rank's own settings.
+    settings: {
+      ...fit.settings,
+      ...engine.scaleSettings({
+        tp: d.tp,
+        dp: instance.layout.dp,
+        copies: engine.scaling.dataParallel === 'engine' ? instance.copies : 1,
+        expertParallel: instance.layout.expertParallel,
+      }),
+    },
     logLines: fit.logLines,
     notes: fit.notes,
     files: engine.deployFiles(hw.nodes),

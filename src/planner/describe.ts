@@ -12,10 +12,19 @@ function parallelTag(c: { gpuLayers: number | null; tensorParallel: number | nul
   return ` tp${c.tensorParallel}${(c.pipelineParallel ?? 1) > 1 ? ` pp${c.pipelineParallel}` : ''}`;
 }
 
+/** How the GPUs are used: `DP 8 × TP 1, expert parallel`, `2 copies of TP 1 × PP 1`, `layers split over 2 GPU(s)`. */
+function layoutOf(c: PlanCandidate): string {
+  const perCopy = c.gpuCount / c.replicas;
+  const server =
+    c.memory.gpuLayers === null
+      ? `${c.dataParallel > 1 ? `DP ${c.dataParallel} × ` : ''}TP ${c.tensorParallel} × PP ${c.pipelineParallel}${c.expertParallel ? ', expert parallel' : ''}`
+      : `layers split over ${perCopy} GPU(s), ${c.memory.gpuLayers} on GPU`;
+  return c.replicas > 1 ? `${c.replicas} copies of ${server}, one endpoint` : server;
+}
+
 export function describeHardware(c: PlanCandidate): string {
   const nodes = c.nodes > 1 ? ` over ${c.nodes} nodes` : '';
-  const parallel = c.memory.gpuLayers === null ? `TP ${c.tensorParallel} × PP ${c.pipelineParallel}` : `layers split over ${c.gpuCount} GPU(s), ${c.memory.gpuLayers} on GPU`;
-  return `${c.gpuCount} × ${c.gpu.name} (${c.gpu.id})${nodes} · ${c.engineName} ${c.engineVersion} · ${parallel}`;
+  return `${c.gpuCount} × ${c.gpu.name} (${c.gpu.id})${nodes} · ${c.engineName} ${c.engineVersion} · ${layoutOf(c)}`;
 }
 
 export function describeWeights(c: PlanCandidate): string {
@@ -24,7 +33,8 @@ export function describeWeights(c: PlanCandidate): string {
 }
 
 export function describeCandidate(c: PlanCandidate): string {
-  const tag = parallelTag({ gpuLayers: c.memory.gpuLayers, tensorParallel: c.tensorParallel, pipelineParallel: c.pipelineParallel });
+  const scale = `${c.replicas > 1 ? ` ×${c.replicas}` : ''}${c.dataParallel > 1 ? ` dp${c.dataParallel}` : ''}${c.expertParallel ? ' ep' : ''}`;
+  const tag = parallelTag({ gpuLayers: c.memory.gpuLayers, tensorParallel: c.tensorParallel, pipelineParallel: c.pipelineParallel }) + scale;
   return `${c.gpuCount} × ${c.gpu.id} · ${c.quantization} · ${c.engine}${tag} · ${money(c.costPerHour)}/h · ~${c.perf.perSequenceTokensPerSecond} tok/s per request · headroom ${formatGiB(c.memory.headroomBytes)}`;
 }
 

@@ -33,6 +33,14 @@ export interface LoadResult {
   message: string;
 }
 
+/**
+ * The most of its capacity a deployment is planned to run at under a request rate. Requests arrive at
+ * random: as utilisation ρ nears 1 the queue, and so TTFT, grows without bound (M/D/1: the mean wait is
+ * ρ / (2(1 − ρ)) service times, 2 at ρ = 0.8, 4.5 at 0.9). A user count needs no margin: each user
+ * waits for their answer before the next request (a closed loop), so the batch never exceeds them.
+ */
+export const MAX_UTILIZATION = 0.8;
+
 function within(p: PerfEstimate, t: LoadTarget): boolean {
   return (t.tpotSeconds === null || p.tpotSeconds <= t.tpotSeconds) && (t.ttftSeconds === null || p.ttftSeconds <= t.ttftSeconds);
 }
@@ -91,8 +99,13 @@ export function meetLoad(perfAt: (batch: number) => PerfEstimate, sustained: num
     return { ok: true, batch, perf, capacityRequestsPerSecond: capacity, requestsPerSecond: copies * perf.requestsPerSecond, outputTokensPerSecond: copies * perf.outputTokensPerSecond, message: '' };
   }
   const rate = t.rate ?? 0;
-  if (capacity < rate) {
-    return fail(largest, top, capacity, `serves at most ${capacity.toFixed(1)} of ${rate} requests/s${limitsText(t)} (${copies} × ${largest} requests at once)`);
+  if (capacity * MAX_UTILIZATION < rate) {
+    return fail(
+      largest,
+      top,
+      capacity,
+      `serves at most ${capacity.toFixed(1)} requests/s${limitsText(t)} (${copies} × ${largest} requests at once); ${rate} requests/s needs ${(rate / MAX_UTILIZATION).toFixed(1)} to keep ${MAX_UTILIZATION * 100}% utilisation`,
+    );
   }
   const batch = Math.min(largest, firstTrue(1, largest, (b) => copies * perfAt(b).requestsPerSecond >= rate));
   const perf = perfAt(batch);

@@ -166,7 +166,7 @@ function instanceOptions(engine: Engine, variant: ModelVariant, hw: Hardware, ta
   for (const gpus of divisors(hw.count)) {
     const split = hw.count / gpus;
     // Copies and ranks stay on one node: one endpoint without a cross-node router.
-    if (split > 1 && hw.nodes > 1) continue;
+    if (split > 1 && (hw.nodes > 1 || engine.scaling.dataParallel === 'none')) continue;
     const layouts = gpus === hw.count ? whole : engine.layouts(variant.arch, hw.gpu, gpus, 1);
     if (!Array.isArray(layouts)) continue;
     for (const l of layouts) {

@@ -59,6 +59,47 @@ function unsupportedVendor(name: string, version: string, vendor: string): never
   throw new UserError(`${name} ${version} has no ${vendor} image recorded; render with another --engine-version`);
 }
 
+/**
+ * The load balancer in front of llama-server replicas: nginx (a pinned official image), least-connections
+ * over the replicas, streaming responses passed through unbuffered. Its config is inline in the compose
+ * file (Compose `configs.content`), so the one file parses back whole.
+ */
+export const LOAD_BALANCER_IMAGE = 'nginx:1.27-alpine';
+
+function loadBalancerConfig(replicas: readonly string[], port: number): string {
+  return [
+    'events {}',
+    'http {',
+    '  upstream servers {',
+    '    least_conn;',
+    ...replicas.map((name) => `    server ${name}:${port};`),
+    '  }',
+    '  server {',
+    `    listen ${port};`,
+    '    location / {',
+    '      proxy_pass http://servers;',
+    '      proxy_http_version 1.1;',
+    '      proxy_set_header Connection "";',
+    '      proxy_buffering off;',
+    '      proxy_read_timeout 3600s;',
+    '    }',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** Replicas of a server that splits no further (llama.cpp): each a service on its own GPUs, one endpoint through the balancer. */
+function replicaServices(plan: PlanCandidate, launch: Launch): { services: { name: string; deviceIds: string[] }[]; config: string } | null {
+  if (plan.replicas <= 1 || engineRelease(plan.engine, plan.engineVersion).scaling.dataParallel !== 'replicas') return null;
+  const perReplica = plan.gpuCount / plan.replicas;
+  const services = Array.from({ length: plan.replicas }, (_, i) => ({
+    name: `${launch.service}-${i + 1}`,
+    deviceIds: Array.from({ length: perReplica }, (_, g) => String(i * perReplica + g)),
+  }));
+  return { services, config: loadBalancerConfig(services.map((r) => r.name), launch.port) };
+}
+
 /** Everything the templates read. */
 export function deployView(result: PlanResult, plan: PlanCandidate) {
   // The release the plan was made for: its image and its launch.
@@ -77,6 +118,8 @@ export function deployView(result: PlanResult, plan: PlanCandidate) {
     hardware: describeHardware(plan),
     weights: describeWeights(plan),
     speed: describeSpeed(plan),
+    replicas: replicaServices(plan, launch),
+    loadBalancerImage: LOAD_BALANCER_IMAGE,
     startPeriod: startPeriod(plan.memory.diskBytes),
     scriptFile: plan.files.find((f) => f.endsWith('.sh')) ?? '',
     checkCommands: checkCommands(launch),

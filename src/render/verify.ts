@@ -53,6 +53,19 @@ function verifyCompose(file: string, text: string, view: DeployView): void {
     service(compose, file, `${launch.service}-worker`);
     return;
   }
+  if (view.replicas) {
+    // Replicas: each runs the planned launch on its own GPUs; the balancer lists every one of them.
+    for (const replica of view.replicas.services) {
+      const server = service(compose, file, replica.name);
+      expectEqual(file, `${replica.name} command`, server.command, [...launch.containerArgs, ...launch.nodeArgs]);
+      const devices = (server.deploy as { resources?: { reservations?: { devices?: { device_ids?: unknown }[] } } } | undefined)?.resources?.reservations?.devices;
+      if (view.nvidia) expectEqual(file, `${replica.name} device_ids`, devices?.[0]?.device_ids, replica.deviceIds);
+    }
+    service(compose, file, 'lb');
+    const config = (compose.configs as Record<string, { content?: unknown }> | undefined)?.['lb-conf']?.content;
+    expectEqual(file, 'lb-conf', config, view.replicas.config);
+    return;
+  }
   const server = service(compose, file, launch.service);
   expectEqual(file, 'entrypoint', server.entrypoint, launch.entrypoint);
   expectEqual(file, 'command', server.command, [...launch.containerArgs, ...launch.nodeArgs]);

@@ -25,6 +25,8 @@ const lookup = releaseLookup(LLAMACPP_RELEASES, (release) =>
     files: ['llama-server.sh', 'docker-compose.yml'],
     fit: fitLlamacpp,
     perf: LLAMACPP_PERF,
+    // llama-server replicas behind the compose file's load balancer
+    replicas: true,
     launch: llamacppLaunch,
   }),
 );

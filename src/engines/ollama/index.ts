@@ -23,6 +23,8 @@ const lookup = releaseLookup(OLLAMA_RELEASES, (release) =>
     files: ['Modelfile', 'docker-compose.yml'],
     fit: fitOllama,
     perf: OLLAMA_PERF,
+    // one Ollama daemon serves OLLAMA_NUM_PARALLEL requests; gpuplan does not render several (each would need its own model creation)
+    replicas: false,
     launch: ollamaLaunch,
   }),
 );

@@ -32,6 +32,13 @@ const lookup = releaseLookup(SGLANG_RELEASES, (release) =>
     },
     fit: fitSglang,
     perf: SGLANG_PERF,
+    // Dense copies: --data-parallel-size servers of --tensor-parallel-size GPUs behind SGLang's own controller.
+    // MoE ranks: DP attention inside one TP group of dp × tp GPUs (--enable-dp-attention), experts over all of them.
+    scaleSettings: ({ tp, dp, copies, expertParallel }) => ({
+      ...(dp > 1 ? { 'tensor-parallel-size': dp * tp, 'data-parallel-size': dp, 'enable-dp-attention': true } : {}),
+      ...(copies > 1 ? { 'data-parallel-size': copies } : {}),
+      ...(expertParallel ? { 'expert-parallel-size': dp * tp } : {}),
+    }),
     deployFiles: () => ['docker-compose.yml', ...PLAN_FILES],
     launch: sglangLaunch,
   }),

@@ -45,6 +45,12 @@ const lookup = releaseLookup(VLLM_RELEASES, (release) =>
     autoDtypeFallback: 'vLLM loads a BF16 checkpoint as FP16 where the GPU has no BF16 (vllm/config/model.py _resolve_auto_dtype)',
     fit: fitVllm,
     perf: VLLM_PERF,
+    // One API server in front of --data-parallel-size engine cores (docs: "Data Parallel Deployment"); a MoE
+    // model's experts span every rank, expert-parallel with --enable-expert-parallel.
+    scaleSettings: ({ dp, copies, expertParallel }) => ({
+      ...(dp * copies > 1 ? { 'data-parallel-size': dp * copies } : {}),
+      ...(expertParallel ? { 'enable-expert-parallel': true } : {}),
+    }),
     refusal: float16Refusal,
     // Multi-node: a Ray cluster (head + workers) in compose, and vLLM's documented LeaderWorkerSet for Kubernetes.
     deployFiles: (nodes) => (nodes > 1 ? ['docker-compose.yml', 'lws.yaml', 'serve.sh'] : ['docker-compose.yml', 'serve.sh']).concat(PLAN_FILES),
