@@ -45,7 +45,16 @@ const ENGINE_FILES = { vllm: 'VLLM', sglang: 'SGLANG', llamacpp: 'LLAMACPP' };
  */
 const ENGINE_PARAMETERS = {
   llamacpp: {
-    fixed: { computeEfficiency: 0.4, hopperComputeScale: 0.7, moeComputeEfficiency: 0.2, expertTokensAtHalfEfficiency: 8, moeLayerSeconds: 100e-6, sequenceSeconds: 20e-6, burstEfficiency: 0.5, eagerLayerSeconds: 20e-6 },
+    fixed: {
+      computeEfficiency: 0.4,
+      hopperComputeScale: 0.7,
+      moeComputeEfficiency: 0.2,
+      expertTokensAtHalfEfficiency: 8,
+      moeLayerSeconds: 100e-6,
+      sequenceSeconds: 20e-6,
+      burstEfficiency: 0.5,
+      eagerLayerSeconds: 20e-6,
+    },
     bounds: {},
   },
 };
@@ -173,7 +182,6 @@ for (const [engine, constName] of Object.entries(ENGINE_FILES)) {
     const tag = b.speculative ? 'spec' : b.suspect ? 'susp' : heldOut(b.id) ? 'held' : 'fit ';
     console.log(`  ${tag} ${r.cls.padEnd(12)} ${(r.error * 100).toFixed(0).padStart(5)}%  ${r.measured.toFixed(1).padStart(9)} → ${r.predicted.toFixed(1).padStart(9)}  ${b.id}`);
   }
-  const rows = prepared.map(({ b, run }) => ({ b, r: run(constants) }));
   // The table counts every measurement of the engine, the ones it could not replay included.
   pooled.push(...entries.map((b) => ({ b, r: prepareBenchmark(catalog, b)(constants) })));
   if (write) {

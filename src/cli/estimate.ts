@@ -9,7 +9,7 @@ import { formatBytes, formatCount, thousands } from '../memory/units.js';
 import type { ZeroStage } from '../memory/training.js';
 import type { EngineId } from '../engines/ids.js';
 import type { Deployment, Engine, EngineFit } from '../engines/types.js';
-import { DEFAULT_INPUT_LEN, DEFAULT_OUTPUT_LEN } from '../perf/workload.js';
+import { DEFAULT_INPUT_LEN, DEFAULT_OUTPUT_LEN, requestLengths } from '../perf/workload.js';
 import { UserError } from '../util/errors.js';
 import { checkEngineChoice } from './engine-options.js';
 import { EXIT, type Io } from './main.js';
@@ -158,7 +158,9 @@ export function formatEstimate(e: Estimate): string {
   if (e.perf) {
     const p = e.perf;
     lines.push('', `Speed at ${p.batch} request${p.batch > 1 ? 's' : ''} in flight (speed model fitted to published benchmarks; README "Speed accuracy")`);
-    lines.push(`  TPOT ${(p.tpotSeconds * 1e3).toFixed(1)} ms (${p.perSequenceTokensPerSecond.toFixed(1)} tokens/s per request), TTFT ${(p.ttftSeconds * 1e3).toFixed(0)} ms, ${p.outputTokensPerSecond.toFixed(0)} output tokens/s in all; bound: ${p.bound}`);
+    lines.push(
+      `  TPOT ${(p.tpotSeconds * 1e3).toFixed(1)} ms (${p.perSequenceTokensPerSecond.toFixed(1)} tokens/s per request), TTFT ${(p.ttftSeconds * 1e3).toFixed(0)} ms, ${p.outputTokensPerSecond.toFixed(0)} output tokens/s in all; bound: ${p.bound}`,
+    );
     lines.push(`  ${p.formula}`);
   }
   if (e.notes.length > 0) {
@@ -238,19 +240,16 @@ function checkGpuCount(o: EstimateOptions, engine: { name: string }, layerSplit:
  * Speed at --batch requests in flight, each --input-len in and --output-len out (perf/model.ts with the
  * engine's fitted constants). Dense data-parallel ranks are independent copies; a MoE model's share the experts.
  */
-async function speedOf(
-  engine: Engine,
-  run: { deployment: Deployment; fit: EngineFit },
-  o: EstimateOptions,
-  input: EstimateInput,
-  moe: boolean,
-): Promise<{ perf: EstimatePerf; notes: string[] }> {
+async function speedOf(engine: Engine, run: { deployment: Deployment; fit: EngineFit }, o: EstimateOptions, input: EstimateInput, moe: boolean): Promise<{ perf: EstimatePerf; notes: string[] }> {
   const { instancePerf, sustainedBatch } = await import('../planner/perf.js');
-  const inputLen = o.inputLen ?? DEFAULT_INPUT_LEN;
-  const outputLen = o.outputLen ?? DEFAULT_OUTPUT_LEN;
-  if (inputLen + outputLen > input.context) {
-    throw new UserError(`option --input-len "${inputLen}": with --output-len ${outputLen} a request is ${inputLen + outputLen} tokens, more than the context ${input.context}; raise --context or shorten them`);
+  const lengths = requestLengths(input.context, o.inputLen, o.outputLen);
+  if (!lengths) {
+    const [flag, value] = o.inputLen !== undefined ? ['--input-len', o.inputLen] : ['--output-len', o.outputLen];
+    throw new UserError(
+      `option ${flag} "${value}": a request of ${o.inputLen ?? DEFAULT_INPUT_LEN} in and ${o.outputLen ?? DEFAULT_OUTPUT_LEN} out tokens is more than the context ${input.context}; raise --context or shorten it`,
+    );
   }
+  const { inputLen, outputLen } = lengths;
   const layout = { dp: moe ? o.dp : 1, expertParallel: o.expertParallel ?? false };
   const copies = moe ? 1 : o.dp;
   const sustained = sustainedBatch(run.fit, layout, inputLen, outputLen);
@@ -258,7 +257,9 @@ async function speedOf(
   const wanted = asked === 'max' ? sustained : Math.ceil(asked / copies);
   const notes: string[] = [];
   if (wanted > sustained) {
-    notes.push(`${engine.name} runs at most ${sustained} requests of ${inputLen + outputLen} tokens at once per server (its running-request limit and KV pool); the speed is for ${sustained}, the rest queue.`);
+    notes.push(
+      `${engine.name} runs at most ${sustained} requests of ${inputLen + outputLen} tokens at once per server (its running-request limit and KV pool); the speed is for ${sustained}, the rest queue.`,
+    );
   }
   const batch = Math.min(wanted, sustained);
   const perf = instancePerf(engine, run.deployment, run.fit, { batch, inputLen, outputLen }, layout);

@@ -142,7 +142,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--gpu-mem-util <f>', 'with --engine: vLLM gpu_memory_utilization / SGLang mem_fraction_static', fraction(0.05, 1))
     .option('--mode <mode>', MODES.join(' | '), choice(MODES), 'inference')
     .option('--zero <stage>', 'training: ZeRO stage 0-3', choice(['0', '1', '2', '3'] as const), '0')
-    .option('--dp <n>', 'data-parallel ranks: with --engine, servers of TP × PP GPUs (a MoE model\'s share its experts); training: GPUs the ZeRO states are split over', wholeNumber(1, MAX_GPUS), 1)
+    .option('--dp <n>', "data-parallel ranks: with --engine, servers of TP × PP GPUs (a MoE model's share its experts); training: GPUs the ZeRO states are split over", wholeNumber(1, MAX_GPUS), 1)
     .option('--gpus <n>', 'with --engine: GPUs in all (DP × TP × PP for vLLM/SGLang; the layer split for llama.cpp/Ollama)', wholeNumber(1, MAX_GPUS))
     .option('--expert-parallel', 'with --engine vllm|sglang and a MoE model: run the experts expert-parallel')
     .option('--batch <n|max>', 'with --engine: requests in flight for the speed estimate, or max (what the engine sustains); default --concurrency', batchSize(MAX_SEQUENCES))

@@ -93,9 +93,6 @@ export function formatPlan(r: PlanResult): string {
     lines.push('', 'What would fit');
     for (const s of r.suggestions) lines.push(`  - ${s.message}`, ...(s.tradeoff ? [`      costs: ${s.tradeoff}`] : []), `      ${s.command}`);
   }
-  lines.push(
-    '',
-    `Speeds are estimates from each engine's speed model, fitted to published benchmarks (README, "Speed accuracy"), not measurements. ${searchedLine(r)}`,
-  );
+  lines.push('', `Speeds are estimates from each engine's speed model, fitted to published benchmarks (README, "Speed accuracy"), not measurements. ${searchedLine(r)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -9,7 +9,7 @@ import type { PlanCandidate, PlanRequest, PlanResult } from '../planner/schema.j
 import { UserError } from '../util/errors.js';
 import { hubSource } from '../util/hub-names.js';
 import { DEFAULT_CONTEXT } from './estimate.js';
-import { DEFAULT_INPUT_LEN, DEFAULT_OUTPUT_LEN } from '../perf/workload.js';
+import { DEFAULT_INPUT_LEN, DEFAULT_OUTPUT_LEN, requestLengths } from '../perf/workload.js';
 import { checkEngineChoice } from './engine-options.js';
 import { formatPlan } from './plan-format.js';
 import type { HubRepoOption } from './options.js';
@@ -74,14 +74,16 @@ export async function planFromOptions(catalog: Catalog, o: PlanOptions): Promise
     );
   }
   if (o.rate !== undefined && o.users !== undefined) throw new UserError(`option --users "${o.users}": give one load target, --rate or --users`);
-  const inputLen = o.inputLen ?? DEFAULT_INPUT_LEN;
-  const outputLen = o.outputLen ?? DEFAULT_OUTPUT_LEN;
   const loaded = o.rate !== undefined || o.users !== undefined;
+  const asked = (o.inputLen ?? DEFAULT_INPUT_LEN) + (o.outputLen ?? DEFAULT_OUTPUT_LEN);
   // Under a load target the server is sized for its requests: max-model-len is their length unless --context says more.
-  const context = o.context ?? (loaded ? Math.min(arch.maxContext, roundUp(inputLen + outputLen, CONTEXT_STEP)) : Math.min(DEFAULT_CONTEXT, arch.maxContext));
-  if (inputLen + outputLen > context) {
-    throw new UserError(`option --input-len "${inputLen}": with --output-len ${outputLen} a request is ${inputLen + outputLen} tokens, more than the context ${context}; raise --context or shorten them`);
+  const context = o.context ?? Math.min(arch.maxContext, loaded ? roundUp(asked, CONTEXT_STEP) : DEFAULT_CONTEXT);
+  const lengths = requestLengths(context, o.inputLen, o.outputLen);
+  if (!lengths) {
+    const [flag, value] = o.inputLen !== undefined ? ['--input-len', o.inputLen] : ['--output-len', o.outputLen];
+    throw new UserError(`option ${flag} "${value}": a request of ${asked} tokens is more than the context ${context}; raise --context or shorten it`);
   }
+  const { inputLen, outputLen } = lengths;
   const price = o.prices ? await (await import('./prices.js')).loadPrices(o.prices, catalog) : (gpu: { pricePerHour: number }) => gpu.pricePerHour;
   const request: PlanRequest = {
     model: o.model,
@@ -95,15 +97,16 @@ export async function planFromOptions(catalog: Catalog, o: PlanOptions): Promise
     gpuMemoryUtilization: o.gpuMemUtil ?? null,
     kvCacheDtype: o.kvDtype,
     cpuOffload: o.cpuOffload ?? false,
+    // In the schema's order, so that plan.json reads back byte for byte.
+    ...(o.hfRepo ? { hfRepo: hubSource(o.hfRepo.repo, o.hfRepo.revision).slice('hf:'.length) } : {}),
+    ...(o.prices !== undefined ? { pricesFile: o.prices } : {}),
+    ...(o.offline ? { offline: true } : {}),
     inputLen,
     outputLen,
     rate: o.rate ?? null,
     users: o.users ?? null,
     tpotMs: o.tpotMs ?? null,
     ttftMs: o.ttftMs ?? null,
-    ...(o.prices !== undefined ? { pricesFile: o.prices } : {}),
-    ...(o.offline ? { offline: true } : {}),
-    ...(o.hfRepo ? { hfRepo: hubSource(o.hfRepo.repo, o.hfRepo.revision).slice('hf:'.length) } : {}),
   };
   const result = plan({ catalog, model: { ...model, architecture: arch }, budget, request, price, alternatives: o.top });
   // How the model was resolved, when it is not what was asked (an hf: repo from the catalog), goes with every plan and PLAN.md.

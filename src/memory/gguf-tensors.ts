@@ -81,8 +81,7 @@ export function ggufWeightLayout(tensors: readonly TensorInfo[], layers: number)
       perLayer[index] = (perLayer[index] ?? 0) + bytes;
       // Routed experts are stored stacked: ffn_gate_exps / ffn_up_exps / ffn_down_exps (shared ones are ffn_*_shexp).
       if (/\.ffn_(gate|up|down|gate_up)_exps\./.test(t.name)) experts[index] = (experts[index] ?? 0) + bytes;
-    }
-    else if (t.name.startsWith('token_embd.')) embeddings += bytes;
+    } else if (t.name.startsWith('token_embd.')) embeddings += bytes;
     else if (t.name === 'output.weight') lmHead += bytes;
     else other += bytes;
   }

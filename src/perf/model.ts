@@ -185,7 +185,7 @@ function collectiveSeconds(shape: PerfShape, bytes: number, ranks: number): numb
   if (ranks <= 1) return 0;
   const link = shape.multiNode ? INTER_NODE_GBS : shape.gpu.interconnect.bandwidthGBs;
   const latency = COLLECTIVE_LATENCY_S[shape.gpu.interconnect.kind] + (shape.multiNode ? COLLECTIVE_LATENCY_S.interNode : 0);
-  return latency + (bytes * (2 * (ranks - 1)) / ranks) / (link * 1e9);
+  return latency + (bytes * (2 * (ranks - 1))) / ranks / (link * 1e9);
 }
 
 /**
@@ -220,7 +220,13 @@ export function stepTime(shape: PerfShape, c: PerfConstants, sequences: number, 
   const hostSeconds = shape.hostBytes / (HOST_RAM_BANDWIDTH_GBS * 1e9 * c.bandwidthEfficiency);
   const seconds = Math.max(memorySeconds, computeSeconds) + fixedSeconds + commSeconds + hostSeconds;
   const bound: Bound =
-    hostSeconds > Math.max(memorySeconds, computeSeconds, fixedSeconds) ? 'host-memory' : fixedSeconds + commSeconds > Math.max(memorySeconds, computeSeconds) ? 'overhead' : computeSeconds > memorySeconds ? 'compute' : 'memory';
+    hostSeconds > Math.max(memorySeconds, computeSeconds, fixedSeconds)
+      ? 'host-memory'
+      : fixedSeconds + commSeconds > Math.max(memorySeconds, computeSeconds)
+        ? 'overhead'
+        : computeSeconds > memorySeconds
+          ? 'compute'
+          : 'memory';
   return { seconds, bound, weightBytes, kvBytes, memorySeconds, computeSeconds, fixedSeconds, commSeconds, hostSeconds };
 }
 

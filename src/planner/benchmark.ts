@@ -134,7 +134,9 @@ export function benchmarkSetup(catalog: Catalog, b: Benchmark): BenchmarkSetup {
     tp: layerSplit ? 1 : rankTp,
     pp: layerSplit ? b.gpus : b.pp,
     // Servers run the model's context (vLLM's max_model_len default); llama-bench sizes its cache for the test.
-    context: layerSplit ? Math.max(512, (b.workload.inputLen ?? UNSTATED_INPUT_LEN) + (b.workload.outputLen ?? UNSTATED_OUTPUT_LEN)) : Math.min(command.context ?? variant.arch.maxContext, variant.arch.maxContext),
+    context: layerSplit
+      ? Math.max(512, (b.workload.inputLen ?? UNSTATED_INPUT_LEN) + (b.workload.outputLen ?? UNSTATED_OUTPUT_LEN))
+      : Math.min(command.context ?? variant.arch.maxContext, variant.arch.maxContext),
     concurrency: perRank,
     kvDtype: 'auto',
     memoryFraction: command.memoryFraction ?? null,

@@ -82,7 +82,7 @@ export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: En
       ttftLimitMs: target.ttftSeconds === null ? null : target.ttftSeconds * 1e3,
       capacityRequestsPerSecond: Math.round(load.capacityRequestsPerSecond * 1000) / 1000,
       why,
-    },    // The engine's flags for data-parallel copies or ranks and expert parallel, over the rank's own settings.
+    }, // The engine's flags for data-parallel copies or ranks and expert parallel, over the rank's own settings.
     settings: {
       ...fit.settings,
       ...engine.scaleSettings({
@@ -94,8 +94,15 @@ export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: En
     },
     logLines: fit.logLines,
     notes: fit.notes,
-    files: engine.deployFiles(hw.nodes),
+    // Replicas of a server that splits no further run behind a load balancer, configured by its own file.
+    files: instance.copies > 1 && engine.scaling.dataParallel === 'replicas' ? withLoadBalancer(engine.deployFiles(hw.nodes)) : engine.deployFiles(hw.nodes),
   };
+}
+
+/** nginx.conf goes before PLAN.md and plan.json, which come last. */
+function withLoadBalancer(files: string[]): string[] {
+  const plan = files.indexOf('PLAN.md');
+  return plan < 0 ? [...files, 'nginx.conf'] : [...files.slice(0, plan), 'nginx.conf', ...files.slice(plan)];
 }
 
 function round1(n: number): number {

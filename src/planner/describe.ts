@@ -85,4 +85,3 @@ export function describeSpeed(c: PlanCandidate): string {
 function formatSeconds(s: number): string {
   return s < 1 ? `${(s * 1e3).toFixed(0)} ms` : `${s.toFixed(2)} s`;
 }
-

@@ -128,7 +128,9 @@ export function explainNothingFits(input: PlanInput, s: Scenario, result: Search
   const slow = result.rejected.filter((r) => r.verdict.status === 'below-target');
   const closest = slow.length > 0 ? slow.reduce((best, r) => (r.gpuCount > best.gpuCount || (r.gpuCount === best.gpuCount && r.costPerHour > best.costPerHour) ? r : best)) : null;
   if (closest) {
-    reasons.push(`The load target is not met: the largest configuration tried, ${rejectedLabel(closest)} (${money(closest.costPerHour)}/h), ${closest.verdict.message}. More GPUs, a faster GPU, or a looser --tpot-ms/--ttft-ms would.`);
+    reasons.push(
+      `The load target is not met: the largest configuration tried, ${rejectedLabel(closest)} (${money(closest.costPerHour)}/h), ${closest.verdict.message}. More GPUs, a faster GPU, or a looser --tpot-ms/--ttft-ms would.`,
+    );
   } else if (miss) {
     const atLeast = miss.engine === null ? 'at least ' : '';
     reasons.push(`Nearest miss: ${rejectedLabel(miss)} (${money(miss.costPerHour)}/h) lacks ${atLeast}${formatGiB(miss.shortfallBytes ?? 0)} per GPU: ${miss.verdict.message}.`);

@@ -107,7 +107,10 @@ export function meetLoad(perfAt: (batch: number) => PerfEstimate, sustained: num
       `serves at most ${capacity.toFixed(1)} requests/s${limitsText(t)} (${copies} × ${largest} requests at once); ${rate} requests/s needs ${(rate / MAX_UTILIZATION).toFixed(1)} to keep ${MAX_UTILIZATION * 100}% utilisation`,
     );
   }
-  const batch = Math.min(largest, firstTrue(1, largest, (b) => copies * perfAt(b).requestsPerSecond >= rate));
+  const batch = Math.min(
+    largest,
+    firstTrue(1, largest, (b) => copies * perfAt(b).requestsPerSecond >= rate),
+  );
   const perf = perfAt(batch);
   return { ok: true, batch, perf, capacityRequestsPerSecond: capacity, requestsPerSecond: rate, outputTokensPerSecond: rate * t.outputLen, message: '' };
 }

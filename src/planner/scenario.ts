@@ -43,7 +43,6 @@ export interface Scenario {
   target: LoadTarget;
 }
 
-
 /** The load a request asks for: --rate or --users with optional --tpot-ms/--ttft-ms; none is one user. */
 export function targetOf(request: PlanRequest): LoadTarget {
   const rate = request.rate ?? null;

@@ -49,16 +49,18 @@ const LegacyPerfSchema = z.strictObject({
 
 const PerfSchema = z.union([
   PerfShapeSchema,
-  LegacyPerfSchema.transform((old): z.infer<typeof PerfShapeSchema> => ({
-    batch: 1,
-    ttftSeconds: old.prefillSecondsPer1kTokens,
-    tpotSeconds: 1 / Math.max(old.decodeTokensPerSecond, 1e-9),
-    perSequenceTokensPerSecond: old.decodeTokensPerSecond,
-    outputTokensPerSecond: old.aggregateTokensPerSecond,
-    costPerMillionTokens: old.costPerMillionTokens,
-    bound: old.bound,
-    formula: old.formula,
-  })),
+  LegacyPerfSchema.transform(
+    (old): z.infer<typeof PerfShapeSchema> => ({
+      batch: 1,
+      ttftSeconds: old.prefillSecondsPer1kTokens,
+      tpotSeconds: 1 / Math.max(old.decodeTokensPerSecond, 1e-9),
+      perSequenceTokensPerSecond: old.decodeTokensPerSecond,
+      outputTokensPerSecond: old.aggregateTokensPerSecond,
+      costPerMillionTokens: old.costPerMillionTokens,
+      bound: old.bound,
+      formula: old.formula,
+    }),
+  ),
 ]);
 
 export const LoadSchema = z.strictObject({

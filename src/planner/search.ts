@@ -209,8 +209,7 @@ function whyThisLayout(best: Scored, tried: readonly { option: InstanceOption; l
   const measure = (l: LoadResult) => `${l.capacityRequestsPerSecond.toFixed(1)} requests/s at most`;
   const lines: string[] = [];
   const chosen = best.instance;
-  const other = (pick: (o: InstanceOption) => boolean) =>
-    tried.filter((t) => pick(t.option)).sort((a, b) => b.load.capacityRequestsPerSecond - a.load.capacityRequestsPerSecond)[0];
+  const other = (pick: (o: InstanceOption) => boolean) => tried.filter((t) => pick(t.option)).sort((a, b) => b.load.capacityRequestsPerSecond - a.load.capacityRequestsPerSecond)[0];
   const scaled = chosen.copies > 1 || chosen.layout.dp > 1;
   const alternative = scaled ? other((o) => o.copies === 1 && o.layout.dp === 1) : other((o) => o.copies > 1 || o.layout.dp > 1);
   if (alternative) {
@@ -221,7 +220,9 @@ function whyThisLayout(best: Scored, tried: readonly { option: InstanceOption; l
   if (moe && (chosen.layout.dp > 1 || chosen.tp > 1)) {
     const flip = other((o) => o.tp === chosen.tp && o.pp === chosen.pp && o.layout.dp === chosen.layout.dp && o.layout.expertParallel !== chosen.layout.expertParallel);
     if (flip && Math.abs(flip.load.perf.tpotSeconds - best.load.perf.tpotSeconds) < 1e-6 * best.load.perf.tpotSeconds) {
-      lines.push(`expert parallel: makes no difference at ${describeOption(chosen, moe)} (every rank holds every token; the experts are split over ${chosen.tp * chosen.layout.dp} GPUs either way), so not used`);
+      lines.push(
+        `expert parallel: makes no difference at ${describeOption(chosen, moe)} (every rank holds every token; the experts are split over ${chosen.tp * chosen.layout.dp} GPUs either way), so not used`,
+      );
     } else if (flip) {
       const step = (l: LoadResult) => `${(l.perf.tpotSeconds * 1e3).toFixed(1)} ms per token at ${l.batch} requests`;
       lines.push(

@@ -97,7 +97,13 @@ function replicaServices(plan: PlanCandidate, launch: Launch): { services: { nam
     name: `${launch.service}-${i + 1}`,
     deviceIds: Array.from({ length: perReplica }, (_, g) => String(i * perReplica + g)),
   }));
-  return { services, config: loadBalancerConfig(services.map((r) => r.name), launch.port) };
+  return {
+    services,
+    config: loadBalancerConfig(
+      services.map((r) => r.name),
+      launch.port,
+    ),
+  };
 }
 
 /** Everything the templates read. */

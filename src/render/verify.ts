@@ -61,9 +61,7 @@ function verifyCompose(file: string, text: string, view: DeployView): void {
       const devices = (server.deploy as { resources?: { reservations?: { devices?: { device_ids?: unknown }[] } } } | undefined)?.resources?.reservations?.devices;
       if (view.nvidia) expectEqual(file, `${replica.name} device_ids`, devices?.[0]?.device_ids, replica.deviceIds);
     }
-    service(compose, file, 'lb');
-    const config = (compose.configs as Record<string, { content?: unknown }> | undefined)?.['lb-conf']?.content;
-    expectEqual(file, 'lb-conf', config, view.replicas.config);
+    expectEqual(file, 'lb volumes', service(compose, file, 'lb').volumes, ['./nginx.conf:/etc/nginx/nginx.conf:ro']);
     return;
   }
   const server = service(compose, file, launch.service);
@@ -190,6 +188,7 @@ export function verifyRendered(files: readonly RenderedFile[], view: DeployView)
     else if (path === 'Modelfile') verifyModelfile(path, content, launch);
     else if (path === 'lws.yaml') verifyLeaderWorkerSet(path, content, launch);
     else if (path === 'PLAN.md') verifyMermaid(path, content, view);
+    else if (path === 'nginx.conf') expectEqual(path, 'upstream config', content.slice(content.indexOf('\n') + 1), view.replicas?.config);
     else if (path === 'plan.json') expectEqual(path, 'plan', (JSON.parse(content) as { plan: unknown }).plan, JSON.parse(JSON.stringify(view.plan)));
   }
 }

@@ -46,8 +46,16 @@ describe('benchmark corpus', () => {
   });
 
   it('covers every class of the targets and both serving engines', () => {
-    for (const cls of Object.keys(CLASS_BANDS)) expect(rows.some((r) => r.engine === 'all' && r.cls === cls && r.count >= 5), cls).toBe(true);
-    for (const engine of ['vllm', 'sglang', 'llamacpp']) expect(rows.some((r) => r.engine === engine), engine).toBe(true);
+    for (const cls of Object.keys(CLASS_BANDS))
+      expect(
+        rows.some((r) => r.engine === 'all' && r.cls === cls && r.count >= 5),
+        cls,
+      ).toBe(true);
+    for (const engine of ['vllm', 'sglang', 'llamacpp'])
+      expect(
+        rows.some((r) => r.engine === engine),
+        engine,
+      ).toBe(true);
   });
 
   it('each fitted constant names measurements of the corpus it may be fitted to', () => {
@@ -67,7 +75,10 @@ describe('benchmark corpus', () => {
   it('reports the error table (printed) and meets the targets in every class', () => {
     const table = formatSpeedAccuracy(rows, results);
     console.log(`\n${table}\n`);
-    for (const { b, r } of [...results].filter(({ b, r }) => counted(b, r)).sort((x, y) => Math.abs(y.r.error) - Math.abs(x.r.error)).slice(0, 25)) {
+    for (const { b, r } of [...results]
+      .filter(({ b, r }) => counted(b, r))
+      .sort((x, y) => Math.abs(y.r.error) - Math.abs(x.r.error))
+      .slice(0, 25)) {
       console.log(`${b.engine.padEnd(9)} ${r.cls.padEnd(12)} ${(r.error * 100).toFixed(0).padStart(6)}%  ${b.id}`);
     }
     for (const cls of Object.keys(CLASS_BANDS)) {

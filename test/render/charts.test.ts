@@ -26,7 +26,12 @@ function planMd(result: PlanResult): string {
 /** `base` with its plan and runners-up at these (cost per hour, tokens/s in all). */
 function withCandidates(base: PlanResult, points: [number, number][]): PlanResult {
   const plan = base.plan!;
-  const at = ([cost, speed]: [number, number]): PlanCandidate => ({ ...plan, costPerHour: cost, perf: { ...plan.perf, perSequenceTokensPerSecond: speed, outputTokensPerSecond: speed } });
+  const at = ([cost, speed]: [number, number]): PlanCandidate => ({
+    ...plan,
+    replicas: 1,
+    costPerHour: cost,
+    perf: { ...plan.perf, batch: 1, perSequenceTokensPerSecond: speed, outputTokensPerSecond: speed },
+  });
   const [first, ...rest] = points.map(at);
   return { ...base, plan: first!, alternatives: rest };
 }
@@ -139,13 +144,13 @@ describe('costSpeedChart', () => {
     expect(costSpeedChart({ ...base, plan: null })).toBeNull();
   });
 
-  it('names the aggregate speed when several requests run at once', () => {
+  it('names the output speed at the planned load when several requests run at once', () => {
     const result = withCandidates(base, [
       [1, 10],
       [2, 20],
     ]);
-    const plan = { ...result.plan!, concurrency: 8 };
-    expect(costSpeedChart({ ...result, plan })).toContain('    y-axis "slower (from 0 tokens/s in all, 8 requests)" --> "faster (to 20 tokens/s in all, 8 requests)"');
+    const plan = { ...result.plan!, perf: { ...result.plan!.perf, batch: 8 } };
+    expect(costSpeedChart({ ...result, plan })).toContain('    y-axis "slower (from 0 output tokens/s in all, at the planned load)" --> "faster (to 20 output tokens/s in all, at the planned load)"');
   });
 });
 

@@ -56,10 +56,14 @@ describe.skipIf(!hasCompose)('docker-compose config', () => {
       expect(services.length).toBeGreaterThanOrEqual(1);
       return;
     }
-    const name = services[0] as string;
-    // docker-compose v1 prints the config with literal dollars still escaped as $$.
-    expect(config.services[name].command.map(interpolate)).toEqual(launch.containerArgs);
-    expect(config.services[name].environment.HF_TOKEN).toBe('hf_x');
+    // Every server (llama.cpp replicas: each of them; the nginx balancer runs no model).
+    const servers = services.filter((name) => name !== 'lb');
+    expect(servers.length).toBe(plan.replicas > 1 && plan.engine === 'llamacpp' ? plan.replicas : 1);
+    for (const name of servers) {
+      // docker-compose v1 prints the config with literal dollars still escaped as $$.
+      expect(config.services[name].command.map(interpolate)).toEqual(launch.containerArgs);
+      expect(config.services[name].environment.HF_TOKEN).toBe('hf_x');
+    }
   });
 });
 

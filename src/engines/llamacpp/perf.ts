@@ -29,5 +29,6 @@ export const LLAMACPP_PERF: PerfConstants = {
     'xd-llama3-8b-q4km-l40s',
     'xd-llama3-8b-q4km-rtx4090',
   ],
-  source: 'scripts/fit-perf.mjs: Huber loss (δ 0.3) on log(predicted / measured) over the ids in fittedTo, Nelder–Mead on the logarithms of the constants; a third of the corpus held out by id hash; computeEfficiency, hopperComputeScale, moeComputeEfficiency, expertTokensAtHalfEfficiency, moeLayerSeconds, sequenceSeconds, burstEfficiency, eagerLayerSeconds set, not fitted: the corpus has no measurement of them for this engine (ENGINE_PARAMETERS)',
+  source:
+    'scripts/fit-perf.mjs: Huber loss (δ 0.3) on log(predicted / measured) over the ids in fittedTo, Nelder–Mead on the logarithms of the constants; a third of the corpus held out by id hash; computeEfficiency, hopperComputeScale, moeComputeEfficiency, expertTokensAtHalfEfficiency, moeLayerSeconds, sequenceSeconds, burstEfficiency, eagerLayerSeconds set, not fitted: the corpus has no measurement of them for this engine (ENGINE_PARAMETERS)',
 };
