@@ -4,13 +4,14 @@
  * catalog, model and budget come in resolved.
  */
 import type { Architecture } from '../catalog/architecture.js';
-import { gib, runnableLayouts } from '../engines/common.js';
+import { ccAtLeast, gib, runnableLayouts } from '../engines/common.js';
 import type { Deployment, Engine, EngineFit, KvDtype, ModelVariant } from '../engines/types.js';
 import { belowTarget, cannotRun, fits, type Verdict } from '../engines/verdict.js';
 import { toCandidate } from './candidate.js';
 import type { Hardware } from './hardware.js';
-import { meetLoad, type LoadResult, type LoadTarget } from './load.js';
-import { instancePerf, sustainedBatch, type InstanceLayout } from './perf.js';
+import { MAX_UTILIZATION, meetLoad, type LoadResult, type LoadTarget } from './load.js';
+import { estimatePerf, type PerfEstimate, type PerfShape } from '../perf/model.js';
+import { perfShape, sustainedBatch, type InstanceLayout } from './perf.js';
 import type { PlanCandidate, Rejected } from './schema.js';
 
 export interface SearchInput {
@@ -143,6 +144,33 @@ function mostTelling(attempts: readonly Rejected[]): Rejected | undefined {
   return memory.reduce((best, a) => ((a.shortfallBytes ?? Number.POSITIVE_INFINITY) < (best.shortfallBytes ?? Number.POSITIVE_INFINITY) ? a : best));
 }
 
+/** One data-parallel rank's deployment and fit, and its speed-model shape per expert-parallel choice. */
+interface RankFit {
+  deployment: Deployment;
+  fit: EngineFit;
+  /** Speed at a batch (remembered: copies of the rank on larger shapes ask the same batches again). */
+  perfAt(layout: InstanceLayout, batch: number): PerfEstimate;
+}
+
+/**
+ * A bound that needs no engine fit: every request computes at least 2 × active parameters × its tokens,
+ * and no engine gets more of the GPUs' peak than its best fitted share. When even that cannot carry the
+ * rate, the shape is ruled out at once (the search's dominance bound for load targets); null otherwise.
+ */
+function beyondCompute(hw: Hardware, variant: ModelVariant, engines: readonly Engine[], target: LoadTarget): string | null {
+  if (target.kind !== 'rate' || target.rate === null) return null;
+  const gpu = hw.gpu;
+  // FP8 tensor cores only where the weights compute in FP8 on this GPU (perf/model.ts tflops).
+  const fp8 = variant.quant.nativeComputeCapability !== null && ccAtLeast(gpu, variant.quant.nativeComputeCapability) && gpu.fp8Tflops !== null;
+  const peak = (fp8 ? (gpu.fp8Tflops as number) : gpu.bf16Tflops) * 1e12;
+  const hopper = gpu.architecture === 'hopper' || gpu.architecture === 'blackwell';
+  const share = Math.max(...engines.map((e) => Math.max(e.perf.computeEfficiency, e.perf.moeComputeEfficiency) * (hopper ? e.perf.hopperComputeScale : 1)));
+  const flopsPerRequest = 2 * variant.params.active * (target.inputLen + target.outputLen);
+  const most = (hw.count * peak * share) / flopsPerRequest;
+  if (most * MAX_UTILIZATION >= target.rate) return null;
+  return `even at the engines' best share of peak compute, ${hw.count} × ${gpu.id} complete at most ${most.toFixed(1)} requests/s of ${target.inputLen + target.outputLen} tokens; ${target.rate} requests/s needs ${(target.rate / MAX_UTILIZATION).toFixed(1)} to keep ${MAX_UTILIZATION * 100}% utilisation`;
+}
+
 /** GPU counts that divide `count`, smallest first. */
 function divisors(count: number): number[] {
   const out: number[] = [];
@@ -243,6 +271,51 @@ export function search(input: SearchInput): SearchResult {
   let configurations = 0;
   let modelled = 0;
   const target = input.target;
+  // One rank's fit depends on its own GPUs, not on how many copies the hardware holds: 1, 2 and 4 GPUs of
+  // an 8-GPU shape fit as the 1-, 2- and 4-GPU shapes did. Fits and shapes are kept for the whole search.
+  const ranks = new Map<string, RankFit>();
+  const variantIds = new Map(input.variants.map((v, i) => [v, i]));
+  const rankFit = (engine: Engine, engineRank: number, variant: ModelVariant, hw: Hardware, option: InstanceOption, slots: number): RankFit => {
+    const key = `${engineRank} ${variantIds.get(variant)} ${hw.gpu.id} ${option.tp} ${option.pp} ${option.layout.dp} ${slots}`;
+    const known = ranks.get(key);
+    if (known) return known;
+    const rankGpus = option.tp * option.pp;
+    const deployment: Deployment = {
+      variant,
+      gpu: hw.gpu,
+      gpuCount: rankGpus,
+      nodes: Math.ceil(rankGpus / hw.gpu.maxPerNode),
+      tp: option.tp,
+      pp: option.pp,
+      context: input.context,
+      concurrency: slots,
+      kvDtype: input.kvDtype,
+      memoryFraction: input.memoryFraction,
+      cpuOffload: input.cpuOffload,
+      ...(option.layout.dp > 1 ? { dataParallel: option.layout.dp } : {}),
+    };
+    const fit = engine.fit(deployment);
+    const speeds = new Map<boolean, { shape: PerfShape; at: Map<number, PerfEstimate> }>();
+    const made: RankFit = {
+      deployment,
+      fit,
+      perfAt: (layout, batch) => {
+        let memo = speeds.get(layout.expertParallel);
+        if (!memo) {
+          memo = { shape: perfShape(deployment, fit, layout), at: new Map() };
+          speeds.set(layout.expertParallel, memo);
+        }
+        let perf = memo.at.get(batch);
+        if (!perf) {
+          perf = estimatePerf(memo.shape, engine.perf, { batch, inputLen: target.inputLen, outputLen: target.outputLen });
+          memo.at.set(batch, perf);
+        }
+        return perf;
+      },
+    };
+    ranks.set(key, made);
+    return made;
+  };
   // Hardware comes cheapest first: once `keep` candidates cost less than a shape, nothing there can rank among them.
   const keptCostBound = (): number => {
     if (scored.length < input.keep) return Number.POSITIVE_INFINITY;
@@ -261,6 +334,12 @@ export function search(input: SearchInput): SearchResult {
         continue;
       }
       const moe = variant.arch.moe !== null;
+      const beyond = beyondCompute(hw, variant, input.engines, target);
+      if (beyond) {
+        configurations++;
+        rejected.push(rejection(hw, variant, null, null, belowTarget(beyond)));
+        continue;
+      }
       const attempts: Rejected[] = [];
       let fitted = false;
       input.engines.forEach((engine, engineRank) => {
@@ -284,27 +363,14 @@ export function search(input: SearchInput): SearchResult {
           for (const slots of slotChoices(engine, target, option.copies, input.concurrency)) {
             configurations++;
             modelled++;
-            const deployment: Deployment = {
-              variant,
-              gpu: hw.gpu,
-              gpuCount: rankGpus,
-              nodes: Math.ceil(rankGpus / hw.gpu.maxPerNode),
-              tp: option.tp,
-              pp: option.pp,
-              context: input.context,
-              concurrency: slots,
-              kvDtype: input.kvDtype,
-              memoryFraction: input.memoryFraction,
-              cpuOffload: input.cpuOffload,
-              ...(option.layout.dp > 1 ? { dataParallel: option.layout.dp } : {}),
-            };
-            const fit = engine.fit(deployment);
+            const rank = rankFit(engine, engineRank, variant, hw, option, slots);
+            const { deployment, fit } = rank;
             if (!fits(fit.verdict)) {
               attempts.push(rejection(hw, variant, engine, option, fit.verdict, fit.shortfallBytes));
               break;
             }
             const sustained = sustainedBatch(fit, option.layout, target.inputLen, target.outputLen);
-            const load = meetLoad((batch) => instancePerf(engine, deployment, fit, { batch, inputLen: target.inputLen, outputLen: target.outputLen }, option.layout), sustained, option.copies, target);
+            const load = meetLoad((batch) => rank.perfAt(option.layout, batch), sustained, option.copies, target);
             tried.push({ option, load });
             if (!load.ok) {
               attempts.push(rejection(hw, variant, engine, option, belowTarget(load.message)));
