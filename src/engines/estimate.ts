@@ -42,7 +42,13 @@ export function engineEstimate(i: EngineEstimateInput): EngineEstimateResult {
   const arch = i.model.architecture;
   const params = countParams(arch);
   const online = !i.artifact && i.engine.onlineQuantizations.includes(i.quant.id);
-  const variant = online ? modelVariant(i.model, arch, params, i.quant, sixteenBitCheckpoint(i.model), 'online') : modelVariant(i.model, arch, params, i.quant, i.artifact, 'artifact');
+  // The asked quantization's artifact this engine can load (an Ollama tag for Ollama, a GGUF file for llama.cpp), else the first.
+  const loadable = i.model.artifacts
+    .filter((a) => a.quantization === i.quant.id && a !== i.artifact)
+    .map((a) => modelVariant(i.model, arch, params, i.quant, a, 'artifact'))
+    .find((v) => i.engine.loadUnsupported(v) === null);
+  const asked = modelVariant(i.model, arch, params, i.quant, i.artifact, 'artifact');
+  const variant = online ? modelVariant(i.model, arch, params, i.quant, sixteenBitCheckpoint(i.model), 'online') : i.engine.loadUnsupported(asked) === null || !loadable ? asked : loadable;
   const layerSplit = i.engine.parallelism === 'layers';
   // One data-parallel rank: TP × PP GPUs (the whole layer split for llama.cpp and Ollama).
   const gpuCount = layerSplit ? i.gpus : i.tp * i.pp;
