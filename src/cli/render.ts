@@ -1,3 +1,4 @@
+import { LOAD_BALANCER_FILE } from '../planner/candidate.js';
 import { join } from 'node:path';
 import { parseWith } from '../catalog/validate.js';
 import { defaultEngines } from '../engines/registry.js';
@@ -45,7 +46,7 @@ export function cdTarget(out: string): string {
 }
 
 /** Every file name a render can write, whatever the engine and node count. */
-const RENDERED_NAMES: ReadonlySet<string> = new Set(defaultEngines().flatMap((e) => [...e.deployFiles(1), ...e.deployFiles(2)]));
+const RENDERED_NAMES: ReadonlySet<string> = new Set([...defaultEngines().flatMap((e) => [...e.deployFiles(1), ...e.deployFiles(2)]), LOAD_BALANCER_FILE]);
 
 /**
  * The files of the render a directory holds: what its plan.json lists, among the names gpuplan

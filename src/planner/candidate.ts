@@ -99,10 +99,13 @@ export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: En
   };
 }
 
-/** nginx.conf goes before PLAN.md and plan.json, which come last. */
+/** The load balancer's configuration beside replicas' compose file (render/render.ts writes it). */
+export const LOAD_BALANCER_FILE = 'nginx.conf';
+
+/** The balancer's file goes before PLAN.md and plan.json, which come last. */
 function withLoadBalancer(files: string[]): string[] {
   const plan = files.indexOf('PLAN.md');
-  return plan < 0 ? [...files, 'nginx.conf'] : [...files.slice(0, plan), 'nginx.conf', ...files.slice(plan)];
+  return plan < 0 ? [...files, LOAD_BALANCER_FILE] : [...files.slice(0, plan), LOAD_BALANCER_FILE, ...files.slice(plan)];
 }
 
 function round1(n: number): number {

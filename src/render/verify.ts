@@ -3,6 +3,7 @@
  * must say exactly what the plan says (same argv, same environment, same weights).
  * A mismatch is a gpuplan bug or a hostile value, and the render fails loudly.
  */
+import { LOAD_BALANCER_FILE } from '../planner/candidate.js';
 import { isDeepStrictEqual } from 'node:util';
 import { parseCompose, parseYamlStrict, type ComposeFile } from '../formats/compose.js';
 import { type Modelfile, ModelfileError, parseModelfile } from '../formats/modelfile.js';
@@ -188,7 +189,7 @@ export function verifyRendered(files: readonly RenderedFile[], view: DeployView)
     else if (path === 'Modelfile') verifyModelfile(path, content, launch);
     else if (path === 'lws.yaml') verifyLeaderWorkerSet(path, content, launch);
     else if (path === 'PLAN.md') verifyMermaid(path, content, view);
-    else if (path === 'nginx.conf') expectEqual(path, 'upstream config', content.slice(content.indexOf('\n') + 1), view.replicas?.config);
+    else if (path === LOAD_BALANCER_FILE) expectEqual(path, 'upstream config', content.slice(content.indexOf('\n') + 1), view.replicas?.config);
     else if (path === 'plan.json') expectEqual(path, 'plan', (JSON.parse(content) as { plan: unknown }).plan, JSON.parse(JSON.stringify(view.plan)));
   }
 }
