@@ -139,6 +139,9 @@ export interface StepEstimate {
   memorySeconds: number;
   computeSeconds: number;
   fixedSeconds: number;
+  /** Of the fixed time: the layers launched without a CUDA graph, and the running requests' host work. */
+  eagerSeconds: number;
+  sequenceSeconds: number;
   commSeconds: number;
   hostSeconds: number;
 }
@@ -206,8 +209,9 @@ export function stepTime(shape: PerfShape, c: PerfConstants, sequences: number, 
   const tokensPerExpert = e ? (instanceTokens * e.perToken) / e.count : 0;
   const moeEfficiency = (c.moeComputeEfficiency * tokensPerExpert) / (tokensPerExpert + c.expertTokensAtHalfEfficiency);
   const computeSeconds = denseFlops / (peak * c.computeEfficiency) + (expertFlops > 0 ? expertFlops / (peak * moeEfficiency) : 0);
-  const eager = tokens > shape.graphTokens ? shape.layers * c.eagerLayerSeconds : 0;
-  const fixedSeconds = shape.layers * c.layerSeconds + shape.moeLayers * c.moeLayerSeconds + eager + c.stepSeconds + sequences * c.sequenceSeconds;
+  const eagerSeconds = tokens > shape.graphTokens ? shape.layers * c.eagerLayerSeconds : 0;
+  const sequenceSeconds = sequences * c.sequenceSeconds;
+  const fixedSeconds = shape.layers * c.layerSeconds + shape.moeLayers * c.moeLayerSeconds + eagerSeconds + c.stepSeconds + sequenceSeconds;
   // Two all-reduces per layer over the attention TP group (attention output, MLP output) of 16-bit activations.
   let commSeconds = 2 * shape.layers * collectiveSeconds(shape, tokens * shape.hiddenSize * 2, shape.tp);
   if (e && shape.expertShards > shape.tp) {
@@ -227,7 +231,7 @@ export function stepTime(shape: PerfShape, c: PerfConstants, sequences: number, 
         : computeSeconds > memorySeconds
           ? 'compute'
           : 'memory';
-  return { seconds, bound, weightBytes, kvBytes, memorySeconds, computeSeconds, fixedSeconds, commSeconds, hostSeconds };
+  return { seconds, bound, weightBytes, kvBytes, memorySeconds, computeSeconds, fixedSeconds, eagerSeconds, sequenceSeconds, commSeconds, hostSeconds };
 }
 
 /**
@@ -307,7 +311,7 @@ function describeStep(shape: PerfShape, c: PerfConstants, w: Workload, step: Ste
   const parts = [
     `TPOT = max(memory ${ms(step.memorySeconds)} [(weights ${(step.weightBytes / 1e9).toFixed(2)} GB + KV ${(step.kvBytes / 1e9).toFixed(2)} GB) / ${bw}]`,
     `compute ${ms(step.computeSeconds)})`,
-    `+ fixed ${ms(step.fixedSeconds)} [${shape.layers} layers × ${(c.layerSeconds * 1e6).toFixed(0)} µs${shape.moeLayers ? ` + ${shape.moeLayers} MoE × ${(c.moeLayerSeconds * 1e6).toFixed(0)} µs` : ''} + step ${ms(c.stepSeconds)}]`,
+    `+ fixed ${ms(step.fixedSeconds)} [${shape.layers} layers × ${(c.layerSeconds * 1e6).toFixed(0)} µs${shape.moeLayers ? ` + ${shape.moeLayers} MoE × ${(c.moeLayerSeconds * 1e6).toFixed(0)} µs` : ''}${step.eagerSeconds > 0 ? ` + no CUDA graph above ${shape.graphTokens} tokens ${ms(step.eagerSeconds)}` : ''} + step ${ms(c.stepSeconds)}${step.sequenceSeconds > 0 ? ` + requests' host work ${ms(step.sequenceSeconds)}` : ''}]`,
   ];
   if (step.commSeconds > 0) parts.push(`+ collectives ${ms(step.commSeconds)}`);
   if (step.hostSeconds > 0) parts.push(`+ host RAM ${ms(step.hostSeconds)}`);
