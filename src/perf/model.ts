@@ -120,6 +120,8 @@ export interface PerfShape {
   attentionFlopsPerContextToken: number;
   /** The largest step (tokens per rank) the engine replays as a CUDA graph (EngineFit.cudaGraphMaxTokens). */
   graphTokens: number;
+  /** The most prompt tokens a step carries (vLLM max_num_batched_tokens, SGLang chunked_prefill_size, llama.cpp's batch). */
+  prefillChunkTokens: number;
 }
 
 export interface Workload {
@@ -196,7 +198,7 @@ function collectiveSeconds(shape: PerfShape, bytes: number, ranks: number): numb
  * attention rank) at `context` tokens of context each, while the instance as a whole feeds
  * `instanceTokens` tokens to the experts.
  */
-export function stepTime(shape: PerfShape, c: PerfConstants, sequences: number, tokens: number, instanceTokens: number, context: number): StepEstimate {
+export function stepTime(shape: PerfShape, c: PerfConstants, sequences: number, tokens: number, instanceTokens: number, context: number, eagerShare?: number): StepEstimate {
   const e = shape.experts;
   // Routed experts: the share of them the step's tokens touch (all of the instance's tokens meet every expert shard).
   const expertShare = e ? expertsTouched(e.count, e.perToken, instanceTokens) / e.count : 0;
@@ -209,16 +211,18 @@ export function stepTime(shape: PerfShape, c: PerfConstants, sequences: number, 
   const tokensPerExpert = e ? (instanceTokens * e.perToken) / e.count : 0;
   const moeEfficiency = (c.moeComputeEfficiency * tokensPerExpert) / (tokensPerExpert + c.expertTokensAtHalfEfficiency);
   const computeSeconds = denseFlops / (peak * c.computeEfficiency) + (expertFlops > 0 ? expertFlops / (peak * moeEfficiency) : 0);
-  const eagerSeconds = tokens > shape.graphTokens ? shape.layers * c.eagerLayerSeconds : 0;
+  // A step replays a CUDA graph only when its tokens fit the engine's graph size: `eagerShare` of the steps do not.
+  const eagerSeconds = (eagerShare ?? (tokens > shape.graphTokens ? 1 : 0)) * shape.layers * c.eagerLayerSeconds;
   const sequenceSeconds = sequences * c.sequenceSeconds;
   const fixedSeconds = shape.layers * c.layerSeconds + shape.moeLayers * c.moeLayerSeconds + eagerSeconds + c.stepSeconds + sequenceSeconds;
   // Two all-reduces per layer over the attention TP group (attention output, MLP output) of 16-bit activations.
   let commSeconds = 2 * shape.layers * collectiveSeconds(shape, tokens * shape.hiddenSize * 2, shape.tp);
   if (e && shape.expertShards > shape.tp) {
-    // Experts shared across data-parallel ranks, per MoE layer: expert parallel dispatches each token's k
-    // expert inputs in FP8 and combines their outputs in 16 bit (DeepEP's all-to-all); without it every
-    // rank gathers every rank's tokens and reduce-scatters the outputs, 16 bit both ways.
-    const perToken = shape.expertParallel ? e.perToken * shape.hiddenSize * (1 + 2) : 2 * shape.dp * shape.hiddenSize * 2;
+    // Experts shared across data-parallel ranks, per MoE layer: every rank gathers every rank's tokens and
+    // reduce-scatters the outputs, 16 bit both ways. With expert parallel the engines' default all-to-all does
+    // the same (vLLM all2all_backend "allgather_reducescatter", vllm/config/parallel.py; DeepEP is opt-in),
+    // so expert parallel costs and saves nothing here; its kernels' own gain is unmeasured in the corpus.
+    const perToken = 2 * shape.dp * shape.hiddenSize * 2;
     commSeconds += shape.moeLayers * collectiveSeconds(shape, tokens * perToken, shape.expertShards);
   }
   const hostSeconds = shape.hostBytes / (HOST_RAM_BANDWIDTH_GBS * 1e9 * c.bandwidthEfficiency);
@@ -250,7 +254,11 @@ export function decodeStep(shape: PerfShape, c: PerfConstants, w: Workload, pref
   const context = w.inputLen + w.outputLen / 2;
   const microBatches = Math.max(1, Math.min(shape.pp, Math.floor(perRank)));
   const sequences = perRank / microBatches;
-  const step = stepTime(shape, c, sequences, sequences * (1 + interleaved), (w.batch / microBatches) * (1 + interleaved), context);
+  // Decode steps of up to the graph size replay a CUDA graph; a step that also starts a request carries its
+  // prompt (in chunks of prefillChunkTokens) and runs without one. (B − 1) / output requests start per step.
+  const starts = interleaved > 0 ? ((w.batch - 1) / Math.max(1, w.outputLen)) * Math.ceil(w.inputLen / shape.prefillChunkTokens) : 0;
+  const eagerShare = sequences > shape.graphTokens ? 1 : Math.min(1, starts);
+  const step = stepTime(shape, c, sequences, sequences * (1 + interleaved), (w.batch / microBatches) * (1 + interleaved), context, eagerShare);
   if (shape.pp === 1) return step;
   const bubble = (microBatches + shape.pp - 1) / shape.pp;
   return { ...step, seconds: step.seconds * bubble };

@@ -86,7 +86,11 @@ export function meetLoad(perfAt: (batch: number) => PerfEstimate, sustained: num
     return { ok: true, batch: 1, perf: one, capacityRequestsPerSecond: one.requestsPerSecond, requestsPerSecond: one.requestsPerSecond, outputTokensPerSecond: one.outputTokensPerSecond, message: '' };
   }
   const largest = firstTrue(1, sustained, (b) => !within(perfAt(b), t)) - 1;
-  const top = perfAt(largest);
+  // Throughput need not peak at the largest batch (a step past the CUDA-graph size costs more): the best of
+  // the batches 1, 2, 4, … up to it carries the most.
+  let peak = largest;
+  for (let b = 1; b < largest; b *= 2) if (perfAt(b).requestsPerSecond > perfAt(peak).requestsPerSecond) peak = b;
+  const top = perfAt(peak);
   const capacity = copies * top.requestsPerSecond;
   if (t.kind === 'users') {
     const users = t.users ?? 1;

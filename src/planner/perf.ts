@@ -59,8 +59,18 @@ export function perfShape(d: Deployment, fit: EngineFit, layout: InstanceLayout 
     stateBytesPerSequence: fit.state ? fit.state.perSequence / tp : 0,
     attentionFlopsPerContextToken: attentionFlopsPerContextToken(arch, fit.kv.attentionLayers),
     graphTokens: fit.cudaGraphMaxTokens,
+    prefillChunkTokens: prefillChunk(fit.settings),
   };
 }
+
+/** The prompt tokens a step carries at most: the engine's batched-token setting, else llama.cpp's default batch of 2048. */
+function prefillChunk(settings: EngineFit['settings']): number {
+  const value = settings['max-num-batched-tokens'] ?? settings['chunked-prefill-size'] ?? settings['batch-size'];
+  return typeof value === 'number' && value > 0 ? value : LLAMACPP_BATCH;
+}
+
+/** llama.cpp's --batch-size default (common/common.h n_batch = 2048). */
+const LLAMACPP_BATCH = 2048;
 
 /**
  * The most requests an instance runs at once on this workload: the engine's running-request limit

@@ -249,7 +249,9 @@ function whyThisLayout(best: Scored, tried: readonly { option: InstanceOption; l
     const flip = other((o) => o.tp === chosen.tp && o.pp === chosen.pp && o.layout.dp === chosen.layout.dp && o.layout.expertParallel !== chosen.layout.expertParallel);
     if (flip && Math.abs(flip.load.perf.tpotSeconds - best.load.perf.tpotSeconds) < 1e-6 * best.load.perf.tpotSeconds) {
       lines.push(
-        `expert parallel: makes no difference at ${describeOption(chosen, moe)} (every rank holds every token; the experts are split over ${chosen.tp * chosen.layout.dp} GPUs either way), so not used`,
+        chosen.layout.dp > 1
+          ? `expert parallel: not used; with the engine's default all-to-all (all-gather and reduce-scatter: vLLM all2all_backend "allgather_reducescatter") it moves the same tokens as experts sharded over all ${chosen.tp * chosen.layout.dp} GPUs, and no published measurement shows its kernels faster`
+          : `expert parallel: makes no difference at ${describeOption(chosen, moe)} (every rank holds every token; the experts are split over ${chosen.tp} GPUs either way), so not used`,
       );
     } else if (flip) {
       const step = (l: LoadResult) => `${(l.perf.tpotSeconds * 1e3).toFixed(1)} ms per token at ${l.batch} requests`;

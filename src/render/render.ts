@@ -76,6 +76,8 @@ function loadBalancerConfig(replicas: readonly string[], port: number): string {
     '  }',
     '  server {',
     `    listen ${port};`,
+    // Long prompts and inline images exceed nginx's default 1 MB request body.
+    '    client_max_body_size 0;',
     '    location / {',
     '      proxy_pass http://servers;',
     '      proxy_http_version 1.1;',

@@ -42,6 +42,7 @@ function helpers(): Record<string, Handlebars.HelperDelegate> {
     md: (value: Scalar) => markdownText(String(value)),
     comment: (value: Scalar) => commentText(value),
     concat: (...xs: unknown[]) => args(xs).map(String).join(''),
+    join: (xs: unknown[], separator: string) => xs.map(String).join(separator),
     lines: (...xs: unknown[]) => args(xs).map(String),
     eq: (a: unknown, b: unknown) => a === b,
     plus: (a: number, b: number) => a + b,

@@ -7,16 +7,16 @@ import type { PerfConstants } from '../../perf/model.js';
 
 export const SGLANG_PERF: PerfConstants = {
   bandwidthEfficiency: 0.95,
-  computeEfficiency: 0.8,
+  computeEfficiency: 0.557,
   hopperComputeScale: 1,
-  moeComputeEfficiency: 0.0574,
-  expertTokensAtHalfEfficiency: 1,
+  moeComputeEfficiency: 0.054,
+  expertTokensAtHalfEfficiency: 6.79,
   layerSeconds: 1e-6,
-  moeLayerSeconds: 29.9e-6,
+  moeLayerSeconds: 3.69e-6,
   eagerLayerSeconds: 1000e-6,
-  stepSeconds: 3440e-6,
-  sequenceSeconds: 50.4e-6,
-  burstEfficiency: 0.683,
+  stepSeconds: 2880e-6,
+  sequenceSeconds: 60.3e-6,
+  burstEfficiency: 0.841,
   fittedTo: [
     'datacrunch-llama_3_3_70b_offline-01',
     'datacrunch-llama_3_3_70b_offline-02',

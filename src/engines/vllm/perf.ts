@@ -7,15 +7,15 @@ import type { PerfConstants } from '../../perf/model.js';
 
 export const VLLM_PERF: PerfConstants = {
   bandwidthEfficiency: 0.95,
-  computeEfficiency: 0.548,
-  hopperComputeScale: 0.654,
-  moeComputeEfficiency: 0.299,
-  expertTokensAtHalfEfficiency: 3,
-  layerSeconds: 112e-6,
-  moeLayerSeconds: 54.5e-6,
-  eagerLayerSeconds: 735e-6,
+  computeEfficiency: 0.563,
+  hopperComputeScale: 0.592,
+  moeComputeEfficiency: 0.317,
+  expertTokensAtHalfEfficiency: 3.2,
+  layerSeconds: 97.3e-6,
+  moeLayerSeconds: 66.7e-6,
+  eagerLayerSeconds: 914e-6,
   stepSeconds: 10e-6,
-  sequenceSeconds: 73.6e-6,
+  sequenceSeconds: 58.2e-6,
   burstEfficiency: 1,
   fittedTo: [
     'gpustack-deepseek-r1-h200-01',
