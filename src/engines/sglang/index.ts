@@ -36,7 +36,8 @@ const lookup = releaseLookup(SGLANG_RELEASES, (release) =>
     // MoE ranks: DP attention inside one TP group of dp × tp GPUs (--enable-dp-attention), experts over all of them.
     scaleSettings: ({ tp, dp, copies, expertParallel }) => ({
       ...(dp > 1 ? { 'tensor-parallel-size': dp * tp, 'data-parallel-size': dp, 'enable-dp-attention': true } : {}),
-      ...(copies > 1 ? { 'data-parallel-size': copies } : {}),
+      // Dense copies and MoE ranks never come together (search.ts plans one or the other).
+      ...(copies > 1 && dp === 1 ? { 'data-parallel-size': copies } : {}),
       ...(expertParallel ? { 'expert-parallel-size': dp * tp } : {}),
     }),
     deployFiles: () => ['docker-compose.yml', ...PLAN_FILES],
