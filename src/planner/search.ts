@@ -188,6 +188,10 @@ function instanceOptions(engine: Engine, variant: ModelVariant, hw: Hardware, ta
   if (!Array.isArray(whole)) return whole;
   const single = (l: { tp: number; pp: number }): InstanceOption => ({ tp: l.tp, pp: l.pp, layout: { dp: 1, expertParallel: false }, copies: 1, gpus: hw.count });
   if (target.kind === 'one-user') return whole.map(single);
+  // Across nodes under load: tensor parallel within each node, pipeline stages across them (the engines'
+  // multi-node recipe); a deeper pipeline inside a node only trades TP's all-reduces for bubbles.
+  const perNode = hw.count / hw.nodes;
+  const acrossNodes = hw.nodes > 1 && engine.parallelism === 'tensor' ? whole.filter((l) => l.tp === perNode) : whole;
   const options: InstanceOption[] = [];
   const moe = variant.arch.moe !== null;
   const sharedRanks = moe && engine.scaling.dataParallel === 'engine';
@@ -195,7 +199,7 @@ function instanceOptions(engine: Engine, variant: ModelVariant, hw: Hardware, ta
     const split = hw.count / gpus;
     // Copies and ranks stay on one node: one endpoint without a cross-node router.
     if (split > 1 && (hw.nodes > 1 || engine.scaling.dataParallel === 'none')) continue;
-    const layouts = gpus === hw.count ? whole : engine.layouts(variant.arch, hw.gpu, gpus, 1);
+    const layouts = gpus === hw.count ? acrossNodes : engine.layouts(variant.arch, hw.gpu, gpus, 1);
     if (!Array.isArray(layouts)) continue;
     for (const l of layouts) {
       if (!sharedRanks) {
