@@ -93,10 +93,21 @@ export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: En
       }),
     },
     logLines: fit.logLines,
-    notes: fit.notes,
+    notes: [...loadNotes(target, perf), ...fit.notes],
     // Replicas of a server that splits no further run behind a load balancer, configured by its own file.
     files: instance.copies > 1 && engine.scaling.dataParallel === 'replicas' ? withLoadBalancer(engine.deployFiles(hw.nodes)) : engine.deployFiles(hw.nodes),
   };
+}
+
+/** A reading speed users notice: 10 tokens/s (100 ms per token) is about what a person reads. */
+const SLOW_TPOT_SECONDS = 0.1;
+
+/** Under load without a TPOT limit, a slow stream is worth saying: the target was met, but each user waits. */
+function loadNotes(target: LoadTarget, perf: LoadResult['perf']): string[] {
+  if (target.kind === 'one-user' || target.tpotSeconds !== null || perf.tpotSeconds <= SLOW_TPOT_SECONDS) return [];
+  return [
+    `At this load each request streams at ${(1 / perf.tpotSeconds).toFixed(1)} tokens/s (TPOT ${(perf.tpotSeconds * 1e3).toFixed(0)} ms), slower than people read; give --tpot-ms to plan for a faster stream.`,
+  ];
 }
 
 /** The load balancer's configuration beside replicas' compose file (render/render.ts writes it). */
