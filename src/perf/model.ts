@@ -33,6 +33,9 @@ export interface PerfConstants {
    * per expert (many experts, a small batch) each expert's GEMM is a thin, inefficient one.
    */
   expertTokensAtHalfEfficiency: number;
+  /** The experts' kernels by weight format, against 16-bit ones: MXFP4 (gpt-oss) and block FP8. */
+  mxfp4ExpertScale: number;
+  fp8ExpertScale: number;
   /** Fixed cost per layer per step: kernel launches and the floors of small kernels. */
   layerSeconds: number;
   /** Extra fixed cost per MoE layer per step: routing, permutation, the grouped GEMM's setup. */
@@ -100,6 +103,8 @@ export interface PerfShape {
   layers: number;
   moeLayers: number;
   hiddenSize: number;
+  /** The experts' weight format, for its kernels' efficiency. */
+  expertFormat: 'mxfp4' | 'fp8' | 'other';
   /** Routed experts and how many a token picks; null for dense models. */
   experts: { count: number; perToken: number } | null;
   /** Non-expert weight bytes one column of GPUs (one per stage) reads every step, per GPU summed over stages. */
@@ -209,7 +214,8 @@ export function stepTime(shape: PerfShape, c: PerfConstants, sequences: number, 
   const denseFlops = (2 * shape.denseActiveParams * tokens + shape.attentionFlopsPerContextToken * tokens * context) / shape.tp;
   const expertFlops = (2 * shape.expertActiveParams * instanceTokens) / shape.expertShards;
   const tokensPerExpert = e ? (instanceTokens * e.perToken) / e.count : 0;
-  const moeEfficiency = (c.moeComputeEfficiency * tokensPerExpert) / (tokensPerExpert + c.expertTokensAtHalfEfficiency);
+  const formatScale = shape.expertFormat === 'mxfp4' ? c.mxfp4ExpertScale : shape.expertFormat === 'fp8' ? c.fp8ExpertScale : 1;
+  const moeEfficiency = (formatScale * c.moeComputeEfficiency * tokensPerExpert) / (tokensPerExpert + c.expertTokensAtHalfEfficiency);
   const computeSeconds = denseFlops / (peak * c.computeEfficiency) + (expertFlops > 0 ? expertFlops / (peak * moeEfficiency) : 0);
   // A step replays a CUDA graph only when its tokens fit the engine's graph size: `eagerShare` of the steps do not.
   const eagerSeconds = (eagerShare ?? (tokens > shape.graphTokens ? 1 : 0)) * shape.layers * c.eagerLayerSeconds;

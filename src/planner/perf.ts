@@ -50,6 +50,7 @@ export function perfShape(d: Deployment, fit: EngineFit, layout: InstanceLayout 
     moeLayers: moe ? l.layerExperts.filter((b) => b > 0).length : 0,
     hiddenSize: arch.hiddenSize,
     experts: moe ? { count: moe.routedExperts, perToken: moe.expertsPerToken } : null,
+    expertFormat: quant.id === 'mxfp4' || quant.id === 'mxfp4-moe' ? 'mxfp4' : quant.id === 'fp8' ? 'fp8' : 'other',
     denseBytes: (Math.max(0, l.total - routed - gathered) * gpuShare) / tp,
     expertBytes: (routed * gpuShare) / expertShards,
     hostBytes: fit.hostWeightBytes * hostReadShare,

@@ -11,6 +11,8 @@ export const LLAMACPP_PERF: PerfConstants = {
   hopperComputeScale: 0.7, // set, not fitted (scripts/fit-perf.mjs ENGINE_PARAMETERS)
   moeComputeEfficiency: 0.2, // set, not fitted (scripts/fit-perf.mjs ENGINE_PARAMETERS)
   expertTokensAtHalfEfficiency: 8, // set, not fitted (scripts/fit-perf.mjs ENGINE_PARAMETERS)
+  mxfp4ExpertScale: 1, // set, not fitted (scripts/fit-perf.mjs ENGINE_PARAMETERS)
+  fp8ExpertScale: 1, // set, not fitted (scripts/fit-perf.mjs ENGINE_PARAMETERS)
   layerSeconds: 104e-6,
   moeLayerSeconds: 100e-6, // set, not fitted (scripts/fit-perf.mjs ENGINE_PARAMETERS)
   eagerLayerSeconds: 20e-6, // set, not fitted (scripts/fit-perf.mjs ENGINE_PARAMETERS)
@@ -34,5 +36,5 @@ export const LLAMACPP_PERF: PerfConstants = {
     'xd-llama3-8b-q4km-rtx4090',
   ],
   source:
-    'scripts/fit-perf.mjs: Huber loss (δ 0.3) on log(predicted / measured) over the ids in fittedTo, Nelder–Mead on the logarithms of the constants; cross-validated first on a third of the series held out (test/fixtures/benchmarks/CROSS-VALIDATION.md); computeEfficiency, hopperComputeScale, moeComputeEfficiency, expertTokensAtHalfEfficiency, moeLayerSeconds, sequenceSeconds, burstEfficiency, eagerLayerSeconds set, not fitted: the corpus has no measurement of them for this engine (ENGINE_PARAMETERS)',
+    'scripts/fit-perf.mjs: Huber loss (δ 0.3) on log(predicted / measured) over the ids in fittedTo, Nelder–Mead on the logarithms of the constants; cross-validated first on a third of the series held out (test/fixtures/benchmarks/CROSS-VALIDATION.md); computeEfficiency, hopperComputeScale, moeComputeEfficiency, expertTokensAtHalfEfficiency, moeLayerSeconds, sequenceSeconds, burstEfficiency, eagerLayerSeconds, mxfp4ExpertScale, fp8ExpertScale set, not fitted: the corpus has no measurement of them for this engine (ENGINE_PARAMETERS)',
 };
