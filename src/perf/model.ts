@@ -183,6 +183,18 @@ export function attentionFlopsPerContextToken(arch: Architecture, attentionLayer
 }
 
 /** The compute a step gets: the datasheet peak of its GEMMs' precision, scaled by the generation's achievable share. */
+export type ExpertFormat = PerfShape['expertFormat'];
+
+/** The experts' weight format as their kernels tell them apart: MXFP4 (gpt-oss), FP8 (block-scaled checkpoints), the rest. */
+export function expertFormatOf(quantizationId: string): ExpertFormat {
+  return quantizationId === 'mxfp4' || quantizationId === 'mxfp4-moe' ? 'mxfp4' : quantizationId === 'fp8' ? 'fp8' : 'other';
+}
+
+/** An engine's expert-kernel efficiency for that format, against its 16-bit kernels. */
+export function expertFormatScale(c: PerfConstants, format: ExpertFormat): number {
+  return format === 'mxfp4' ? c.mxfp4ExpertScale : format === 'fp8' ? c.fp8ExpertScale : 1;
+}
+
 function tflops(shape: PerfShape, c: PerfConstants): number {
   const peak = shape.fp8Compute && shape.gpu.fp8Tflops ? shape.gpu.fp8Tflops : shape.gpu.bf16Tflops;
   // Blackwell has one published measurement in the corpus: it takes Hopper's scale.
@@ -214,8 +226,7 @@ export function stepTime(shape: PerfShape, c: PerfConstants, sequences: number, 
   const denseFlops = (2 * shape.denseActiveParams * tokens + shape.attentionFlopsPerContextToken * tokens * context) / shape.tp;
   const expertFlops = (2 * shape.expertActiveParams * instanceTokens) / shape.expertShards;
   const tokensPerExpert = e ? (instanceTokens * e.perToken) / e.count : 0;
-  const formatScale = shape.expertFormat === 'mxfp4' ? c.mxfp4ExpertScale : shape.expertFormat === 'fp8' ? c.fp8ExpertScale : 1;
-  const moeEfficiency = (formatScale * c.moeComputeEfficiency * tokensPerExpert) / (tokensPerExpert + c.expertTokensAtHalfEfficiency);
+  const moeEfficiency = (expertFormatScale(c, shape.expertFormat) * c.moeComputeEfficiency * tokensPerExpert) / (tokensPerExpert + c.expertTokensAtHalfEfficiency);
   const computeSeconds = denseFlops / (peak * c.computeEfficiency) + (expertFlops > 0 ? expertFlops / (peak * moeEfficiency) : 0);
   // A step replays a CUDA graph only when its tokens fit the engine's graph size: `eagerShare` of the steps do not.
   const eagerSeconds = (eagerShare ?? (tokens > shape.graphTokens ? 1 : 0)) * shape.layers * c.eagerLayerSeconds;

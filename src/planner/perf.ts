@@ -2,7 +2,7 @@
  * From an engine's fit to the speed model's numbers (perf/model.ts), and the batch an engine
  * sustains. Pure. Used by the search, `estimate` and the benchmark corpus test alike.
  */
-import { attentionFlopsPerContextToken, estimatePerf, type PerfEstimate, type PerfShape, type Workload } from '../perf/model.js';
+import { attentionFlopsPerContextToken, estimatePerf, expertFormatOf, type PerfEstimate, type PerfShape, type Workload } from '../perf/model.js';
 import { ccAtLeast } from '../engines/common.js';
 import type { Deployment, Engine, EngineFit } from '../engines/types.js';
 
@@ -50,7 +50,7 @@ export function perfShape(d: Deployment, fit: EngineFit, layout: InstanceLayout 
     moeLayers: moe ? l.layerExperts.filter((b) => b > 0).length : 0,
     hiddenSize: arch.hiddenSize,
     experts: moe ? { count: moe.routedExperts, perToken: moe.expertsPerToken } : null,
-    expertFormat: quant.id === 'mxfp4' || quant.id === 'mxfp4-moe' ? 'mxfp4' : quant.id === 'fp8' ? 'fp8' : 'other',
+    expertFormat: expertFormatOf(quant.id),
     denseBytes: (Math.max(0, l.total - routed - gathered) * gpuShare) / tp,
     expertBytes: (routed * gpuShare) / expertShards,
     hostBytes: fit.hostWeightBytes * hostReadShare,

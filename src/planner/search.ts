@@ -10,7 +10,7 @@ import { belowTarget, cannotRun, fits, type Verdict } from '../engines/verdict.j
 import { toCandidate } from './candidate.js';
 import type { Hardware } from './hardware.js';
 import { MAX_UTILIZATION, meetLoad, type LoadResult, type LoadTarget } from './load.js';
-import { estimatePerf, type PerfEstimate, type PerfShape } from '../perf/model.js';
+import { estimatePerf, expertFormatOf, expertFormatScale, type PerfEstimate, type PerfShape } from '../perf/model.js';
 import { perfShape, sustainedBatch, type InstanceLayout } from './perf.js';
 import type { PlanCandidate, Rejected } from './schema.js';
 
@@ -164,7 +164,8 @@ function beyondCompute(hw: Hardware, variant: ModelVariant, engines: readonly En
   const fp8 = variant.quant.nativeComputeCapability !== null && ccAtLeast(gpu, variant.quant.nativeComputeCapability) && gpu.fp8Tflops !== null;
   const peak = (fp8 ? (gpu.fp8Tflops as number) : gpu.bf16Tflops) * 1e12;
   const hopper = gpu.architecture === 'hopper' || gpu.architecture === 'blackwell';
-  const share = Math.max(...engines.map((e) => Math.max(e.perf.computeEfficiency, e.perf.moeComputeEfficiency) * (hopper ? e.perf.hopperComputeScale : 1)));
+  const format = expertFormatOf(variant.quant.id);
+  const share = Math.max(...engines.map((e) => Math.max(e.perf.computeEfficiency, e.perf.moeComputeEfficiency * expertFormatScale(e.perf, format)) * (hopper ? e.perf.hopperComputeScale : 1)));
   const flopsPerRequest = 2 * variant.params.active * (target.inputLen + target.outputLen);
   const most = (hw.count * peak * share) / flopsPerRequest;
   if (most * MAX_UTILIZATION >= target.rate) return null;
