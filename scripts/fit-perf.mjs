@@ -22,7 +22,7 @@ const write = process.argv.includes('--write');
 
 export const PARAMETERS = [
   { name: 'bandwidthEfficiency', min: 0.2, max: 0.95 },
-  { name: 'computeEfficiency', min: 0.05, max: 0.8 },
+  { name: 'computeEfficiency', min: 0.05, max: 0.7 },
   { name: 'hopperComputeScale', min: 0.2, max: 1 },
   { name: 'moeComputeEfficiency', min: 0.02, max: 0.8 },
   { name: 'expertTokensAtHalfEfficiency', min: 1, max: 2000 },

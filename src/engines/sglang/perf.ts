@@ -7,18 +7,18 @@ import type { PerfConstants } from '../../perf/model.js';
 
 export const SGLANG_PERF: PerfConstants = {
   bandwidthEfficiency: 0.95,
-  computeEfficiency: 0.8,
+  computeEfficiency: 0.665,
   hopperComputeScale: 1,
-  moeComputeEfficiency: 0.294,
-  expertTokensAtHalfEfficiency: 7.09,
+  moeComputeEfficiency: 0.296,
+  expertTokensAtHalfEfficiency: 7.11,
   mxfp4ExpertScale: 0.1,
-  fp8ExpertScale: 0.259,
+  fp8ExpertScale: 0.253,
   layerSeconds: 1e-6,
   moeLayerSeconds: 1e-6,
   eagerLayerSeconds: 1000e-6,
-  stepSeconds: 2820e-6,
-  sequenceSeconds: 61.7e-6,
-  burstEfficiency: 0.692,
+  stepSeconds: 2840e-6,
+  sequenceSeconds: 55.6e-6,
+  burstEfficiency: 0.7,
   fittedTo: [
     'datacrunch-llama_3_3_70b_offline-01',
     'datacrunch-llama_3_3_70b_offline-02',
@@ -77,6 +77,5 @@ export const SGLANG_PERF: PerfConstants = {
     'inferencex-issue870-dsr1-fp8-h200-sglang-c64',
     'inferencex-issue870-dsr1-fp8-h200-sglang-c8',
   ],
-  source:
-    'scripts/fit-perf.mjs: Huber loss (δ 0.3) on log(predicted / measured) over the ids in fittedTo, Nelder–Mead on the logarithms of the constants; cross-validated first on a third of the series held out (test/fixtures/benchmarks/CROSS-VALIDATION.md)',
+  source: 'scripts/fit-perf.mjs: Huber loss (δ 0.3) on log(predicted / measured) over the ids in fittedTo, Nelder–Mead on the logarithms of the constants; cross-validated first on a third of the series held out (test/fixtures/benchmarks/CROSS-VALIDATION.md)',
 };
