@@ -11,6 +11,7 @@
  * The fit minimises a robust loss (Huber on log(predicted / measured), δ = 0.3) by Nelder–Mead over
  * the logarithms of the constants, within physical bounds.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -214,6 +215,8 @@ for (const [engine, constName] of Object.entries(ENGINE_FILES)) {
         ENGINE_PARAMETERS[engine]?.fixed ?? {},
       ),
     );
+    // The repository's formatter owns the layout of source files (npm run lint checks it).
+    spawnSync(process.execPath, [join(root, 'node_modules/@biomejs/biome/bin/biome'), 'format', '--write', file], { cwd: root, stdio: 'ignore' });
     console.log(`  wrote ${file}`);
   }
 }

@@ -366,7 +366,6 @@ export function search(input: SearchInput): SearchResult {
         let best: Scored | null = null;
         const tried: { option: InstanceOption; load: LoadResult }[] = [];
         for (const option of options) {
-          const rankGpus = option.tp * option.pp;
           for (const slots of slotChoices(engine, target, option.copies, input.concurrency)) {
             configurations++;
             modelled++;

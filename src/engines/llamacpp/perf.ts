@@ -35,5 +35,6 @@ export const LLAMACPP_PERF: PerfConstants = {
     'xd-llama3-8b-q4km-rtx3090',
     'xd-llama3-8b-q4km-rtx4090',
   ],
-  source: 'scripts/fit-perf.mjs: Huber loss (δ 0.3) on log(predicted / measured) over the ids in fittedTo, Nelder–Mead on the logarithms of the constants; cross-validated first on a third of the series held out (test/fixtures/benchmarks/CROSS-VALIDATION.md); computeEfficiency, hopperComputeScale, moeComputeEfficiency, expertTokensAtHalfEfficiency, moeLayerSeconds, sequenceSeconds, burstEfficiency, eagerLayerSeconds, mxfp4ExpertScale, fp8ExpertScale set, not fitted: the corpus has no measurement of them for this engine (ENGINE_PARAMETERS)',
+  source:
+    'scripts/fit-perf.mjs: Huber loss (δ 0.3) on log(predicted / measured) over the ids in fittedTo, Nelder–Mead on the logarithms of the constants; cross-validated first on a third of the series held out (test/fixtures/benchmarks/CROSS-VALIDATION.md); computeEfficiency, hopperComputeScale, moeComputeEfficiency, expertTokensAtHalfEfficiency, moeLayerSeconds, sequenceSeconds, burstEfficiency, eagerLayerSeconds, mxfp4ExpertScale, fp8ExpertScale set, not fitted: the corpus has no measurement of them for this engine (ENGINE_PARAMETERS)',
 };

@@ -77,5 +77,6 @@ export const SGLANG_PERF: PerfConstants = {
     'inferencex-issue870-dsr1-fp8-h200-sglang-c64',
     'inferencex-issue870-dsr1-fp8-h200-sglang-c8',
   ],
-  source: 'scripts/fit-perf.mjs: Huber loss (δ 0.3) on log(predicted / measured) over the ids in fittedTo, Nelder–Mead on the logarithms of the constants; cross-validated first on a third of the series held out (test/fixtures/benchmarks/CROSS-VALIDATION.md)',
+  source:
+    'scripts/fit-perf.mjs: Huber loss (δ 0.3) on log(predicted / measured) over the ids in fittedTo, Nelder–Mead on the logarithms of the constants; cross-validated first on a third of the series held out (test/fixtures/benchmarks/CROSS-VALIDATION.md)',
 };

@@ -135,5 +135,6 @@ export const VLLM_PERF: PerfConstants = {
     'tt-r1-0528-awq-8xh100-vllm-isl4096-osl128',
     'vllm20469-qwen3-14b-awq-a100-c1-isl16k',
   ],
-  source: 'scripts/fit-perf.mjs: Huber loss (δ 0.3) on log(predicted / measured) over the ids in fittedTo, Nelder–Mead on the logarithms of the constants; cross-validated first on a third of the series held out (test/fixtures/benchmarks/CROSS-VALIDATION.md)',
+  source:
+    'scripts/fit-perf.mjs: Huber loss (δ 0.3) on log(predicted / measured) over the ids in fittedTo, Nelder–Mead on the logarithms of the constants; cross-validated first on a third of the series held out (test/fixtures/benchmarks/CROSS-VALIDATION.md)',
 };
