@@ -151,6 +151,8 @@ export interface StepEstimate {
   sequenceSeconds: number;
   commSeconds: number;
   hostSeconds: number;
+  /** The pipeline bubble `seconds` includes (1 without pipeline stages). */
+  bubble: number;
 }
 
 export interface PerfEstimate {
@@ -195,10 +197,11 @@ export function expertFormatScale(c: PerfConstants, format: ExpertFormat): numbe
   return format === 'mxfp4' ? c.mxfp4ExpertScale : format === 'fp8' ? c.fp8ExpertScale : 1;
 }
 
-function tflops(shape: PerfShape, c: PerfConstants): number {
-  const peak = shape.fp8Compute && shape.gpu.fp8Tflops ? shape.gpu.fp8Tflops : shape.gpu.bf16Tflops;
+/** FLOP/s a step gets: the datasheet peak of its GEMMs' precision, scaled by the generation's achievable share. */
+export function peakFlops(gpu: PerfShape['gpu'], fp8Compute: boolean, c: PerfConstants): number {
+  const peak = fp8Compute && gpu.fp8Tflops ? gpu.fp8Tflops : gpu.bf16Tflops;
   // Blackwell has one published measurement in the corpus: it takes Hopper's scale.
-  const scale = shape.gpu.architecture === 'hopper' || shape.gpu.architecture === 'blackwell' ? c.hopperComputeScale : 1;
+  const scale = gpu.architecture === 'hopper' || gpu.architecture === 'blackwell' ? c.hopperComputeScale : 1;
   return peak * 1e12 * scale;
 }
 
@@ -222,7 +225,7 @@ export function stepTime(shape: PerfShape, c: PerfConstants, sequences: number, 
   const weightBytes = shape.denseBytes + shape.expertBytes * expertShare;
   const kvBytes = shape.kvBytesPerToken * sequences * context + shape.stateBytesPerSequence * sequences;
   const memorySeconds = (weightBytes + kvBytes) / (shape.gpu.memoryBandwidthGBs * 1e9 * c.bandwidthEfficiency);
-  const peak = tflops(shape, c);
+  const peak = peakFlops(shape.gpu, shape.fp8Compute, c);
   const denseFlops = (2 * shape.denseActiveParams * tokens + shape.attentionFlopsPerContextToken * tokens * context) / shape.tp;
   const expertFlops = (2 * shape.expertActiveParams * instanceTokens) / shape.expertShards;
   const tokensPerExpert = e ? (instanceTokens * e.perToken) / e.count : 0;
@@ -252,7 +255,7 @@ export function stepTime(shape: PerfShape, c: PerfConstants, sequences: number, 
         : computeSeconds > memorySeconds
           ? 'compute'
           : 'memory';
-  return { seconds, bound, weightBytes, kvBytes, memorySeconds, computeSeconds, fixedSeconds, eagerSeconds, sequenceSeconds, commSeconds, hostSeconds };
+  return { seconds, bound, weightBytes, kvBytes, memorySeconds, computeSeconds, fixedSeconds, eagerSeconds, sequenceSeconds, commSeconds, hostSeconds, bubble: 1 };
 }
 
 /**
@@ -278,7 +281,7 @@ export function decodeStep(shape: PerfShape, c: PerfConstants, w: Workload, pref
   const step = stepTime(shape, c, sequences, sequences * (1 + interleaved), (w.batch / microBatches) * (1 + interleaved), context, eagerShare);
   if (shape.pp === 1) return step;
   const bubble = (microBatches + shape.pp - 1) / shape.pp;
-  return { ...step, seconds: step.seconds * bubble };
+  return { ...step, seconds: step.seconds * bubble, bubble };
 }
 
 /** Prefill of one prompt of `tokens` tokens on an otherwise idle instance (compute-bound beyond a few hundred tokens). */
@@ -322,9 +325,8 @@ export function burstThroughput(shape: PerfShape, c: PerfConstants, prompts: num
   const batch = Math.max(1, Math.min(prompts, maxBatch));
   const s = decodeStep(shape, c, { batch, inputLen, outputLen });
   const e = c.burstEfficiency;
-  const seconds = Math.max(s.memorySeconds / e, s.computeSeconds) + (s.fixedSeconds + s.commSeconds + s.hostSeconds) / e;
-  // Pipeline bubbles scale the whole step (decodeStep); keep their ratio.
-  return batch / (seconds * (s.seconds / (Math.max(s.memorySeconds, s.computeSeconds) + s.fixedSeconds + s.commSeconds + s.hostSeconds)));
+  const seconds = (Math.max(s.memorySeconds / e, s.computeSeconds) + (s.fixedSeconds + s.commSeconds + s.hostSeconds) / e) * s.bubble;
+  return batch / seconds;
 }
 
 function ms(seconds: number): string {

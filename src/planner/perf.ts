@@ -3,6 +3,7 @@
  * sustains. Pure. Used by the search, `estimate` and the benchmark corpus test alike.
  */
 import { attentionFlopsPerContextToken, estimatePerf, expertFormatOf, type PerfEstimate, type PerfShape, type Workload } from '../perf/model.js';
+import type { Gpu, Quantization } from '../catalog/schema.js';
 import { ccAtLeast } from '../engines/common.js';
 import type { Deployment, Engine, EngineFit } from '../engines/types.js';
 
@@ -14,6 +15,11 @@ export interface InstanceLayout {
 }
 
 export const SINGLE_RANK: InstanceLayout = { dp: 1, expertParallel: false };
+
+/** The weights run on FP8 tensor cores: the quantization computes natively in FP8 on this GPU. */
+export function computesInFp8(quant: Quantization, gpu: Gpu): boolean {
+  return quant.nativeComputeCapability !== null && ccAtLeast(gpu, quant.nativeComputeCapability) && gpu.fp8Tflops !== null;
+}
 
 /**
  * The speed model's view of a deployment: what one column of GPUs (one per pipeline stage) reads per step.
@@ -39,7 +45,7 @@ export function perfShape(d: Deployment, fit: EngineFit, layout: InstanceLayout 
   const hostReadShare = params.active / params.total;
   return {
     gpu,
-    fp8Compute: quant.nativeComputeCapability !== null && ccAtLeast(gpu, quant.nativeComputeCapability),
+    fp8Compute: computesInFp8(quant, gpu),
     tp,
     pp,
     dp,

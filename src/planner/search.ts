@@ -4,14 +4,14 @@
  * catalog, model and budget come in resolved.
  */
 import type { Architecture } from '../catalog/architecture.js';
-import { ccAtLeast, gib, runnableLayouts } from '../engines/common.js';
+import { gib, runnableLayouts } from '../engines/common.js';
 import type { Deployment, Engine, EngineFit, KvDtype, ModelVariant } from '../engines/types.js';
 import { belowTarget, cannotRun, fits, type Verdict } from '../engines/verdict.js';
 import { toCandidate } from './candidate.js';
 import type { Hardware } from './hardware.js';
 import { MAX_UTILIZATION, meetLoad, type LoadResult, type LoadTarget } from './load.js';
-import { estimatePerf, expertFormatOf, expertFormatScale, type PerfEstimate, type PerfShape } from '../perf/model.js';
-import { perfShape, sustainedBatch, type InstanceLayout } from './perf.js';
+import { estimatePerf, expertFormatOf, expertFormatScale, peakFlops, type PerfEstimate, type PerfShape } from '../perf/model.js';
+import { computesInFp8, perfShape, sustainedBatch, type InstanceLayout } from './perf.js';
 import type { PlanCandidate, Rejected } from './schema.js';
 
 export interface SearchInput {
@@ -71,8 +71,6 @@ export interface InstanceOption {
   pp: number;
   layout: InstanceLayout;
   copies: number;
-  /** GPUs of one copy: dp × tp × pp. */
-  gpus: number;
 }
 
 /**
@@ -160,14 +158,11 @@ interface RankFit {
 function beyondCompute(hw: Hardware, variant: ModelVariant, engines: readonly Engine[], target: LoadTarget): string | null {
   if (target.kind !== 'rate' || target.rate === null) return null;
   const gpu = hw.gpu;
-  // FP8 tensor cores only where the weights compute in FP8 on this GPU (perf/model.ts tflops).
-  const fp8 = variant.quant.nativeComputeCapability !== null && ccAtLeast(gpu, variant.quant.nativeComputeCapability) && gpu.fp8Tflops !== null;
-  const peak = (fp8 ? (gpu.fp8Tflops as number) : gpu.bf16Tflops) * 1e12;
-  const hopper = gpu.architecture === 'hopper' || gpu.architecture === 'blackwell';
+  const fp8 = computesInFp8(variant.quant, gpu);
   const format = expertFormatOf(variant.quant.id);
-  const share = Math.max(...engines.map((e) => Math.max(e.perf.computeEfficiency, e.perf.moeComputeEfficiency * expertFormatScale(e.perf, format)) * (hopper ? e.perf.hopperComputeScale : 1)));
+  const bestFlops = Math.max(...engines.map((e) => peakFlops(gpu, fp8, e.perf) * Math.max(e.perf.computeEfficiency, e.perf.moeComputeEfficiency * expertFormatScale(e.perf, format))));
   const flopsPerRequest = 2 * variant.params.active * (target.inputLen + target.outputLen);
-  const most = (hw.count * peak * share) / flopsPerRequest;
+  const most = (hw.count * bestFlops) / flopsPerRequest;
   if (most * MAX_UTILIZATION >= target.rate) return null;
   return `even at the engines' best share of peak compute, ${hw.count} × ${gpu.id} complete at most ${most.toFixed(1)} requests/s of ${target.inputLen + target.outputLen} tokens; ${target.rate} requests/s needs ${(target.rate / MAX_UTILIZATION).toFixed(1)} to keep ${MAX_UTILIZATION * 100}% utilisation`;
 }
@@ -187,7 +182,7 @@ function divisors(count: number): number[] {
 function instanceOptions(engine: Engine, variant: ModelVariant, hw: Hardware, target: LoadTarget): InstanceOption[] | Verdict {
   const whole = runnableLayouts(engine, variant, hw.gpu, hw.count, hw.nodes);
   if (!Array.isArray(whole)) return whole;
-  const single = (l: { tp: number; pp: number }): InstanceOption => ({ tp: l.tp, pp: l.pp, layout: { dp: 1, expertParallel: false }, copies: 1, gpus: hw.count });
+  const single = (l: { tp: number; pp: number }): InstanceOption => ({ tp: l.tp, pp: l.pp, layout: { dp: 1, expertParallel: false }, copies: 1 });
   if (target.kind === 'one-user') return whole.map(single);
   // Across nodes under load: tensor parallel within each node, pipeline stages across them (the engines'
   // multi-node recipe); a deeper pipeline inside a node only trades TP's all-reduces for bubbles.
@@ -204,15 +199,15 @@ function instanceOptions(engine: Engine, variant: ModelVariant, hw: Hardware, ta
     if (!Array.isArray(layouts)) continue;
     for (const l of layouts) {
       if (!sharedRanks) {
-        options.push({ tp: l.tp, pp: l.pp, layout: { dp: 1, expertParallel: false }, copies: split, gpus });
+        options.push({ tp: l.tp, pp: l.pp, layout: { dp: 1, expertParallel: false }, copies: split });
         continue;
       }
       // Data-parallel ranks sharing experts run TP groups without pipeline stages (the engines' DP + EP recipes).
       if (split > 1 && l.pp > 1) continue;
       const ranks = split;
       const shards = ranks * l.tp;
-      options.push({ tp: l.tp, pp: l.pp, layout: { dp: ranks, expertParallel: false }, copies: 1, gpus: hw.count });
-      if (engine.scaling.expertParallel && shards > 1) options.push({ tp: l.tp, pp: l.pp, layout: { dp: ranks, expertParallel: true }, copies: 1, gpus: hw.count });
+      options.push({ tp: l.tp, pp: l.pp, layout: { dp: ranks, expertParallel: false }, copies: 1 });
+      if (engine.scaling.expertParallel && shards > 1) options.push({ tp: l.tp, pp: l.pp, layout: { dp: ranks, expertParallel: true }, copies: 1 });
     }
   }
   return options;
