@@ -44,5 +44,6 @@ export function hardwareOptions(allowances: readonly GpuAllowance[], price: (gpu
       byKey.set(key, { gpu: a.gpu, count, nodes: Math.ceil(count / perNode), costPerHour, allowed, maxPerHour: a.maxPerHour });
     }
   }
-  return [...byKey.values()].sort((x, y) => x.costPerHour - y.costPerHour || x.count - y.count || x.gpu.id.localeCompare(y.gpu.id));
+  // Ids compare by code point: String#localeCompare would initialise ICU's collator, ~8 ms of every plan's start-up.
+  return [...byKey.values()].sort((x, y) => x.costPerHour - y.costPerHour || x.count - y.count || (x.gpu.id < y.gpu.id ? -1 : x.gpu.id > y.gpu.id ? 1 : 0));
 }
