@@ -222,6 +222,29 @@ function slotChoices(engine: Engine, target: LoadTarget, copies: number, concurr
   return SLOT_STEPS.filter((s) => s >= concurrency);
 }
 
+/**
+ * The slot counts to fit in turn, smallest first: the first that fits memory and carries the load is planned.
+ * A GGUF server sizing its slots for a rate has nine to choose from, and fitting each in turn costs a memory fit
+ * and a load check per count. Instead: whatever fits at more slots fits at fewer (KV grows with them), so the most
+ * that fit are found by bisection; and without CPU offload the speed model's shape does not depend on the slot
+ * count, so that fit's speeds show which smaller counts cannot carry the load even optimistically (`carries` gives
+ * them that fit's KV pool). The counts returned are then fitted and checked in turn as before.
+ */
+function slotsToTry(choices: readonly number[], cpuOffload: boolean, fitsMemory: (slots: number) => boolean, carries: (most: number, slots: number) => boolean): readonly number[] {
+  if (choices.length < 3 || cpuOffload) return choices;
+  const at = (i: number) => choices[i] as number;
+  if (!fitsMemory(at(0))) return choices.slice(0, 1);
+  let lo = 0;
+  let hi = choices.length - 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fitsMemory(at(mid))) lo = mid;
+    else hi = mid - 1;
+  }
+  const first = choices.findIndex((slots, i) => i === lo || carries(at(lo), slots));
+  return choices.slice(first, lo + 1);
+}
+
 function describeOption(o: InstanceOption, moe: boolean): string {
   const parts = [`TP ${o.tp}`];
   if (o.pp > 1) parts.push(`PP ${o.pp}`);
@@ -297,6 +320,7 @@ export function search(input: SearchInput): SearchResult {
       ...(option.layout.dp > 1 ? { dataParallel: option.layout.dp } : {}),
     };
     const fit = engine.fit(deployment);
+    modelled++;
     const speeds = new Map<boolean, { shape: PerfShape; at: Map<number, PerfEstimate> }>();
     const made: RankFit = {
       deployment,
@@ -324,10 +348,17 @@ export function search(input: SearchInput): SearchResult {
     const costs = scored.map((s) => s.hw.costPerHour).sort((a, b) => a - b);
     return costs[input.keep - 1] ?? Number.POSITIVE_INFINITY;
   };
+  // Best quality first: on one hardware shape, a variant ranks below every candidate of better quality found there.
+  const variants = [...input.variants].sort((a, b) => b.quant.qualityRank - a.quant.qualityRank);
+  /** `keep` candidates already rank above anything `variant` could give on `hw`: cheaper, or as cheap and better. */
+  const outranked = (hw: Hardware, variant: ModelVariant): boolean =>
+    scored.filter((s) => s.hw.costPerHour < hw.costPerHour - 1e-9 || (s.hw.costPerHour <= hw.costPerHour + 1e-9 && s.deployment.variant.quant.qualityRank > variant.quant.qualityRank)).length >=
+    input.keep;
   for (const hw of input.hardware) {
     if (hw.costPerHour > keptCostBound() + 1e-9) break;
     const totalMemory = hw.count * hw.gpu.memoryBytes;
-    for (const variant of input.variants) {
+    for (const variant of variants) {
+      if (outranked(hw, variant)) break;
       // Weights alone larger than all the GPUs' memory: no engine or layout can help (offload aside).
       if (!input.cpuOffload && variant.layout.total > totalMemory) {
         configurations++;
@@ -360,11 +391,21 @@ export function search(input: SearchInput): SearchResult {
         }
         let best: Scored | null = null;
         const tried: { option: InstanceOption; load: LoadResult }[] = [];
+        const fitAt = (option: InstanceOption, slots: number): RankFit => rankFit(engine, engineRank, variant, hw, option, slots);
         for (const option of options) {
-          for (const slots of slotChoices(engine, target, option.copies, input.concurrency)) {
+          const slotCounts = slotsToTry(
+            slotChoices(engine, target, option.copies, input.concurrency),
+            input.cpuOffload,
+            (slots) => fits(fitAt(option, slots).fit.verdict),
+            (most, slots) => {
+              const rank = fitAt(option, most);
+              const sustained = Math.min(slots, sustainedBatch(rank.fit, option.layout, target.inputLen, target.outputLen));
+              return meetLoad((batch) => rank.perfAt(option.layout, batch), sustained, option.copies, target).ok;
+            },
+          );
+          for (const slots of slotCounts) {
             configurations++;
-            modelled++;
-            const rank = rankFit(engine, engineRank, variant, hw, option, slots);
+            const rank = fitAt(option, slots);
             const { deployment, fit } = rank;
             if (!fits(fit.verdict)) {
               attempts.push(rejection(hw, variant, engine, option, fit.verdict, fit.shortfallBytes));

@@ -87,14 +87,32 @@ const cdiv = (a: number, b: number) => Math.ceil(a / b);
 
 type GroupKind = Exclude<VllmLayerKind, 'none'>;
 
+type LayerGroup = { kind: GroupKind; layers: number[] };
+
+/** Groups by layer kinds, window and merge ratio: every fit of one model asks for the same ones (the search fits hundreds). */
+const groupsOf = new WeakMap<readonly VllmLayerKind[], Map<string, readonly LayerGroup[]>>();
+
 /** The model's layer indices cut into groups of one kind. */
-function layerGroups(layerKinds: readonly VllmLayerKind[], window: number | null, mergeRatio: number | null): { kind: GroupKind; layers: number[] }[] {
-  const of = (kind: GroupKind) => layerKinds.flatMap((k, i) => ((k === 'sliding' && window === null ? 'full' : k) === kind ? [i] : []));
-  const kinds = (['full', 'sliding', 'state'] as const).map((kind) => ({ kind, layers: of(kind) })).filter((k) => k.layers.length > 0);
+function layerGroups(layerKinds: readonly VllmLayerKind[], window: number | null, mergeRatio: number | null): readonly LayerGroup[] {
+  let known = groupsOf.get(layerKinds);
+  if (!known) {
+    known = new Map();
+    groupsOf.set(layerKinds, known);
+  }
+  const key = `${window} ${mergeRatio}`;
+  const cached = known.get(key);
+  if (cached) return cached;
+  const byKind: Record<GroupKind, number[]> = { full: [], sliding: [], state: [] };
+  layerKinds.forEach((k, i) => {
+    if (k !== 'none') byKind[k === 'sliding' && window === null ? 'full' : k].push(i);
+  });
+  const kinds = (['full', 'sliding', 'state'] as const).map((kind) => ({ kind, layers: byKind[kind] })).filter((k) => k.layers.length > 0);
   const smallest = Math.min(...kinds.map((k) => k.layers.length));
   const largest = Math.max(...kinds.map((k) => k.layers.length));
   const size = mergeRatio !== null && largest < smallest * mergeRatio ? largest : smallest;
-  return kinds.flatMap(({ kind, layers }) => Array.from({ length: cdiv(layers.length, size) }, (_, g) => ({ kind, layers: layers.slice(g * size, (g + 1) * size) })));
+  const groups = kinds.flatMap(({ kind, layers }) => Array.from({ length: cdiv(layers.length, size) }, (_, g) => ({ kind, layers: layers.slice(g * size, (g + 1) * size) })));
+  known.set(key, groups);
+  return groups;
 }
 
 export function vllmKv(i: VllmKvInput): VllmKv {

@@ -19,7 +19,8 @@
  * the CUDA context, in the (1 − utilization) reserve; releases that profile them first
  * (`cudaGraphsInBudget`) take them out of `available`.
  */
-import { layerBlocks, type Architecture } from '../../catalog/architecture.js';
+import type { Architecture } from '../../catalog/architecture.js';
+import { layerBlocks } from '../../catalog/layers.js';
 import type { Gpu } from '../../catalog/schema.js';
 import { FUSED_MOE_CHUNK_TOKENS, inferenceActivationPeak } from '../../memory/activations.js';
 import { kvLayout } from '../../memory/kvcache.js';
@@ -151,6 +152,18 @@ export function cudaGraphCaptured(release: VllmRelease, arch: Architecture): num
   return g.base + g.perLayer * arch.layers + (arch.moe ? g.moe : 0);
 }
 
+const layerKindsOf = new WeakMap<Architecture, readonly VllmLayerKind[]>();
+
+/** Each layer's cache kind as vLLM specs it, once per model (kv-groups.ts memoises its groups by this array). */
+function vllmLayerKinds(arch: Architecture): readonly VllmLayerKind[] {
+  const known = layerKindsOf.get(arch);
+  if (known) return known;
+  const sliding = new Set(arch.slidingWindow?.indices ?? []);
+  const kinds = layerBlocks(arch).map((b, l): VllmLayerKind => (b.mixer === 'linear' ? 'state' : b.mixer === 'none' ? 'none' : sliding.has(l) ? 'sliding' : 'full'));
+  layerKindsOf.set(arch, kinds);
+  return kinds;
+}
+
 export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
   const { variant, gpu, tp, pp, context, concurrency } = d;
   const { arch } = variant;
@@ -168,8 +181,7 @@ export function fitVllm(release: VllmRelease, d: Deployment): EngineFit {
   const graphsCaptured = !o.eager && !release.cudaGraphsInBudget ? cudaGraphCaptured(release, arch) : 0;
   const kv = kvLayout(arch, d.kvDtype, tp, pp);
   const state = stateLayout(arch, vllmStateDtypes(arch), tp, pp);
-  const sliding = new Set(arch.slidingWindow?.indices ?? []);
-  const layerKinds = layerBlocks(arch).map((b, l): VllmLayerKind => (b.mixer === 'linear' ? 'state' : b.mixer === 'none' ? 'none' : sliding.has(l) ? 'sliding' : 'full'));
+  const layerKinds = vllmLayerKinds(arch);
   const counts = pipelineStageLayers(arch.layers, pp);
   // Every stage profiles and sizes its own pool; the engine keeps the smallest block count.
   const expertShards = arch.moe ? tp * (d.dataParallel ?? 1) : tp;
