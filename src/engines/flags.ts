@@ -7,57 +7,24 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
-import { EngineIdSchema } from '../catalog/schema.js';
+import type { z } from 'zod';
+// Types only: the files are checked against these schemas when the package is built (scripts/build-catalog.mjs)
+// and by test/engines/engine-facts.test.ts, so a plan reads them without building zod's schemas.
+import type { FlagSchema, FlagSetSchema, OllamaSpecSchema } from './facts-schema.js';
 import type { CliSyntax } from './types.js';
 
-export const FlagSchema = z.strictObject({
-  aliases: z.array(z.string()),
-  takesValue: z.boolean(),
-  type: z.string().nullable(),
-  choices: z.array(z.string()).optional(),
-  /** The choices are the documented values of an open registry (vLLM `Literal[…] | str` → argparse metavar): any string is taken. */
-  openChoices: z.boolean().optional(),
-  /** The default, where the source gives a literal. */
-  default: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
-  /** Has a `--no-` form (argparse BooleanOptionalAction). */
-  negatable: z.boolean().optional(),
-});
 export type Flag = z.infer<typeof FlagSchema>;
-
-export const FlagSetSchema = z.strictObject({
-  engine: EngineIdSchema,
-  version: z.string(),
-  command: z.string(),
-  commit: z.string().regex(/^[0-9a-f]{40}$/),
-  sources: z.array(z.string()),
-  derivedBy: z.string(),
-  flags: z.record(z.string(), FlagSchema),
-});
 export type FlagSet = z.infer<typeof FlagSetSchema>;
-
-/** Ollama has no command-line flags to speak of: its settings are Modelfile PARAMETERs and server environment. */
-export const OllamaSpecSchema = z.strictObject({
-  engine: z.literal('ollama'),
-  version: z.string(),
-  commit: z.string().regex(/^[0-9a-f]{40}$/),
-  sources: z.array(z.string()),
-  derivedBy: z.string(),
-  instructions: z.array(z.string()),
-  parameters: z.record(z.string(), z.string()),
-  deprecatedParameters: z.array(z.string()),
-  environment: z.record(z.string(), z.string()),
-});
 export type OllamaSpec = z.infer<typeof OllamaSpecSchema>;
 
 export const FLAG_DIR = fileURLToPath(new URL('../../catalogs/engine-flags/', import.meta.url));
 
 const loaded = new Map<string, unknown>();
 
-function loadJson<T>(name: string, schema: z.ZodType<T>): T {
+function loadJson<T>(name: string): T {
   let value = loaded.get(name) as T | undefined;
   if (value === undefined) {
-    value = schema.parse(JSON.parse(readFileSync(join(FLAG_DIR, `${name}.json`), 'utf8')));
+    value = JSON.parse(readFileSync(join(FLAG_DIR, `${name}.json`), 'utf8')) as T;
     loaded.set(name, value);
   }
   return value;
@@ -65,11 +32,11 @@ function loadJson<T>(name: string, schema: z.ZodType<T>): T {
 
 /** A release's recorded argument set, by its file name (`vllm-0.11.0`), read once. */
 export function loadFlagSet(name: string): FlagSet {
-  return loadJson(name, FlagSetSchema);
+  return loadJson<FlagSet>(name);
 }
 
 export function loadOllamaSpec(name: string): OllamaSpec {
-  return loadJson(name, OllamaSpecSchema);
+  return loadJson<OllamaSpec>(name);
 }
 
 /** Every spelling (name or alias) → canonical name, built once per flag set. */

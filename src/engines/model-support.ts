@@ -7,23 +7,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import type { z } from 'zod';
+// Type only: the records are checked when the package is built and by test/engines/engine-facts.test.ts.
+import type { ModelSupportSchema } from './facts-schema.js';
 import type { Architecture } from '../catalog/architecture.js';
 import type { Engine, ModelVariant } from './types.js';
 
-const MODELS_DIR = fileURLToPath(new URL('../../catalogs/engine-models/', import.meta.url));
+export const MODELS_DIR = fileURLToPath(new URL('../../catalogs/engine-models/', import.meta.url));
 
-const ModelSupportSchema = z.looseObject({
-  engine: z.string(),
-  version: z.string(),
-  /** Hugging Face config.json `architectures` class names the release loads (vLLM, SGLang) or converts (llama.cpp, Ollama). */
-  architectures: z.array(z.string()),
-  /** GGUF general.architecture names the release's runtime loads (llama.cpp, Ollama). */
-  ggufArchitectures: z.array(z.string()).optional(),
-  /** False when the release's own commit could not be read and an earlier one was (`readAt`). */
-  exact: z.boolean(),
-  readAt: z.looseObject({ commit: z.string(), ref: z.string().optional() }).optional(),
-});
 type ModelSupport = z.infer<typeof ModelSupportSchema>;
 
 const loaded = new Map<string, ModelSupport | null>();
@@ -34,7 +25,7 @@ export function modelSupport(engine: string, version: string): ModelSupport | nu
   if (!loaded.has(key)) {
     let record: ModelSupport | null = null;
     try {
-      record = ModelSupportSchema.parse(JSON.parse(readFileSync(join(MODELS_DIR, `${key}.json`), 'utf8')));
+      record = JSON.parse(readFileSync(join(MODELS_DIR, `${key}.json`), 'utf8')) as ModelSupport;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }

@@ -5,7 +5,9 @@
  * say it, the engine's own message. The text output, `--json` and the exit code all
  * read this object; nothing parses the message back.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+// Type only: the schema's module builds zod objects, which plan and estimate never need at run time.
+import type { VerdictSchema } from './verdict-schema.js';
 
 /** `below-target`: it fits and runs, but does not serve the plan's load target within its latency limits. */
 export const VERDICT_STATUSES = ['fits', 'reduced-concurrency', 'wont-start', 'cannot-run', 'below-target'] as const;
@@ -47,14 +49,6 @@ export const VERDICT_REASONS = [
 ] as const;
 export type VerdictReason = (typeof VERDICT_REASONS)[number];
 
-export const VerdictSchema = z.strictObject({
-  status: z.enum(VERDICT_STATUSES),
-  reason: z.enum(VERDICT_REASONS),
-  /** One line for a person: what is wrong and by how much. */
-  message: z.string(),
-  /** What the engine itself would print (its error, or its refusal), when gpuplan knows it. */
-  engineMessage: z.string().nullable(),
-});
 export type Verdict = z.infer<typeof VerdictSchema>;
 
 export const FITS: Verdict = { status: 'fits', reason: 'ok', message: 'fits', engineMessage: null };

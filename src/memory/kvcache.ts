@@ -1,4 +1,5 @@
-import { layerBlocks, ownIndexerLayers, type Architecture, type Indexer } from '../catalog/architecture.js';
+import type { Architecture, Indexer } from '../catalog/architecture.js';
+import { layerBlocks, ownIndexerLayers } from '../catalog/layers.js';
 import { pipelineStageLayers } from './weights.js';
 
 import type { KvDtype } from '../engines/ids.js';

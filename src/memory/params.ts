@@ -1,4 +1,5 @@
-import { attentionLayerIndices, countLayers, ownIndexerLayers, type Architecture, type GqaAttention, type Indexer, type LinearMixer, type MlaAttention, type Moe } from '../catalog/architecture.js';
+import type { Architecture, GqaAttention, Indexer, LinearMixer, MlaAttention, Moe } from '../catalog/architecture.js';
+import { attentionLayerIndices, countLayers, ownIndexerLayers } from '../catalog/layers.js';
 import type { ParamGroup } from '../catalog/schema.js';
 
 export type ParamGroups = Record<ParamGroup, number>;

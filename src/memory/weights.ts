@@ -1,5 +1,6 @@
 import { thousands } from './units.js';
-import { layerBlocks, ownIndexerLayers, type Architecture } from '../catalog/architecture.js';
+import type { Architecture } from '../catalog/architecture.js';
+import { layerBlocks, ownIndexerLayers } from '../catalog/layers.js';
 import type { Artifact, ParamGroup, Quantization } from '../catalog/schema.js';
 import { attentionParams, gatedMlpParams, indexerParamsPerLayer, linearLayerParams, type ParamCount } from './params.js';
 

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { EngineIdSchema } from '../catalog/schema.js';
 import { KV_DTYPES } from '../engines/ids.js';
-import { VerdictSchema } from '../engines/verdict.js';
+import { VerdictSchema } from '../engines/verdict-schema.js';
 
 const bytes = z.number().int().nonnegative();
 const SettingValueSchema = z.union([z.string(), z.number(), z.boolean()]);
