@@ -290,10 +290,12 @@ export function prefillSeconds(shape: PerfShape, c: PerfConstants, tokens: numbe
   return stepTime(shape, c, 1, Math.max(1, tokens), Math.max(1, tokens), tokens / 2);
 }
 
-/** TPOT, TTFT and throughput of one instance running `batch` requests of the workload at once. */
-export function estimatePerf(shape: PerfShape, c: PerfConstants, w: Workload): PerfEstimate {
+/**
+ * TPOT, TTFT and throughput of one instance running `batch` requests of the workload at once. The prompt's
+ * prefill does not depend on the batch: a caller asking many batches of one shape may pass it in once.
+ */
+export function estimatePerf(shape: PerfShape, c: PerfConstants, w: Workload, prefill: StepEstimate = prefillSeconds(shape, c, w.inputLen)): PerfEstimate {
   const step = decodeStep(shape, c, w);
-  const prefill = prefillSeconds(shape, c, w.inputLen);
   // The first token waits for the prompt's prefill and, under load, for the step in progress.
   const ttftSeconds = prefill.seconds + (w.batch > 1 ? step.seconds : 0);
   const tpotSeconds = step.seconds;

@@ -45,10 +45,21 @@ function within(p: PerfEstimate, t: LoadTarget): boolean {
   return (t.tpotSeconds === null || p.tpotSeconds <= t.tpotSeconds) && (t.ttftSeconds === null || p.ttftSeconds <= t.ttftSeconds);
 }
 
-/** The smallest batch in [lo, hi] for which `good` holds, given that it holds from some batch on; hi + 1 if never. */
+/**
+ * The smallest batch in [lo, hi] for which `good` holds, given that it holds from some batch on; hi + 1 if never.
+ * Galloping: lo, 2·lo, 4·lo, … until it holds, then bisection below that. The doubling batches are the same
+ * whatever `hi` is, so the searches of one instance (its latency limit, its capacity scan over powers of two,
+ * the batch a rate needs; the slot counts a GGUF server tries) ask mostly speeds they asked already.
+ */
 function firstTrue(lo: number, hi: number, good: (b: number) => boolean): number {
-  let a = lo;
-  let b = hi + 1;
+  let below = lo - 1;
+  let probe = lo;
+  while (probe <= hi && !good(probe)) {
+    below = probe;
+    probe = Math.max(probe + 1, probe * 2);
+  }
+  let a = below + 1;
+  let b = Math.min(probe, hi + 1);
   while (a < b) {
     const mid = Math.floor((a + b) / 2);
     if (good(mid)) b = mid;

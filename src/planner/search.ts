@@ -10,7 +10,7 @@ import { belowTarget, cannotRun, fits, type Verdict } from '../engines/verdict.j
 import { toCandidate } from './candidate.js';
 import type { Hardware } from './hardware.js';
 import { MAX_UTILIZATION, meetLoad, type LoadResult, type LoadTarget } from './load.js';
-import { estimatePerf, expertFormatOf, expertFormatScale, peakFlops, type PerfEstimate, type PerfShape } from '../perf/model.js';
+import { estimatePerf, expertFormatOf, expertFormatScale, peakFlops, prefillSeconds, type PerfEstimate, type PerfShape, type StepEstimate } from '../perf/model.js';
 import { computesInFp8, perfShape, sustainedBatch, type InstanceLayout } from './perf.js';
 import type { PlanCandidate, Rejected } from './schema.js';
 
@@ -154,6 +154,7 @@ interface RankFit {
  * A bound that needs no engine fit: every request computes at least 2 × active parameters × its tokens,
  * and no engine gets more of the GPUs' peak than its best fitted share. When even that cannot carry the
  * rate, the shape is ruled out at once (the search's dominance bound for load targets); null otherwise.
+ * Asked first for all engines (the best share of any), then for each engine with its own share, before its fits.
  */
 function beyondCompute(hw: Hardware, variant: ModelVariant, engines: readonly Engine[], target: LoadTarget): string | null {
   if (target.kind !== 'rate' || target.rate === null) return null;
@@ -164,7 +165,8 @@ function beyondCompute(hw: Hardware, variant: ModelVariant, engines: readonly En
   const flopsPerRequest = 2 * variant.params.active * (target.inputLen + target.outputLen);
   const most = (hw.count * bestFlops) / flopsPerRequest;
   if (most * MAX_UTILIZATION >= target.rate) return null;
-  return `even at the engines' best share of peak compute, ${hw.count} × ${gpu.id} complete at most ${most.toFixed(1)} requests/s of ${target.inputLen + target.outputLen} tokens; ${target.rate} requests/s needs ${(target.rate / MAX_UTILIZATION).toFixed(1)} to keep ${MAX_UTILIZATION * 100}% utilisation`;
+  const share = engines.length === 1 ? `${engines[0]?.name}'s share of peak compute` : "the engines' best share of peak compute";
+  return `even at ${share}, ${hw.count} × ${gpu.id} complete at most ${most.toFixed(1)} requests/s of ${target.inputLen + target.outputLen} tokens; ${target.rate} requests/s needs ${(target.rate / MAX_UTILIZATION).toFixed(1)} to keep ${MAX_UTILIZATION * 100}% utilisation`;
 }
 
 /** GPU counts that divide `count`, smallest first. */
@@ -321,19 +323,20 @@ export function search(input: SearchInput): SearchResult {
     };
     const fit = engine.fit(deployment);
     modelled++;
-    const speeds = new Map<boolean, { shape: PerfShape; at: Map<number, PerfEstimate> }>();
+    const speeds = new Map<boolean, { shape: PerfShape; prefill: StepEstimate; at: Map<number, PerfEstimate> }>();
     const made: RankFit = {
       deployment,
       fit,
       perfAt: (layout, batch) => {
         let memo = speeds.get(layout.expertParallel);
         if (!memo) {
-          memo = { shape: perfShape(deployment, fit, layout), at: new Map() };
+          const shape = perfShape(deployment, fit, layout);
+          memo = { shape, prefill: prefillSeconds(shape, engine.perf, target.inputLen), at: new Map() };
           speeds.set(layout.expertParallel, memo);
         }
         let perf = memo.at.get(batch);
         if (!perf) {
-          perf = estimatePerf(memo.shape, engine.perf, { batch, inputLen: target.inputLen, outputLen: target.outputLen });
+          perf = estimatePerf(memo.shape, engine.perf, { batch, inputLen: target.inputLen, outputLen: target.outputLen }, memo.prefill);
           memo.at.set(batch, perf);
         }
         return perf;
@@ -381,6 +384,12 @@ export function search(input: SearchInput): SearchResult {
           configurations++;
           const message = `${engine.name} ${engine.version} has no KV cache dtype ${input.kvDtype} (it takes ${engine.kvDtypes.join(', ')})`;
           attempts.push(rejection(hw, variant, engine, null, cannotRun('kv-dtype-unsupported', message)));
+          return;
+        }
+        const slow = input.engines.length > 1 ? beyondCompute(hw, variant, [engine], target) : null;
+        if (slow) {
+          configurations++;
+          attempts.push(rejection(hw, variant, engine, null, belowTarget(slow)));
           return;
         }
         const options = instanceOptions(engine, variant, hw, target);
