@@ -7,8 +7,8 @@ import { MODES } from '../memory/modes.js';
 import { ENGINE_IDS, KV_DTYPES } from '../engines/ids.js';
 import { DEFAULT_INPUT_LEN, DEFAULT_OUTPUT_LEN } from '../perf/workload.js';
 import { batchSize, choice, fraction, hubRepo, nonEmpty, nonEmptyList, positiveNumber, wholeNumber } from './options.js';
-import type { EstimateOptions } from './estimate.js';
-import type { PlanOptions } from './plan.js';
+import { runEstimate, type EstimateOptions } from './estimate.js';
+import { runPlan, type PlanOptions } from './plan.js';
 
 /**
  * Exit codes of the CLI contract (docs/ARCHITECTURE.md): 0 it fits (or the files are
@@ -120,7 +120,6 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--force', 'with --out: replace files that already exist')
     .option('--json', 'machine-readable output')
     .action(async (_opts: PlanOptions, command: Command) => {
-      const { runPlan } = await import('./plan.js');
       setExit(await runPlan(command.optsWithGlobals<PlanOptions>(), io));
     });
 
@@ -154,7 +153,6 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--eager-attention', 'training: attention that stores its score matrices (no flash attention)')
     .option('--json', 'machine-readable output')
     .action(async (_opts: EstimateOptions, command: Command) => {
-      const { runEstimate } = await import('./estimate.js');
       setExit(await runEstimate(command.optsWithGlobals<EstimateOptions>(), io));
     });
 
