@@ -17,6 +17,7 @@ export const EXAMPLES = [
   // Sized for load (issue 18): data-parallel copies behind one endpoint, DP attention with expert parallel, llama.cpp replicas.
   { dir: 'llama-3.1-8b-rate-20-8xh100', args: ['--model', 'llama-3.1-8b', '--budget', '8xH100', '--rate', '20', '--input-len', '1000', '--output-len', '300', '--tpot-ms', '50'] },
   { dir: 'deepseek-r1-256-users-8xh200', args: ['--model', 'deepseek-r1-671b', '--budget', '8xH200', '--engine', 'vllm', '--quant', 'fp8', '--users', '256'] },
+  { dir: 'llama-3.1-70b-rate-20-16xh100', args: ['--model', 'llama-3.1-70b', '--budget', '16xH100', '--rate', '20', '--input-len', '1000', '--output-len', '300', '--tpot-ms', '50'] },
   { dir: 'llama-3.1-8b-llamacpp-replicas-4x4090', args: ['--model', 'llama-3.1-8b', '--budget', '4xRTX-4090', '--engine', 'llamacpp', '--rate', '6', '--input-len', '500', '--output-len', '200'] },
 ];
 

@@ -34,6 +34,7 @@ export interface LaunchInput {
   settings: Record<string, string | number | boolean>;
   source: WeightsSource;
   servedName: string;
+  /** Machines one server spans (a plan's nodes, or 1 when each node runs its own copies). */
   nodes: number;
   vendor: Gpu['vendor'];
   /** The artifact as the plan names it, for error messages. */

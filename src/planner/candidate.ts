@@ -39,6 +39,7 @@ export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: En
     replicas: instance.copies,
     dataParallel: instance.layout.dp,
     expertParallel: instance.layout.expertParallel,
+    nodeReplicas: instance.nodeCopies,
     quantization: quant.id,
     quantizationName: quant.name,
     bits: quant.nominalBits,
@@ -88,7 +89,8 @@ export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: En
       ...engine.scaleSettings({
         tp: d.tp,
         dp: instance.layout.dp,
-        copies: engine.scaling.dataParallel === 'engine' ? instance.copies : 1,
+        // One node's settings: every node runs the same deployment.
+        copies: engine.scaling.dataParallel === 'engine' ? instance.copies / instance.nodeCopies : 1,
         expertParallel: instance.layout.expertParallel,
       }),
     },

@@ -114,6 +114,11 @@ export const PlanCandidateSchema = z.strictObject({
   dataParallel: z.number().int().positive().default(1),
   /** The experts run expert-parallel (vLLM --enable-expert-parallel, SGLang --ep-size). Added in 0.3. */
   expertParallel: z.boolean().default(false),
+  /**
+   * Nodes that each run the same one-node deployment (replicas / nodeReplicas servers each, `settings` are one
+   * node's), one endpoint over them through Kubernetes (lws.yaml replicas); 1 when one deployment spans all nodes.
+   */
+  nodeReplicas: z.number().int().positive().default(1),
   quantization: z.string(),
   quantizationName: z.string(),
   bits: z.number(),

@@ -70,7 +70,10 @@ export interface InstanceOption {
   tp: number;
   pp: number;
   layout: InstanceLayout;
+  /** Instances in all (on every node together). */
   copies: number;
+  /** Nodes that each run the same one-node deployment (`copies / nodeCopies` instances each); 1: the option spans the shape. */
+  nodeCopies: number;
 }
 
 /**
@@ -184,7 +187,7 @@ function divisors(count: number): number[] {
 function instanceOptions(engine: Engine, variant: ModelVariant, hw: Hardware, target: LoadTarget): InstanceOption[] | Verdict {
   const whole = runnableLayouts(engine, variant, hw.gpu, hw.count, hw.nodes);
   if (!Array.isArray(whole)) return whole;
-  const single = (l: { tp: number; pp: number }): InstanceOption => ({ tp: l.tp, pp: l.pp, layout: { dp: 1, expertParallel: false }, copies: 1 });
+  const single = (l: { tp: number; pp: number }): InstanceOption => ({ tp: l.tp, pp: l.pp, layout: { dp: 1, expertParallel: false }, copies: 1, nodeCopies: 1 });
   if (target.kind === 'one-user') return whole.map(single);
   // Across nodes under load: tensor parallel within each node, pipeline stages across them (the engines'
   // multi-node recipe); a deeper pipeline inside a node only trades TP's all-reduces for bubbles.
@@ -201,16 +204,22 @@ function instanceOptions(engine: Engine, variant: ModelVariant, hw: Hardware, ta
     if (!Array.isArray(layouts)) continue;
     for (const l of layouts) {
       if (!sharedRanks) {
-        options.push({ tp: l.tp, pp: l.pp, layout: { dp: 1, expertParallel: false }, copies: split });
+        options.push({ tp: l.tp, pp: l.pp, layout: { dp: 1, expertParallel: false }, copies: split, nodeCopies: 1 });
         continue;
       }
       // Data-parallel ranks sharing experts run TP groups without pipeline stages (the engines' DP + EP recipes).
       if (split > 1 && l.pp > 1) continue;
       const ranks = split;
       const shards = ranks * l.tp;
-      options.push({ tp: l.tp, pp: l.pp, layout: { dp: ranks, expertParallel: false }, copies: 1 });
-      if (engine.scaling.expertParallel && shards > 1) options.push({ tp: l.tp, pp: l.pp, layout: { dp: ranks, expertParallel: true }, copies: 1 });
+      options.push({ tp: l.tp, pp: l.pp, layout: { dp: ranks, expertParallel: false }, copies: 1, nodeCopies: 1 });
+      if (engine.scaling.expertParallel && shards > 1) options.push({ tp: l.tp, pp: l.pp, layout: { dp: ranks, expertParallel: true }, copies: 1, nodeCopies: 1 });
     }
+  }
+  // Whole nodes alike: every node runs the same one-node deployment (its copies or data-parallel ranks), one
+  // endpoint over them all through Kubernetes. Only where no instance spans nodes, so none crosses InfiniBand.
+  if (hw.nodes > 1 && engine.scaling.acrossNodes) {
+    const node = instanceOptions(engine, variant, { ...hw, count: perNode, nodes: 1 }, target);
+    if (Array.isArray(node)) for (const o of node) options.push({ ...o, copies: o.copies * hw.nodes, nodeCopies: hw.nodes });
   }
   return options;
 }
@@ -253,6 +262,7 @@ function describeOption(o: InstanceOption, moe: boolean): string {
   if (o.layout.dp > 1) parts.unshift(`DP ${o.layout.dp}`);
   if (moe && o.layout.expertParallel) parts.push('EP');
   const server = parts.join(' × ');
+  if (o.nodeCopies > 1) return `${o.copies} copies of ${server} (${o.copies / o.nodeCopies} on each of ${o.nodeCopies} nodes)`;
   return o.copies > 1 ? `${o.copies} copies of ${server}` : server;
 }
 

@@ -49,7 +49,8 @@ export function launchOf(plan: PlanCandidate): Launch {
     settings: plan.settings,
     source: weightsSource(plan),
     servedName: servedModelName(plan),
-    nodes: plan.nodes,
+    // The nodes one server spans: one when every node runs its own copies.
+    nodes: plan.nodes / plan.nodeReplicas,
     vendor: plan.gpu.vendor,
     artifactSource: plan.artifact?.source ?? null,
   });
@@ -113,7 +114,8 @@ export function deployView(result: PlanResult, plan: PlanCandidate) {
   // The release the plan was made for: its image and its launch.
   const engine = engineRelease(plan.engine, plan.engineVersion);
   const launch = launchOf(plan);
-  const multiNode = plan.nodes > 1;
+  // One server spanning nodes (a Ray cluster, multi-node flags), or the same one-node deployment on each node.
+  const multiNode = plan.nodes > 1 && plan.nodeReplicas === 1;
   return {
     version: VERSION,
     request: result.request,
@@ -122,6 +124,7 @@ export function deployView(result: PlanResult, plan: PlanCandidate) {
     image: engine.images[plan.gpu.vendor] ?? unsupportedVendor(engine.name, engine.version, plan.gpu.vendor),
     nvidia: plan.gpu.vendor === 'nvidia',
     multiNode,
+    nodeReplicas: plan.nodeReplicas > 1 ? plan.nodeReplicas : null,
     summary: describeCandidate(plan),
     hardware: describeHardware(plan),
     weights: describeWeights(plan),

@@ -106,10 +106,19 @@ function verifyModelfile(file: string, text: string, launch: Launch): void {
   );
 }
 
-function verifyLeaderWorkerSet(file: string, text: string, launch: Launch): void {
+function verifyLeaderWorkerSet(file: string, text: string, launch: Launch, nodeReplicas: number | null): void {
   const docs = text.split(/^---$/m).map((doc, i) => parseYamlStrict(doc, `${file} document ${i + 1}`) as Record<string, unknown>);
   const kinds = docs.map((d) => d.kind);
   expectEqual(file, 'kinds', kinds, ['LeaderWorkerSet', 'Service']);
+  if (nodeReplicas !== null) {
+    // Copies of the one-node server: groups of one pod, each the planned launch.
+    const spec = (docs[0] as { spec: { replicas: unknown; leaderWorkerTemplate: { size: unknown; workerTemplate: { spec: { containers: { args: string[] }[] } } } } }).spec;
+    expectEqual(file, 'replicas', spec.replicas, nodeReplicas);
+    expectEqual(file, 'group size', spec.leaderWorkerTemplate.size, 1);
+    const server = spec.leaderWorkerTemplate.workerTemplate.spec.containers[0];
+    expectEqual(file, 'server command', shellArgv(server?.args[0] ?? ''), ['exec', ...launch.scriptCommand]);
+    return;
+  }
   const leader = (docs[0] as { spec: { leaderWorkerTemplate: { leaderTemplate: { spec: { containers: { args: string[] }[] } } } } }).spec.leaderWorkerTemplate.leaderTemplate.spec.containers[0];
   const script = expandVariables(leader?.args[0] ?? '', KUBERNETES_VARIABLES, (name) => `<${name}>`).text;
   expectEqual(file, 'leader command', shellArgv(script), [
@@ -187,7 +196,7 @@ export function verifyRendered(files: readonly RenderedFile[], view: DeployView)
     if (path === 'docker-compose.yml') verifyCompose(path, content, view);
     else if (path.endsWith('.sh')) verifyScript(path, content, launch);
     else if (path === 'Modelfile') verifyModelfile(path, content, launch);
-    else if (path === 'lws.yaml') verifyLeaderWorkerSet(path, content, launch);
+    else if (path === 'lws.yaml') verifyLeaderWorkerSet(path, content, launch, view.nodeReplicas);
     else if (path === 'PLAN.md') verifyMermaid(path, content, view);
     else if (path === LOAD_BALANCER_FILE) expectEqual(path, 'upstream config', content.slice(content.indexOf('\n') + 1), view.replicas?.config);
     else if (path === 'plan.json') expectEqual(path, 'plan', (JSON.parse(content) as { plan: unknown }).plan, JSON.parse(JSON.stringify(view.plan)));

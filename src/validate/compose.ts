@@ -71,11 +71,16 @@ function gpusOf(service: Service): number | 'all' | null {
   return null;
 }
 
-/** What an `x-gpuplan` block (written by `gpuplan plan --out`) says about the GPUs. */
+/**
+ * What an `x-gpuplan` block (written by `gpuplan plan --out`) says about the GPUs this file's server runs on:
+ * with `nodeReplicas` every node runs the same file, so one node's share of them.
+ */
 function plannedGpus(data: Record<string, unknown>): LaunchContext['planned'] {
-  const block = data['x-gpuplan'] as { gpu?: unknown; gpuCount?: unknown; nodes?: unknown } | undefined;
+  const block = data['x-gpuplan'] as { gpu?: unknown; gpuCount?: unknown; nodes?: unknown; nodeReplicas?: unknown } | undefined;
   if (typeof block?.gpu !== 'string' || typeof block.gpuCount !== 'number') return null;
-  return { gpu: block.gpu, gpuCount: block.gpuCount, nodes: typeof block.nodes === 'number' ? block.nodes : 1 };
+  const copies = typeof block.nodeReplicas === 'number' && block.nodeReplicas > 1 ? block.nodeReplicas : 1;
+  const nodes = typeof block.nodes === 'number' ? block.nodes : 1;
+  return { gpu: block.gpu, gpuCount: block.gpuCount / copies, nodes: Math.max(1, nodes / copies) };
 }
 
 function environmentOf(node: Node | null, source: YamlSource): OllamaService['environment'] {

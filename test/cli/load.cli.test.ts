@@ -45,6 +45,39 @@ describe('plan sized for load (built CLI)', () => {
     expect(plan.settings['enable-expert-parallel'] === true).toBe(plan.expertParallel);
   });
 
+  it('Llama-3.1-70B at 20 requests/s on 16×H100: the same one-node server on both nodes, LeaderWorkerSet replicas as one endpoint', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'gpuplan-load-')), 'deploy');
+    const r = gpuplan(['plan', '--model', 'llama-3.1-70b', '--budget', '16xH100', '--rate', '20', '--input-len', '1000', '--output-len', '300', '--tpot-ms', '50', '--json', '--out', out]);
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout).plan;
+    expect(plan.nodes).toBe(2);
+    expect(plan.nodeReplicas).toBe(2);
+    // One node's copies run in one vLLM (its own data parallel); every node runs the same.
+    const perNode = plan.replicas / plan.nodeReplicas;
+    expect(plan.tensorParallel * plan.pipelineParallel * perNode).toBe(8);
+    expect(plan.settings['data-parallel-size'] ?? 1).toBe(perNode);
+    expect(plan.load.capacityRequestsPerSecond * 0.8).toBeGreaterThanOrEqual(20);
+    // Kubernetes: groups of one pod, as many as nodes, each reserving one node's GPUs; the Service selects them all.
+    const [lws, svc] = readFileSync(join(out, 'lws.yaml'), 'utf8')
+      .split(/^---$/m)
+      .map((d) => YAML.parse(d));
+    expect(lws.spec.replicas).toBe(2);
+    expect(lws.spec.leaderWorkerTemplate.size).toBe(1);
+    const pod = lws.spec.leaderWorkerTemplate.workerTemplate;
+    expect(pod.spec.containers[0].resources.limits['nvidia.com/gpu']).toBe('8');
+    expect(Object.entries(svc.spec.selector).every(([k, v]) => (pod.metadata.labels[k] ?? (k === 'leaderworkerset.sigs.k8s.io/name' ? 'vllm' : undefined)) === v)).toBe(true);
+    // No Ray cluster: the compose file is one node's server, run on each node.
+    const compose = YAML.parse(readFileSync(join(out, 'docker-compose.yml'), 'utf8'));
+    expect(Object.keys(compose.services)).toEqual(['vllm']);
+    expect(compose.services.vllm.deploy.resources.reservations.devices[0].count).toBe(8);
+    expect(compose['x-gpuplan'].nodeReplicas).toBe(2);
+    // And gpuplan's own validate reads the files as planned: no warning.
+    const v = gpuplan(['validate', out, '--format', 'json']);
+    expect(v.code).toBe(0);
+    const findings: { severity: string }[] = JSON.parse(v.stdout).findings;
+    expect(findings.filter((f) => f.severity !== 'info')).toEqual([]);
+  });
+
   it('llama.cpp replicas: one service per set of GPUs and an nginx balancer listing each', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'gpuplan-load-')), 'deploy');
     const r = gpuplan(['plan', '--model', 'llama-3.1-8b', '--budget', '4xRTX-4090', '--engine', 'llamacpp', '--rate', '6', '--input-len', '500', '--output-len', '200', '--out', out]);

@@ -21,7 +21,7 @@ describe('gpuplan validate (built CLI)', () => {
   it('every file under examples/ validates clean (exit 0)', () => {
     const r = gpuplan(['validate', 'examples/'], ROOT);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/20 file\(s\), 20 checked, 21 server launch\(es\): 0 error\(s\), 0 warning\(s\)/);
+    expect(r.stdout).toMatch(/23 file\(s\), 23 checked, 24 server launch\(es\): 0 error\(s\), 0 warning\(s\)/);
     expect(r.code).toBe(0);
   });
 

@@ -40,6 +40,8 @@ const lookup = releaseLookup(SGLANG_RELEASES, (release) =>
       ...(copies > 1 && dp === 1 ? { 'data-parallel-size': copies } : {}),
       ...(expertParallel ? { 'expert-parallel-size': dp * tp } : {}),
     }),
+    // gpuplan writes no Kubernetes manifest for SGLang, so no endpoint over copies on several nodes.
+    scalesAcrossNodes: false,
     deployFiles: () => ['docker-compose.yml', ...PLAN_FILES],
     launch: sglangLaunch,
   }),
