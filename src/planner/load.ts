@@ -47,11 +47,16 @@ function within(p: PerfEstimate, t: LoadTarget): boolean {
 
 /**
  * The smallest batch in [lo, hi] for which `good` holds, given that it holds from some batch on; hi + 1 if never.
- * Galloping: lo, 2·lo, 4·lo, … until it holds, then bisection below that. The doubling batches are the same
+ * Galloping: lo, 2·lo, 4·lo, … until it holds, then a search below that. The doubling batches are the same
  * whatever `hi` is, so the searches of one instance (its latency limit, its capacity scan over powers of two,
  * the batch a rate needs; the slot counts a GGUF server tries) ask mostly speeds they asked already.
+ * `gap(b)`, when given, is a quantity that crosses zero where `good` starts to hold and is nearly linear in the
+ * batch (latency over its limit, requests/s short of the rate): the first probe below is where the line through
+ * the two ends crosses zero, and the batch before it, which settles a linear gap in two speeds instead of
+ * bisection's log2 of the interval. Bisection takes over when they do not settle it; the answer is the same.
  */
-function firstTrue(lo: number, hi: number, good: (b: number) => boolean): number {
+// Exported for test/planner/load.test.ts.
+export function firstTrue(lo: number, hi: number, good: (b: number) => boolean, gap?: (b: number) => number): number {
   let below = lo - 1;
   let probe = lo;
   while (probe <= hi && !good(probe)) {
@@ -60,6 +65,17 @@ function firstTrue(lo: number, hi: number, good: (b: number) => boolean): number
   }
   let a = below + 1;
   let b = Math.min(probe, hi + 1);
+  if (gap && a < b && below >= lo && b <= hi) {
+    const ga = gap(below);
+    const gb = gap(b);
+    if (gb > ga) {
+      const guess = Math.min(b - 1, Math.max(a, Math.ceil(below + ((0 - ga) / (gb - ga)) * (b - below))));
+      if (good(guess)) {
+        b = guess;
+        if (guess - 1 >= a && !good(guess - 1)) a = guess;
+      } else a = guess + 1;
+    }
+  }
   while (a < b) {
     const mid = Math.floor((a + b) / 2);
     if (good(mid)) b = mid;
@@ -68,9 +84,54 @@ function firstTrue(lo: number, hi: number, good: (b: number) => boolean): number
   return a;
 }
 
+/** How far a speed is past the limits, as a share of them: positive outside, negative within. */
+function overLimits(p: PerfEstimate, t: LoadTarget): number {
+  const tpot = t.tpotSeconds === null ? Number.NEGATIVE_INFINITY : p.tpotSeconds / t.tpotSeconds - 1;
+  const ttft = t.ttftSeconds === null ? Number.NEGATIVE_INFINITY : p.ttftSeconds / t.ttftSeconds - 1;
+  return Math.max(tpot, ttft);
+}
+
 function limitsText(t: LoadTarget): string {
   const parts = [t.tpotSeconds !== null ? `TPOT ≤ ${(t.tpotSeconds * 1e3).toFixed(0)} ms` : '', t.ttftSeconds !== null ? `TTFT ≤ ${(t.ttftSeconds * 1e3).toFixed(0)} ms` : ''].filter(Boolean);
   return parts.length ? ` within ${parts.join(' and ')}` : '';
+}
+
+/** What one instance carries within the limits: the largest batch inside them and the batch of most throughput. */
+interface InstanceCapacity {
+  one: PerfEstimate;
+  /** The largest batch within the limits (0: not even one request). */
+  largest: number;
+  /** The batch, up to `largest`, that completes the most requests/s. */
+  top: PerfEstimate;
+}
+
+function instanceCapacity(perfAt: (batch: number) => PerfEstimate, sustained: number, t: LoadTarget): InstanceCapacity {
+  const one = perfAt(1);
+  if (!within(one, t)) return { one, largest: 0, top: one };
+  if (t.kind === 'one-user') return { one, largest: 1, top: one };
+  const largest =
+    t.tpotSeconds === null && t.ttftSeconds === null
+      ? sustained
+      : firstTrue(
+          1,
+          sustained,
+          (b) => !within(perfAt(b), t),
+          (b) => overLimits(perfAt(b), t),
+        ) - 1;
+  // Throughput need not peak at the largest batch (a step past the CUDA-graph size costs more): the best of
+  // the batches 1, 2, 4, … up to it carries the most.
+  let peak = largest;
+  for (let b = 1; b < largest; b *= 2) if (perfAt(b).requestsPerSecond > perfAt(peak).requestsPerSecond) peak = b;
+  return { one, largest, top: perfAt(peak) };
+}
+
+/** Whether `copies` instances carry the target: meetLoad's verdict without sizing the planned batch. */
+export function carriesLoad(perfAt: (batch: number) => PerfEstimate, sustained: number, copies: number, t: LoadTarget): boolean {
+  const { largest, top } = instanceCapacity(perfAt, sustained, t);
+  if (largest === 0) return false;
+  if (t.kind === 'one-user') return true;
+  if (t.kind === 'users') return Math.ceil((t.users ?? 1) / copies) <= largest;
+  return copies * top.requestsPerSecond * MAX_UTILIZATION >= (t.rate ?? 0);
 }
 
 /**
@@ -79,7 +140,7 @@ function limitsText(t: LoadTarget): string {
  * within the limits is found by bisection; the planned batch is the smallest that carries the load.
  */
 export function meetLoad(perfAt: (batch: number) => PerfEstimate, sustained: number, copies: number, t: LoadTarget): LoadResult {
-  const one = perfAt(1);
+  const { one, largest, top } = instanceCapacity(perfAt, sustained, t);
   const fail = (batch: number, perf: PerfEstimate, capacity: number, message: string): LoadResult => ({
     ok: false,
     batch,
@@ -89,19 +150,13 @@ export function meetLoad(perfAt: (batch: number) => PerfEstimate, sustained: num
     outputTokensPerSecond: 0,
     message,
   });
-  if (!within(one, t)) {
+  if (largest === 0) {
     const what = t.tpotSeconds !== null && one.tpotSeconds > t.tpotSeconds ? `TPOT ${(one.tpotSeconds * 1e3).toFixed(1)} ms` : `TTFT ${(one.ttftSeconds * 1e3).toFixed(0)} ms`;
     return fail(1, one, 0, `${what} at one request already misses the limit${limitsText(t)}`);
   }
   if (t.kind === 'one-user') {
     return { ok: true, batch: 1, perf: one, capacityRequestsPerSecond: one.requestsPerSecond, requestsPerSecond: one.requestsPerSecond, outputTokensPerSecond: one.outputTokensPerSecond, message: '' };
   }
-  const largest = firstTrue(1, sustained, (b) => !within(perfAt(b), t)) - 1;
-  // Throughput need not peak at the largest batch (a step past the CUDA-graph size costs more): the best of
-  // the batches 1, 2, 4, … up to it carries the most.
-  let peak = largest;
-  for (let b = 1; b < largest; b *= 2) if (perfAt(b).requestsPerSecond > perfAt(peak).requestsPerSecond) peak = b;
-  const top = perfAt(peak);
   const capacity = copies * top.requestsPerSecond;
   if (t.kind === 'users') {
     const users = t.users ?? 1;
@@ -124,7 +179,12 @@ export function meetLoad(perfAt: (batch: number) => PerfEstimate, sustained: num
   }
   const batch = Math.min(
     largest,
-    firstTrue(1, largest, (b) => copies * perfAt(b).requestsPerSecond >= rate),
+    firstTrue(
+      1,
+      largest,
+      (b) => copies * perfAt(b).requestsPerSecond >= rate,
+      (b) => copies * perfAt(b).requestsPerSecond - rate,
+    ),
   );
   const perf = perfAt(batch);
   return { ok: true, batch, perf, capacityRequestsPerSecond: capacity, requestsPerSecond: rate, outputTokensPerSecond: rate * t.outputLen, message: '' };

@@ -9,7 +9,7 @@ import type { Deployment, Engine, EngineFit, KvDtype, ModelVariant } from '../en
 import { belowTarget, cannotRun, fits, type Verdict } from '../engines/verdict.js';
 import { toCandidate } from './candidate.js';
 import type { Hardware } from './hardware.js';
-import { MAX_UTILIZATION, meetLoad, type LoadResult, type LoadTarget } from './load.js';
+import { carriesLoad, MAX_UTILIZATION, meetLoad, type LoadResult, type LoadTarget } from './load.js';
 import { estimatePerf, expertFormatOf, expertFormatScale, peakFlops, prefillSeconds, type PerfEstimate, type PerfShape, type StepEstimate } from '../perf/model.js';
 import { computesInFp8, perfShape, sustainedBatch, type InstanceLayout } from './perf.js';
 import type { PlanCandidate, Rejected } from './schema.js';
@@ -247,6 +247,9 @@ function slotsToTry(choices: readonly number[], cpuOffload: boolean, fitsMemory:
   if (!fitsMemory(at(0))) return choices.slice(0, 1);
   let lo = 0;
   let hi = choices.length - 1;
+  // Large GPUs hold the most slots: one fit says so.
+  if (fitsMemory(at(hi))) lo = hi;
+  else hi--;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
     if (fitsMemory(at(mid))) lo = mid;
@@ -363,6 +366,15 @@ export function search(input: SearchInput): SearchResult {
   };
   // Best quality first: on one hardware shape, a variant ranks below every candidate of better quality found there.
   const variants = [...input.variants].sort((a, b) => b.quant.qualityRank - a.quant.qualityRank);
+  // FP16 made at load (`--dtype half`) from a BF16 checkpoint is for GPUs without BF16. Where an engine runs the BF16
+  // checkpoint itself, FP16 is the same bytes, speed and quality (the engines refuse it for some models, never prefer
+  // it): its plans would only repeat BF16's, as runners-up too.
+  const bf16Twin = new Map<ModelVariant, ModelVariant>();
+  for (const v of variants) {
+    if (v.quant.id !== 'fp16' || v.origin !== 'online') continue;
+    const twin = variants.find((b) => b.quant.id === 'bf16' && b.origin === 'artifact' && b.artifact?.source === v.artifact?.source);
+    if (twin) bf16Twin.set(v, twin);
+  }
   /** `keep` candidates already rank above anything `variant` could give on `hw`: cheaper, or as cheap and better. */
   const outranked = (hw: Hardware, variant: ModelVariant): boolean =>
     scored.filter((s) => s.hw.costPerHour < hw.costPerHour - 1e-9 || (s.hw.costPerHour <= hw.costPerHour + 1e-9 && s.deployment.variant.quant.qualityRank > variant.quant.qualityRank)).length >=
@@ -396,6 +408,8 @@ export function search(input: SearchInput): SearchResult {
           attempts.push(rejection(hw, variant, engine, null, cannotRun('kv-dtype-unsupported', message)));
           return;
         }
+        const twin = bf16Twin.get(variant);
+        if (twin && engine.unsupported(twin.quant, hw.gpu, twin) === null) return;
         const slow = input.engines.length > 1 ? beyondCompute(hw, variant, [engine], target) : null;
         if (slow) {
           configurations++;
@@ -419,7 +433,7 @@ export function search(input: SearchInput): SearchResult {
             (most, slots) => {
               const rank = fitAt(option, most);
               const sustained = Math.min(slots, sustainedBatch(rank.fit, option.layout, target.inputLen, target.outputLen));
-              return meetLoad((batch) => rank.perfAt(option.layout, batch), sustained, option.copies, target).ok;
+              return carriesLoad((batch) => rank.perfAt(option.layout, batch), sustained, option.copies, target);
             },
           );
           for (const slots of slotCounts) {
