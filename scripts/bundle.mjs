@@ -10,32 +10,36 @@ import { rmSync } from 'node:fs';
 // Chunk names are content hashes: clear out the previous build's.
 rmSync('dist/bundle', { recursive: true, force: true });
 
-// zod's classic API re-exports every locale's error messages (`z.locales`, about half of zod's
-// source) although only English is configured by default and gpuplan uses no other: the CLI
-// would parse ~370 KB it never runs on every start. Resolve zod's locale index to English alone.
-const englishZodLocalesOnly = {
-  name: 'english-zod-locales-only',
-  setup(b) {
-    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (args.importer.includes(`${'node_modules'}/zod/`) ? { path: 'zod-locales-en', namespace: 'zod-locales' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, () => ({
-      contents: "export { default as en } from 'zod/v4/locales/en.js';",
-      resolveDir: process.cwd(),
-    }));
-  },
-};
+/**
+ * A build-time substitution of one module a package imports: `from` (as the package writes it) inside
+ * `inPackage` becomes `contents`. The build fails when it never applies, so a package update that moves
+ * the import cannot silently undo the start-up it saves.
+ */
+function substitute(name, inPackage, from, contents, loader = 'js') {
+  const inside = new RegExp(`[\\/]node_modules[\\/]${inPackage}[\\/]`);
+  return {
+    name,
+    setup(b) {
+      b.onResolve({ filter: from }, (args) => {
+        if (!inside.test(args.importer)) return undefined;
+        applied.add(name);
+        return { path: name, namespace: name };
+      });
+      b.onLoad({ filter: /.*/, namespace: name }, () => ({ contents, loader, resolveDir: process.cwd() }));
+    },
+  };
+}
+const applied = new Set();
 
-// commander requires node:child_process at load for executable subcommands, which gpuplan has none
-// of; loading that builtin costs ~4 ms of every start. Give commander a stand-in that loads it on use.
-const lazyChildProcessForCommander = {
-  name: 'lazy-child-process-for-commander',
-  setup(b) {
-    b.onResolve({ filter: /^node:child_process$/ }, (args) => (args.importer.includes(`${'node_modules'}/commander/`) ? { path: 'child_process', namespace: 'lazy-child-process' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({
-      contents: "module.exports = new Proxy({}, { get: (_, name) => require('node:child_process')[name] });",
-      loader: 'js',
-    }));
-  },
-};
+const substitutions = [
+  // zod's classic API re-exports every locale's error messages (`z.locales`, about half of zod's source)
+  // although only English is configured by default and gpuplan uses no other: the CLI would parse ~370 KB
+  // it never runs on every start. Its locale index becomes English alone.
+  substitute('english-zod-locales-only', 'zod', /^\.\.\/locales\/index\.js$/, "export { default as en } from 'zod/v4/locales/en.js';"),
+  // commander requires node:child_process at load for executable subcommands, which gpuplan has none of;
+  // loading that builtin costs ~4 ms of every start. commander gets a stand-in that loads it on use.
+  substitute('lazy-child-process-for-commander', 'commander', /^node:child_process$/, "module.exports = new Proxy({}, { get: (_, name) => require('node:child_process')[name] });"),
+];
 
 await build({
   entryPoints: { cli: 'src/cli/main.ts' },
@@ -50,7 +54,10 @@ await build({
   legalComments: 'none',
   minify: true,
   logLevel: 'warning',
-  plugins: [englishZodLocalesOnly, lazyChildProcessForCommander],
+  plugins: substitutions,
   // CommonJS dependencies bundled into ESM need a require().
   banner: { js: "import { createRequire as __gpuplanRequire } from 'node:module'; const require = __gpuplanRequire(import.meta.url);" },
 });
+
+const unapplied = substitutions.filter((p) => !applied.has(p.name)).map((p) => p.name);
+if (unapplied.length > 0) throw new Error(`bundle: ${unapplied.join(', ')} never applied (the package's import moved): update scripts/bundle.mjs`);

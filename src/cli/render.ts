@@ -5,7 +5,7 @@ import { defaultEngines } from '../engines/registry.js';
 import { renderPlan } from '../render/render.js';
 import { shellWord } from '../render/quote.js';
 import { checkOutPath, writeRendered } from '../render/write.js';
-import { PlanResultSchema, type PlanResult } from '../planner/schema.js';
+import { type PlanCandidate, PlanResultSchema, type PlanResult } from '../planner/schema.js';
 import { UserError } from '../util/errors.js';
 import { MAX_BYTES, readUserText } from '../util/user-file.js';
 import { EXIT, type Io } from './main.js';
@@ -72,7 +72,12 @@ export function writePlanFiles(result: PlanResult, o: OutOptions, io: Io): void 
   const replacedNote = replaced.length > 0 ? ` (replaced ${replaced.join(', ')})` : '';
   const removedNote = removed.length > 0 ? `; removed the previous render's ${removed.join(', ')}` : '';
   io.err(`Wrote ${written.length} files to ${dir}: ${written.join(', ')}${replacedNote}${removedNote}\n`);
-  if (plan) io.err(`Start it: cd ${cdTarget(o.out)} && ${plan.nodes > 1 ? 'see PLAN.md (multi-node)' : 'docker compose up -d'}; PLAN.md says how to check it.\n`);
+  if (plan) io.err(`Start it: cd ${cdTarget(o.out)} && ${startHint(plan)}; PLAN.md says how to check it.\n`);
+}
+
+function startHint(plan: PlanCandidate): string {
+  if (plan.nodeReplicas > 1) return `docker compose up -d on each of the ${plan.nodeReplicas} nodes, or kubectl apply -f lws.yaml (one endpoint)`;
+  return plan.nodes > 1 ? 'see PLAN.md (multi-node)' : 'docker compose up -d';
 }
 
 /** `gpuplan render plan.json --out DIR`: re-renders a saved plan. */

@@ -260,7 +260,7 @@ export function ggufEngine<R extends EngineRelease>(spec: GgufEngineSpec<R>): En
     fit: (d) => spec.fit(spec.release, d),
     perf: spec.perf,
     // One server per set of GPUs: more load means more servers behind a load balancer; no expert parallel.
-    scaling: { dataParallel: spec.replicas ? 'replicas' : 'none', expertParallel: false, acrossNodes: false },
+    scaling: { dataParallel: spec.replicas ? 'replicas' : 'none', expertParallel: false, nodeReplicas: false },
     scaleSettings: () => ({}),
     deployFiles: () => [...spec.files, ...PLAN_FILES],
     launch: spec.launch,

@@ -43,8 +43,8 @@ export interface SafetensorsEngineSpec<R extends EngineRelease> {
   perf: PerfConstants;
   /** Its flags for data-parallel copies or ranks and expert parallel (Engine.scaleSettings). */
   scaleSettings(layout: ScaleLayout): Record<string, string | number | boolean>;
-  /** Whether its files can copy a one-node deployment onto several nodes behind one endpoint (Engine.scaling.acrossNodes). */
-  scalesAcrossNodes: boolean;
+  /** Whether its files can copy a one-node deployment onto several nodes behind one endpoint (Engine.scaling.nodeReplicas). */
+  nodeReplicas: boolean;
   /** The release's refusal of a model in this form, if it has one. */
   refusal?: (release: R, variant: ModelVariant) => Verdict | null;
   deployFiles(nodes: number): string[];
@@ -78,7 +78,7 @@ export function safetensorsEngine<R extends EngineRelease>(spec: SafetensorsEngi
     perf: spec.perf,
     scaleSettings: spec.scaleSettings,
     // Both serve several data-parallel ranks behind one API server and run MoE layers expert-parallel.
-    scaling: { dataParallel: 'engine', expertParallel: true, acrossNodes: spec.scalesAcrossNodes },
+    scaling: { dataParallel: 'engine', expertParallel: true, nodeReplicas: spec.nodeReplicas },
     deployFiles: spec.deployFiles,
     launch: spec.launch,
   };

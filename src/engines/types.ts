@@ -202,10 +202,10 @@ export interface Engine {
    * How a deployment serves more load on one node behind one endpoint: the engine's own data
    * parallel (`engine`: vLLM --data-parallel-size, SGLang --dp-size), independent `replicas` behind a
    * load balancer, or `none` (one server only); whether it runs MoE experts expert-parallel; and whether a
-   * one-node deployment may be copied onto every node of a larger shape (`acrossNodes`: the copies are one
+   * one-node deployment may be copied onto every node of a larger shape (`nodeReplicas`: the copies are one
    * endpoint through Kubernetes, lws.yaml `replicas`, and the same compose file runs on each node).
    */
-  scaling: { dataParallel: 'engine' | 'replicas' | 'none'; expertParallel: boolean; acrossNodes: boolean };
+  scaling: { dataParallel: 'engine' | 'replicas' | 'none'; expertParallel: boolean; nodeReplicas: boolean };
   /**
    * The settings that lay out a load-sized server beyond the fit's TP × PP (flag name → value): data-parallel
    * copies of a dense model, data-parallel ranks sharing a MoE model's experts, expert parallel. Empty for

@@ -284,17 +284,30 @@ export function decodeStep(shape: PerfShape, c: PerfConstants, w: Workload, pref
   return { ...step, seconds: step.seconds * bubble, bubble };
 }
 
+/**
+ * The largest batch whose decode steps replay a CUDA graph (decodeStep: a rank's micro-batch of up to
+ * `graphTokens` sequences); one more runs eagerly, and throughput drops there.
+ */
+export function graphBatchLimit(shape: PerfShape): number {
+  return shape.graphTokens * shape.dp * Math.max(1, shape.pp);
+}
+
 /** Prefill of one prompt of `tokens` tokens on an otherwise idle instance (compute-bound beyond a few hundred tokens). */
 export function prefillSeconds(shape: PerfShape, c: PerfConstants, tokens: number): StepEstimate {
   // Attention over the prompt itself: each token sees half the prompt on average.
   return stepTime(shape, c, 1, Math.max(1, tokens), Math.max(1, tokens), tokens / 2);
 }
 
+/** TPOT, TTFT and throughput of one instance running `batch` requests of the workload at once. */
+export function estimatePerf(shape: PerfShape, c: PerfConstants, w: Workload): PerfEstimate {
+  return perfAfterPrefill(shape, c, w, prefillSeconds(shape, c, w.inputLen));
+}
+
 /**
- * TPOT, TTFT and throughput of one instance running `batch` requests of the workload at once. The prompt's
- * prefill does not depend on the batch: a caller asking many batches of one shape may pass it in once.
+ * estimatePerf with the prompt's prefill, `prefillSeconds(shape, c, w.inputLen)`, computed once by the caller:
+ * it does not depend on the batch, and the search asks many batches of one shape.
  */
-export function estimatePerf(shape: PerfShape, c: PerfConstants, w: Workload, prefill: StepEstimate = prefillSeconds(shape, c, w.inputLen)): PerfEstimate {
+export function perfAfterPrefill(shape: PerfShape, c: PerfConstants, w: Workload, prefill: StepEstimate): PerfEstimate {
   const step = decodeStep(shape, c, w);
   // The first token waits for the prompt's prefill and, under load, for the step in progress.
   const ttftSeconds = prefill.seconds + (w.batch > 1 ? step.seconds : 0);

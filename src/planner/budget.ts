@@ -121,6 +121,12 @@ export interface GpuAllowance {
   maxNodes: number;
   /** Hourly ceiling for the whole deployment, for `$X/h` budgets. */
   maxPerHour: number | null;
+  /**
+   * The budget itself names more of these GPUs than one node holds (`16xH100`, `2x8xH100`): a deployment
+   * sized for load may then run the same one-node server on each of those nodes. A price or a bare GPU
+   * name does not ask for several machines, so copies stay on one node there.
+   */
+  nodesNamed: boolean;
   /** The budget text this allowance came from. */
   from: string;
 }
@@ -147,6 +153,7 @@ export function resolveBudget(budget: Budget, catalog: Catalog, prices: (gpu: Gp
           maxGpus: affordable,
           maxNodes: Math.ceil(affordable / gpu.maxPerNode),
           maxPerHour: term.maxPerHour,
+          nodesNamed: false,
           from: text,
         });
       }
@@ -167,6 +174,7 @@ export function resolveBudget(budget: Budget, catalog: Catalog, prices: (gpu: Gp
         maxGpus,
         maxNodes: term.nodes ?? Math.ceil(maxGpus / gpu.maxPerNode),
         maxPerHour: null,
+        nodesNamed: term.count !== null && maxGpus > gpu.maxPerNode,
         from: text,
       });
     }

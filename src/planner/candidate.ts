@@ -39,7 +39,7 @@ export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: En
     replicas: instance.copies,
     dataParallel: instance.layout.dp,
     expertParallel: instance.layout.expertParallel,
-    nodeReplicas: instance.nodeCopies,
+    nodeReplicas: instance.nodeReplicas,
     quantization: quant.id,
     quantizationName: quant.name,
     bits: quant.nominalBits,
@@ -90,7 +90,7 @@ export function toCandidate(engine: Engine, hw: Hardware, d: Deployment, fit: En
         tp: d.tp,
         dp: instance.layout.dp,
         // One node's settings: every node runs the same deployment.
-        copies: engine.scaling.dataParallel === 'engine' ? instance.copies / instance.nodeCopies : 1,
+        copies: engine.scaling.dataParallel === 'engine' ? instance.copies / instance.nodeReplicas : 1,
         expertParallel: instance.layout.expertParallel,
       }),
     },

@@ -19,6 +19,7 @@ function layoutOf(c: PlanCandidate): string {
     c.memory.gpuLayers === null
       ? `${c.dataParallel > 1 ? `DP ${c.dataParallel} × ` : ''}TP ${c.tensorParallel} × PP ${c.pipelineParallel}${c.expertParallel ? ', expert parallel' : ''}`
       : `layers split over ${perCopy} GPU(s), ${c.memory.gpuLayers} on GPU`;
+  if (c.nodeReplicas > 1) return `${c.replicas} copies of ${server}, ${c.replicas / c.nodeReplicas} on each of ${c.nodeReplicas} nodes, one endpoint through lws.yaml`;
   return c.replicas > 1 ? `${c.replicas} copies of ${server}, one endpoint` : server;
 }
 

@@ -11,6 +11,8 @@ export interface Hardware {
   allowed: number;
   /** The hourly ceiling when the budget is a price. */
   maxPerHour: number | null;
+  /** The budget names this many GPUs over several nodes (GpuAllowance.nodesNamed). */
+  nodesNamed: boolean;
 }
 
 /** The GPU types among these shapes, each once. */
@@ -41,7 +43,8 @@ export function hardwareOptions(allowances: readonly GpuAllowance[], price: (gpu
       const key = `${a.gpu.id}:${count}`;
       const previous = byKey.get(key);
       const allowed = Math.max(previous?.allowed ?? 0, a.maxGpus);
-      byKey.set(key, { gpu: a.gpu, count, nodes: Math.ceil(count / perNode), costPerHour, allowed, maxPerHour: a.maxPerHour });
+      const nodesNamed = (previous?.nodesNamed ?? false) || a.nodesNamed;
+      byKey.set(key, { gpu: a.gpu, count, nodes: Math.ceil(count / perNode), costPerHour, allowed, maxPerHour: a.maxPerHour, nodesNamed });
     }
   }
   // Ids compare by code point: String#localeCompare would initialise ICU's collator, ~8 ms of every plan's start-up.

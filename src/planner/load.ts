@@ -105,7 +105,7 @@ interface InstanceCapacity {
   top: PerfEstimate;
 }
 
-function instanceCapacity(perfAt: (batch: number) => PerfEstimate, sustained: number, t: LoadTarget): InstanceCapacity {
+function instanceCapacity(perfAt: (batch: number) => PerfEstimate, sustained: number, t: LoadTarget, graphBatch: number): InstanceCapacity {
   const one = perfAt(1);
   if (!within(one, t)) return { one, largest: 0, top: one };
   if (t.kind === 'one-user') return { one, largest: 1, top: one };
@@ -118,16 +118,18 @@ function instanceCapacity(perfAt: (batch: number) => PerfEstimate, sustained: nu
           (b) => !within(perfAt(b), t),
           (b) => overLimits(perfAt(b), t),
         ) - 1;
-  // Throughput need not peak at the largest batch (a step past the CUDA-graph size costs more): the best of
-  // the batches 1, 2, 4, … up to it carries the most.
+  // Throughput need not peak at the largest batch: a step past the CUDA-graph size runs eagerly and costs more,
+  // so the last batch that replays a graph may carry more. It rises with the batch on either side of that cliff;
+  // the batches 1, 2, 4, … up to the largest are compared too.
   let peak = largest;
+  if (graphBatch < largest && perfAt(graphBatch).requestsPerSecond > perfAt(peak).requestsPerSecond) peak = graphBatch;
   for (let b = 1; b < largest; b *= 2) if (perfAt(b).requestsPerSecond > perfAt(peak).requestsPerSecond) peak = b;
   return { one, largest, top: perfAt(peak) };
 }
 
 /** Whether `copies` instances carry the target: meetLoad's verdict without sizing the planned batch. */
-export function carriesLoad(perfAt: (batch: number) => PerfEstimate, sustained: number, copies: number, t: LoadTarget): boolean {
-  const { largest, top } = instanceCapacity(perfAt, sustained, t);
+export function carriesLoad(perfAt: (batch: number) => PerfEstimate, sustained: number, copies: number, t: LoadTarget, graphBatch = Number.POSITIVE_INFINITY): boolean {
+  const { largest, top } = instanceCapacity(perfAt, sustained, t, graphBatch);
   if (largest === 0) return false;
   if (t.kind === 'one-user') return true;
   if (t.kind === 'users') return Math.ceil((t.users ?? 1) / copies) <= largest;
@@ -138,9 +140,10 @@ export function carriesLoad(perfAt: (batch: number) => PerfEstimate, sustained: 
  * `copies` identical instances, each running at most `sustained` requests at once (the engine's
  * limit and its KV pool), against the target. Latency grows with the batch, so the largest batch
  * within the limits is found by bisection; the planned batch is the smallest that carries the load.
+ * `graphBatch` is the largest batch whose steps replay a CUDA graph (perf/model.ts graphBatchLimit).
  */
-export function meetLoad(perfAt: (batch: number) => PerfEstimate, sustained: number, copies: number, t: LoadTarget): LoadResult {
-  const { one, largest, top } = instanceCapacity(perfAt, sustained, t);
+export function meetLoad(perfAt: (batch: number) => PerfEstimate, sustained: number, copies: number, t: LoadTarget, graphBatch = Number.POSITIVE_INFINITY): LoadResult {
+  const { one, largest, top } = instanceCapacity(perfAt, sustained, t, graphBatch);
   const fail = (batch: number, perf: PerfEstimate, capacity: number, message: string): LoadResult => ({
     ok: false,
     batch,
@@ -177,15 +180,14 @@ export function meetLoad(perfAt: (batch: number) => PerfEstimate, sustained: num
       `serves at most ${capacity.toFixed(1)} requests/s${limitsText(t)} (${copies} × ${largest} requests at once); ${rate} requests/s needs ${(rate / MAX_UTILIZATION).toFixed(1)} to keep ${MAX_UTILIZATION * 100}% utilisation`,
     );
   }
-  const batch = Math.min(
-    largest,
-    firstTrue(
-      1,
-      largest,
-      (b) => copies * perfAt(b).requestsPerSecond >= rate,
-      (b) => copies * perfAt(b).requestsPerSecond - rate,
-    ),
-  );
+  // The smallest batch that carries the rate: below the CUDA-graph cliff first (throughput rises with the batch
+  // on each side of it, not across it), then above it.
+  const carries = (b: number) => copies * perfAt(b).requestsPerSecond >= rate;
+  const short = (b: number) => copies * perfAt(b).requestsPerSecond - rate;
+  const graphed = Math.min(largest, graphBatch);
+  let batch = firstTrue(1, graphed, carries, short);
+  if (batch > graphed) batch = firstTrue(graphed + 1, largest, carries, short);
+  batch = Math.min(largest, batch);
   const perf = perfAt(batch);
   return { ok: true, batch, perf, capacityRequestsPerSecond: capacity, requestsPerSecond: rate, outputTokensPerSecond: rate * t.outputLen, message: '' };
 }

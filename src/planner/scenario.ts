@@ -106,6 +106,7 @@ export function hardwareOf(gpus: readonly Gpu[], price: (gpu: Gpu) => number): H
     maxGpus: gpu.maxPerNode * ANY_COUNT_MAX_NODES,
     maxNodes: ANY_COUNT_MAX_NODES,
     maxPerHour: null,
+    nodesNamed: false,
     from: gpu.id,
   }));
   return hardwareOptions(allowances, price);

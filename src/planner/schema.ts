@@ -79,79 +79,85 @@ export const LoadSchema = z.strictObject({
 });
 export type PlanLoad = z.infer<typeof LoadSchema>;
 
-export const PlanCandidateSchema = z.strictObject({
-  engine: EngineIdSchema,
-  engineName: z.string(),
-  engineVersion: z.string(),
-  model: z.strictObject({
-    id: z.string(),
-    name: z.string(),
-    hfRepo: z.string().nullable(),
-    params: z.number().int(),
-    activeParams: z.number().int(),
-    maxContext: z.number().int(),
+export const PlanCandidateSchema = z
+  .strictObject({
+    engine: EngineIdSchema,
+    engineName: z.string(),
+    engineVersion: z.string(),
+    model: z.strictObject({
+      id: z.string(),
+      name: z.string(),
+      hfRepo: z.string().nullable(),
+      params: z.number().int(),
+      activeParams: z.number().int(),
+      maxContext: z.number().int(),
+      /**
+       * What an engine release must be able to load (engines/model-support.ts): the config's model_type and
+       * architectures[0], the GGUF architecture, and whether the model was read generically. Added in 0.2.
+       */
+      loads: z.strictObject({ modelType: z.string(), hfArchitecture: z.string().nullable(), ggufArchitecture: z.string().nullable(), generic: z.boolean() }).optional(),
+    }),
+    gpu: z.strictObject({ id: z.string(), name: z.string(), vendor: z.enum(['nvidia', 'amd']), memoryBytes: bytes, pricePerHour: z.number() }),
+    gpuCount: z.number().int().positive(),
+    nodes: z.number().int().positive(),
+    gpusPerNode: z.number().int().positive(),
+    tensorParallel: z.number().int().positive(),
+    pipelineParallel: z.number().int().positive(),
     /**
-     * What an engine release must be able to load (engines/model-support.ts): the config's model_type and
-     * architectures[0], the GGUF architecture, and whether the model was read generically. Added in 0.2.
+     * Independent servers, each of gpuCount / replicas GPUs: the engine's own data parallel for vLLM and
+     * SGLang (one process, one endpoint), else servers behind a load balancer in the compose file.
      */
-    loads: z.strictObject({ modelType: z.string(), hfArchitecture: z.string().nullable(), ggufArchitecture: z.string().nullable(), generic: z.boolean() }).optional(),
-  }),
-  gpu: z.strictObject({ id: z.string(), name: z.string(), vendor: z.enum(['nvidia', 'amd']), memoryBytes: bytes, pricePerHour: z.number() }),
-  gpuCount: z.number().int().positive(),
-  nodes: z.number().int().positive(),
-  gpusPerNode: z.number().int().positive(),
-  tensorParallel: z.number().int().positive(),
-  pipelineParallel: z.number().int().positive(),
-  /**
-   * Independent servers, each of gpuCount / replicas GPUs: the engine's own data parallel for vLLM and
-   * SGLang (one process, one endpoint), else servers behind a load balancer in the compose file.
-   */
-  replicas: z.number().int().positive(),
-  /**
-   * Data-parallel ranks of one server that share a MoE model's experts (vLLM --data-parallel-size,
-   * SGLang --dp-size with --enable-dp-attention), each TP × PP GPUs; 1 without. Added in 0.3.
-   */
-  dataParallel: z.number().int().positive().default(1),
-  /** The experts run expert-parallel (vLLM --enable-expert-parallel, SGLang --ep-size). Added in 0.3. */
-  expertParallel: z.boolean().default(false),
-  /**
-   * Nodes that each run the same one-node deployment (replicas / nodeReplicas servers each, `settings` are one
-   * node's), one endpoint over them through Kubernetes (lws.yaml replicas); 1 when one deployment spans all nodes.
-   */
-  nodeReplicas: z.number().int().positive().default(1),
-  quantization: z.string(),
-  quantizationName: z.string(),
-  bits: z.number(),
-  qualityRank: z.number(),
-  /** How the weights reach that quantization: a published artifact, or the engine quantizing a 16-bit checkpoint at load. */
-  weightsOrigin: z.enum(['artifact', 'online']),
-  artifact: z.strictObject({ source: z.string(), format: z.string(), bytes: bytes.nullable() }).nullable(),
-  context: z.number().int().positive(),
-  concurrency: z.number().int().positive(),
-  kvCacheDtype: z.string(),
-  memory: z.strictObject({
-    perGpu: PerGpuMemorySchema,
-    headroomBytes: z.number().int(),
-    kvBytesPerToken: bytes,
-    /** Fixed state per sequence of a hybrid's linear layers, whole model, in the engine's dtypes (0 without them; plans written before 0.2 lack it). */
-    stateBytesPerSequence: bytes.default(0),
-    kvCacheTokens: bytes,
-    maxConcurrency: z.number(),
-    hostRamBytes: bytes,
-    hostWeightBytes: bytes,
-    diskBytes: bytes,
-    gpuLayers: z.number().int().nullable(),
-    terms: z.array(TermSchema),
-  }),
-  costPerHour: z.number(),
-  perf: PerfSchema,
-  /** The load the plan was sized for and what the deployment carries at its latency limits. Added in 0.3. */
-  load: LoadSchema.optional(),
-  settings: z.record(z.string(), SettingValueSchema),
-  logLines: z.array(z.string()),
-  notes: z.array(z.string()),
-  files: z.array(z.string()),
-});
+    replicas: z.number().int().positive(),
+    /**
+     * Data-parallel ranks of one server that share a MoE model's experts (vLLM --data-parallel-size,
+     * SGLang --dp-size with --enable-dp-attention), each TP × PP GPUs; 1 without. Added in 0.3.
+     */
+    dataParallel: z.number().int().positive().default(1),
+    /** The experts run expert-parallel (vLLM --enable-expert-parallel, SGLang --ep-size). Added in 0.3. */
+    expertParallel: z.boolean().default(false),
+    /**
+     * Nodes that each run the same one-node deployment (replicas / nodeReplicas servers each, `settings` are one
+     * node's), one endpoint over them through Kubernetes (lws.yaml replicas); 1 when one deployment spans all nodes.
+     */
+    nodeReplicas: z.number().int().positive().default(1),
+    quantization: z.string(),
+    quantizationName: z.string(),
+    bits: z.number(),
+    qualityRank: z.number(),
+    /** How the weights reach that quantization: a published artifact, or the engine quantizing a 16-bit checkpoint at load. */
+    weightsOrigin: z.enum(['artifact', 'online']),
+    artifact: z.strictObject({ source: z.string(), format: z.string(), bytes: bytes.nullable() }).nullable(),
+    context: z.number().int().positive(),
+    concurrency: z.number().int().positive(),
+    kvCacheDtype: z.string(),
+    memory: z.strictObject({
+      perGpu: PerGpuMemorySchema,
+      headroomBytes: z.number().int(),
+      kvBytesPerToken: bytes,
+      /** Fixed state per sequence of a hybrid's linear layers, whole model, in the engine's dtypes (0 without them; plans written before 0.2 lack it). */
+      stateBytesPerSequence: bytes.default(0),
+      kvCacheTokens: bytes,
+      maxConcurrency: z.number(),
+      hostRamBytes: bytes,
+      hostWeightBytes: bytes,
+      diskBytes: bytes,
+      gpuLayers: z.number().int().nullable(),
+      terms: z.array(TermSchema),
+    }),
+    costPerHour: z.number(),
+    perf: PerfSchema,
+    /** The load the plan was sized for and what the deployment carries at its latency limits. Added in 0.3. */
+    load: LoadSchema.optional(),
+    settings: z.record(z.string(), SettingValueSchema),
+    logLines: z.array(z.string()),
+    notes: z.array(z.string()),
+    files: z.array(z.string()),
+  })
+  // A hand-edited plan must still describe a deployment: node replicas are every node, each with the same copies.
+  .refine((c) => c.nodeReplicas === 1 || (c.nodeReplicas === c.nodes && c.replicas % c.nodeReplicas === 0), {
+    message: "nodeReplicas must be 1, or the plan's nodes with the same number of replicas on each",
+    path: ['nodeReplicas'],
+  });
 export type PlanCandidate = z.infer<typeof PlanCandidateSchema>;
 
 /** A configuration the search tried that does not serve the request, as a record; labels are derived from it (describe.ts). */

@@ -10,7 +10,7 @@ import { belowTarget, cannotRun, fits, type Verdict } from '../engines/verdict.j
 import { toCandidate } from './candidate.js';
 import type { Hardware } from './hardware.js';
 import { carriesLoad, MAX_UTILIZATION, meetLoad, type LoadResult, type LoadTarget } from './load.js';
-import { estimatePerf, expertFormatOf, expertFormatScale, peakFlops, prefillSeconds, type PerfEstimate, type PerfShape, type StepEstimate } from '../perf/model.js';
+import { expertFormatOf, expertFormatScale, graphBatchLimit, peakFlops, perfAfterPrefill, prefillSeconds, type PerfEstimate, type PerfShape, type StepEstimate } from '../perf/model.js';
 import { computesInFp8, perfShape, sustainedBatch, type InstanceLayout } from './perf.js';
 import type { PlanCandidate, Rejected } from './schema.js';
 
@@ -33,7 +33,10 @@ export interface SearchInput {
 export interface SearchResult {
   /** The best `keep` feasible candidates, best first: one per hardware × variant × engine (its best layout). */
   feasible: PlanCandidate[];
-  /** How many feasible candidates the search found before the cost bound stopped it (hardware dearer than the kept candidates is not searched). */
+  /**
+   * How many feasible candidates the search found before its bounds stopped it: hardware dearer than the kept
+   * candidates, and on one shape variants below `keep` better ones, are not searched.
+   */
   feasibleCount: number;
   /** One entry per hardware × variant that no engine could run, with the most telling reason. */
   rejected: Rejected[];
@@ -72,8 +75,8 @@ export interface InstanceOption {
   layout: InstanceLayout;
   /** Instances in all (on every node together). */
   copies: number;
-  /** Nodes that each run the same one-node deployment (`copies / nodeCopies` instances each); 1: the option spans the shape. */
-  nodeCopies: number;
+  /** Nodes that each run the same one-node deployment (`copies / nodeReplicas` instances each); 1: the option spans the shape. */
+  nodeReplicas: number;
 }
 
 /**
@@ -133,15 +136,18 @@ function rejection(hw: Hardware, variant: ModelVariant, engine: Engine | null, l
 }
 
 /**
- * A load target missed says most; then memory verdicts say most about why a cheaper option failed, and the nearest miss (least memory
- * lacking) most of those; "this engine cannot run it" says least.
+ * A load target missed says most, measured by an engine's speed model before one ruled out by the compute bound
+ * alone (`bounded`: an upper bound, looser than any measured miss); then memory verdicts say most about why a
+ * cheaper option failed, and the nearest miss (least memory lacking) most of those; "this engine cannot run it"
+ * says least.
  */
-function mostTelling(attempts: readonly Rejected[]): Rejected | undefined {
+function mostTelling(attempts: readonly Rejected[], bounded: readonly Rejected[] = []): Rejected | undefined {
   // Fitting but too slow says more than any memory verdict: memory was not the obstacle.
-  const slow = attempts.find((a) => a.verdict.status === 'below-target');
+  const slow = attempts.find((a) => a.verdict.status === 'below-target') ?? bounded[0];
   if (slow) return slow;
   const memory = attempts.filter((a) => a.verdict.status !== 'cannot-run');
-  if (memory.length === 0) return attempts[0];
+  // Of "cannot run", an engine that serves these weights and says why not here (layout, model) over one that never serves them.
+  if (memory.length === 0) return attempts.find((a) => a.verdict.reason !== 'quantization-unsupported') ?? attempts[0];
   return memory.reduce((best, a) => ((a.shortfallBytes ?? Number.POSITIVE_INFINITY) < (best.shortfallBytes ?? Number.POSITIVE_INFINITY) ? a : best));
 }
 
@@ -151,13 +157,15 @@ interface RankFit {
   fit: EngineFit;
   /** Speed at a batch (remembered: copies of the rank on larger shapes ask the same batches again). */
   perfAt(layout: InstanceLayout, batch: number): PerfEstimate;
+  /** The largest batch whose steps replay a CUDA graph (graphBatchLimit). */
+  graphBatch(layout: InstanceLayout): number;
 }
 
 /**
  * A bound that needs no engine fit: every request computes at least 2 × active parameters × its tokens,
  * and no engine gets more of the GPUs' peak than its best fitted share. When even that cannot carry the
  * rate, the shape is ruled out at once (the search's dominance bound for load targets); null otherwise.
- * Asked first for all engines (the best share of any), then for each engine with its own share, before its fits.
+ * Asked first for all engines (the best share of any), then for each engine that can run the weights, with its own share, before its fits.
  */
 function beyondCompute(hw: Hardware, variant: ModelVariant, engines: readonly Engine[], target: LoadTarget): string | null {
   if (target.kind !== 'rate' || target.rate === null) return null;
@@ -181,47 +189,50 @@ function divisors(count: number): number[] {
 
 /**
  * The ways an engine can lay out `hw.count` GPUs. Without a load target, one server on all of them
- * (TP × PP, as before). With one, also copies of smaller servers on one node, and for MoE models on
- * vLLM/SGLang data-parallel ranks sharing the experts, with and without expert parallel.
+ * (TP × PP, as before). With one, also copies of smaller servers on one node, for MoE models on
+ * vLLM/SGLang data-parallel ranks sharing the experts, with and without expert parallel, and, where the
+ * budget names several nodes and the engine renders it (`Engine.scaling.nodeReplicas`), the same one-node
+ * layout on every node.
  */
 function instanceOptions(engine: Engine, variant: ModelVariant, hw: Hardware, target: LoadTarget): InstanceOption[] | Verdict {
   const whole = runnableLayouts(engine, variant, hw.gpu, hw.count, hw.nodes);
-  if (!Array.isArray(whole)) return whole;
-  const single = (l: { tp: number; pp: number }): InstanceOption => ({ tp: l.tp, pp: l.pp, layout: { dp: 1, expertParallel: false }, copies: 1, nodeCopies: 1 });
-  if (target.kind === 'one-user') return whole.map(single);
-  // Across nodes under load: tensor parallel within each node, pipeline stages across them (the engines'
-  // multi-node recipe); a deeper pipeline inside a node only trades TP's all-reduces for bubbles.
+  const single = (l: { tp: number; pp: number }): InstanceOption => ({ tp: l.tp, pp: l.pp, layout: { dp: 1, expertParallel: false }, copies: 1, nodeReplicas: 1 });
+  if (target.kind === 'one-user') return Array.isArray(whole) ? whole.map(single) : whole;
+  // Every node running the same one-node deployment (its copies or data-parallel ranks), one endpoint over them
+  // through Kubernetes: no collective crosses InfiniBand. Only when the budget itself names several nodes.
   const perNode = hw.count / hw.nodes;
-  const acrossNodes = hw.nodes > 1 && engine.parallelism === 'tensor' ? whole.filter((l) => l.tp === perNode) : whole;
+  const nodeReplicas: InstanceOption[] = [];
+  if (hw.nodes > 1 && hw.nodesNamed && engine.scaling.nodeReplicas) {
+    const node = instanceOptions(engine, variant, { ...hw, count: perNode, nodes: 1, nodesNamed: false }, target);
+    if (Array.isArray(node)) for (const o of node) nodeReplicas.push({ ...o, copies: o.copies * hw.nodes, nodeReplicas: hw.nodes });
+  }
+  if (!Array.isArray(whole)) return nodeReplicas.length > 0 ? nodeReplicas : whole;
+  // One server across nodes under load: tensor parallel within each node, pipeline stages across them (the
+  // engines' multi-node recipe); a deeper pipeline inside a node only trades TP's all-reduces for bubbles.
+  const spanning = hw.nodes > 1 && engine.parallelism === 'tensor' ? whole.filter((l) => l.tp === perNode) : whole;
   const options: InstanceOption[] = [];
   const moe = variant.arch.moe !== null;
   const sharedRanks = moe && engine.scaling.dataParallel === 'engine';
   for (const gpus of divisors(hw.count)) {
     const split = hw.count / gpus;
-    // Copies and ranks stay on one node: one endpoint without a cross-node router.
+    // Copies and ranks of one deployment stay on one node (across nodes: nodeReplicas above).
     if (split > 1 && (hw.nodes > 1 || engine.scaling.dataParallel === 'none')) continue;
-    const layouts = gpus === hw.count ? acrossNodes : engine.layouts(variant.arch, hw.gpu, gpus, 1);
+    const layouts = gpus === hw.count ? spanning : engine.layouts(variant.arch, hw.gpu, gpus, 1);
     if (!Array.isArray(layouts)) continue;
     for (const l of layouts) {
       if (!sharedRanks) {
-        options.push({ tp: l.tp, pp: l.pp, layout: { dp: 1, expertParallel: false }, copies: split, nodeCopies: 1 });
+        options.push({ tp: l.tp, pp: l.pp, layout: { dp: 1, expertParallel: false }, copies: split, nodeReplicas: 1 });
         continue;
       }
       // Data-parallel ranks sharing experts run TP groups without pipeline stages (the engines' DP + EP recipes).
       if (split > 1 && l.pp > 1) continue;
       const ranks = split;
       const shards = ranks * l.tp;
-      options.push({ tp: l.tp, pp: l.pp, layout: { dp: ranks, expertParallel: false }, copies: 1, nodeCopies: 1 });
-      if (engine.scaling.expertParallel && shards > 1) options.push({ tp: l.tp, pp: l.pp, layout: { dp: ranks, expertParallel: true }, copies: 1, nodeCopies: 1 });
+      options.push({ tp: l.tp, pp: l.pp, layout: { dp: ranks, expertParallel: false }, copies: 1, nodeReplicas: 1 });
+      if (engine.scaling.expertParallel && shards > 1) options.push({ tp: l.tp, pp: l.pp, layout: { dp: ranks, expertParallel: true }, copies: 1, nodeReplicas: 1 });
     }
   }
-  // Whole nodes alike: every node runs the same one-node deployment (its copies or data-parallel ranks), one
-  // endpoint over them all through Kubernetes. Only where no instance spans nodes, so none crosses InfiniBand.
-  if (hw.nodes > 1 && engine.scaling.acrossNodes) {
-    const node = instanceOptions(engine, variant, { ...hw, count: perNode, nodes: 1 }, target);
-    if (Array.isArray(node)) for (const o of node) options.push({ ...o, copies: o.copies * hw.nodes, nodeCopies: hw.nodes });
-  }
-  return options;
+  return [...options, ...nodeReplicas];
 }
 
 /** GGUF servers size their slots up front: under load, the slots one copy needs (users), or the steps tried for a rate. */
@@ -265,7 +276,7 @@ function describeOption(o: InstanceOption, moe: boolean): string {
   if (o.layout.dp > 1) parts.unshift(`DP ${o.layout.dp}`);
   if (moe && o.layout.expertParallel) parts.push('EP');
   const server = parts.join(' × ');
-  if (o.nodeCopies > 1) return `${o.copies} copies of ${server} (${o.copies / o.nodeCopies} on each of ${o.nodeCopies} nodes)`;
+  if (o.nodeReplicas > 1) return `${o.copies} copies of ${server} (${o.copies / o.nodeReplicas} on each of ${o.nodeReplicas} nodes)`;
   return o.copies > 1 ? `${o.copies} copies of ${server}` : server;
 }
 
@@ -337,23 +348,28 @@ export function search(input: SearchInput): SearchResult {
     const fit = engine.fit(deployment);
     modelled++;
     const speeds = new Map<boolean, { shape: PerfShape; prefill: StepEstimate; at: Map<number, PerfEstimate> }>();
+    const speedsOf = (layout: InstanceLayout) => {
+      let memo = speeds.get(layout.expertParallel);
+      if (!memo) {
+        const shape = perfShape(deployment, fit, layout);
+        memo = { shape, prefill: prefillSeconds(shape, engine.perf, target.inputLen), at: new Map() };
+        speeds.set(layout.expertParallel, memo);
+      }
+      return memo;
+    };
     const made: RankFit = {
       deployment,
       fit,
       perfAt: (layout, batch) => {
-        let memo = speeds.get(layout.expertParallel);
-        if (!memo) {
-          const shape = perfShape(deployment, fit, layout);
-          memo = { shape, prefill: prefillSeconds(shape, engine.perf, target.inputLen), at: new Map() };
-          speeds.set(layout.expertParallel, memo);
-        }
+        const memo = speedsOf(layout);
         let perf = memo.at.get(batch);
         if (!perf) {
-          perf = estimatePerf(memo.shape, engine.perf, { batch, inputLen: target.inputLen, outputLen: target.outputLen }, memo.prefill);
+          perf = perfAfterPrefill(memo.shape, engine.perf, { batch, inputLen: target.inputLen, outputLen: target.outputLen }, memo.prefill);
           memo.at.set(batch, perf);
         }
         return perf;
       },
+      graphBatch: (layout) => graphBatchLimit(speedsOf(layout).shape),
     };
     ranks.set(key, made);
     return made;
@@ -399,7 +415,10 @@ export function search(input: SearchInput): SearchResult {
         continue;
       }
       const attempts: Rejected[] = [];
+      /** Engines ruled out by the compute bound alone: said only when no engine's own fit says more. */
+      const bounded: Rejected[] = [];
       let fitted = false;
+      let twinned = false;
       input.engines.forEach((engine, engineRank) => {
         // Every release takes `auto`; asking for the list reads the release's flag set.
         if (input.kvDtype !== 'auto' && !engine.kvDtypes.includes(input.kvDtype)) {
@@ -409,17 +428,21 @@ export function search(input: SearchInput): SearchResult {
           return;
         }
         const twin = bf16Twin.get(variant);
-        if (twin && engine.unsupported(twin.quant, hw.gpu, twin) === null) return;
-        const slow = input.engines.length > 1 ? beyondCompute(hw, variant, [engine], target) : null;
-        if (slow) {
-          configurations++;
-          attempts.push(rejection(hw, variant, engine, null, belowTarget(slow)));
+        if (twin && engine.unsupported(twin.quant, hw.gpu, twin) === null) {
+          twinned = true;
           return;
         }
         const options = instanceOptions(engine, variant, hw, target);
         if (!Array.isArray(options)) {
           configurations++;
           attempts.push(rejection(hw, variant, engine, null, options));
+          return;
+        }
+        // The compute bound with this engine's own share, before its fits (the shape passed the best engine's).
+        const slow = input.engines.length > 1 ? beyondCompute(hw, variant, [engine], target) : null;
+        if (slow) {
+          configurations++;
+          bounded.push(rejection(hw, variant, engine, null, belowTarget(slow)));
           return;
         }
         let best: Scored | null = null;
@@ -433,7 +456,7 @@ export function search(input: SearchInput): SearchResult {
             (most, slots) => {
               const rank = fitAt(option, most);
               const sustained = Math.min(slots, sustainedBatch(rank.fit, option.layout, target.inputLen, target.outputLen));
-              return carriesLoad((batch) => rank.perfAt(option.layout, batch), sustained, option.copies, target);
+              return carriesLoad((batch) => rank.perfAt(option.layout, batch), sustained, option.copies, target, rank.graphBatch(option.layout));
             },
           );
           for (const slots of slotCounts) {
@@ -445,7 +468,7 @@ export function search(input: SearchInput): SearchResult {
               break;
             }
             const sustained = sustainedBatch(fit, option.layout, target.inputLen, target.outputLen);
-            const load = meetLoad((batch) => rank.perfAt(option.layout, batch), sustained, option.copies, target);
+            const load = meetLoad((batch) => rank.perfAt(option.layout, batch), sustained, option.copies, target, rank.graphBatch(option.layout));
             tried.push({ option, load });
             if (!load.ok) {
               attempts.push(rejection(hw, variant, engine, option, belowTarget(load.message)));
@@ -463,8 +486,9 @@ export function search(input: SearchInput): SearchResult {
           fitted = true;
         }
       });
-      const telling = mostTelling(attempts);
-      if (!fitted && telling) rejected.push(telling);
+      const telling = mostTelling(attempts, bounded);
+      // A variant left to its BF16 twin is said through the twin's own rejection, not through an engine that cannot run it.
+      if (!fitted && telling && !(twinned && telling.verdict.status === 'cannot-run')) rejected.push(telling);
     }
   }
   scored.sort(compareScored);

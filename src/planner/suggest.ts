@@ -36,6 +36,13 @@ export function planCommand(request: PlanRequest, changes: Partial<PlanRequest>)
   if (r.cpuOffload) args.push('--cpu-offload');
   if (r.pricesFile !== undefined) args.push('--prices', r.pricesFile);
   if (r.offline) args.push('--offline');
+  // The load target goes with every suggestion: without it the command would plan for one user.
+  if (r.inputLen != null) args.push('--input-len', String(r.inputLen));
+  if (r.outputLen != null) args.push('--output-len', String(r.outputLen));
+  if (r.rate != null) args.push('--rate', String(r.rate));
+  if (r.users != null) args.push('--users', String(r.users));
+  if (r.tpotMs != null) args.push('--tpot-ms', String(r.tpotMs));
+  if (r.ttftMs != null) args.push('--ttft-ms', String(r.ttftMs));
   // The weights repo goes with the config.json it was given for, not with another model.
   if (r.hfRepo !== undefined && changes.model === undefined) args.push('--hf-repo', r.hfRepo);
   return quote(args);

@@ -85,6 +85,19 @@ describe('gpuplan plan --out / gpuplan render (built CLI)', () => {
     expect(existsSync(join(out, 'PWNED'))).toBe(false);
   });
 
+  it('a hand-edited plan.json whose node replicas are not its nodes is refused, one line, nothing written', () => {
+    const plan = JSON.parse(readFileSync(join(__dirname, '../../examples/llama-3.1-70b-rate-20-16xh100/plan.json'), 'utf8'));
+    expect(plan.plan.nodeReplicas).toBe(2);
+    plan.plan.nodeReplicas = 3;
+    const dir = tmp();
+    writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan));
+    const r = gpuplan(['render', join(dir, 'plan.json'), '--out', join(dir, 'out')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/field plan\.nodeReplicas: nodeReplicas must be 1, or the plan's nodes/);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
   it('--out pointing at a file is bad input', () => {
     const file = join(tmp(), 'f');
     writeFileSync(file, '');

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { engineFactsProblems } from '../../src/engines/facts-schema.js';
+import { modelSupport } from '../../src/engines/model-support.js';
+import { descriptorOf, engineCatalog } from '../../src/engines/registry.js';
 
 const CATALOGS = fileURLToPath(new URL('../../catalogs/', import.meta.url));
 
@@ -17,6 +19,17 @@ function copyOfFacts(): string {
 describe('engine facts shipped in catalogs/', () => {
   it('every flag set, Ollama spec and model registry matches its schema and its file name', () => {
     expect(engineFactsProblems()).toEqual([]);
+  });
+
+  it('every release gpuplan offers has its flag set (or Ollama spec) and its model registry', () => {
+    for (const { engine, versions } of engineCatalog()) {
+      const descriptor = descriptorOf(engine);
+      for (const version of versions) {
+        if (engine === 'ollama') expect(descriptor.ollamaSpec?.(version)?.version, `${engine} ${version}`).toBeTruthy();
+        else expect(descriptor.flagSet?.(version)?.engine, `${engine} ${version}`).toBe(engine);
+        expect(modelSupport(engine, version)?.version, `catalogs/engine-models/${engine}-${version}.json`).toBe(version);
+      }
+    }
   });
 
   it('names the file and field of a broken flag set', () => {

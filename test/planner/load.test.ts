@@ -1,7 +1,8 @@
 // The batch searches of planner/load.ts: galloping, the secant guess and bisection must find the same batch as
 // trying every batch in turn, whatever the gap function looks like (it only guides the search).
 import { describe, expect, it } from 'vitest';
-import { firstTrue } from '../../src/planner/load.js';
+import type { PerfEstimate } from '../../src/perf/model.js';
+import { firstTrue, type LoadTarget, meetLoad } from '../../src/planner/load.js';
 
 function bruteForce(lo: number, hi: number, good: (b: number) => boolean): number {
   for (let b = lo; b <= hi; b++) if (good(b)) return b;
@@ -66,5 +67,47 @@ describe('firstTrue', () => {
     );
     // Galloping to 512 (10 speeds), then the guess and the batch before it: bisection alone would need 8 more.
     expect(asked).toBeLessThanOrEqual(12);
+  });
+});
+
+describe('meetLoad across a CUDA-graph cliff', () => {
+  // A synthetic instance: TPOT grows with the batch and jumps past the graph size (steps run eagerly there).
+  const GRAPH = 48;
+  const perfAt = (batch: number): PerfEstimate => {
+    const tpotSeconds = 0.01 + 0.0004 * batch + (batch > GRAPH ? 0.02 : 0);
+    const ttftSeconds = 0.1 + tpotSeconds;
+    const requestsPerSecond = batch / (ttftSeconds + 299 * tpotSeconds);
+    return { batch, ttftSeconds, tpotSeconds, perSequenceTokensPerSecond: 1 / tpotSeconds, outputTokensPerSecond: requestsPerSecond * 300, requestsPerSecond, bound: 'memory', formula: '' };
+  };
+  const target = (rate: number, tpotMs: number | null): LoadTarget => ({
+    kind: 'rate',
+    rate,
+    users: null,
+    inputLen: 1000,
+    outputLen: 300,
+    tpotSeconds: tpotMs === null ? null : tpotMs / 1e3,
+    ttftSeconds: null,
+  });
+
+  it('plans the smallest batch that carries the rate, below the cliff when one is there, and the best capacity', () => {
+    for (const copies of [1, 2, 3]) {
+      for (const sustained of [40, 48, 60, 100, 256]) {
+        for (const tpotMs of [null, 40, 60]) {
+          const t0 = target(1, tpotMs);
+          const inLimits = (b: number) => tpotMs === null || perfAt(b).tpotSeconds <= tpotMs / 1e3;
+          let largest = 0;
+          while (largest < sustained && inLimits(largest + 1)) largest++;
+          const best = Math.max(...Array.from({ length: largest }, (_, i) => perfAt(i + 1).requestsPerSecond));
+          for (const share of [0.2, 0.5, 0.7, 0.79]) {
+            const rate = copies * best * share;
+            const load = meetLoad(perfAt, sustained, copies, { ...t0, rate }, GRAPH);
+            const first = Array.from({ length: largest }, (_, i) => i + 1).find((b) => copies * perfAt(b).requestsPerSecond >= rate);
+            expect(load.ok).toBe(true);
+            expect(load.batch, `copies ${copies} sustained ${sustained} tpot ${tpotMs} share ${share}`).toBe(first);
+            expect(load.capacityRequestsPerSecond).toBeCloseTo(copies * best, 9);
+          }
+        }
+      }
+    }
   });
 });

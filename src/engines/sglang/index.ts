@@ -41,7 +41,7 @@ const lookup = releaseLookup(SGLANG_RELEASES, (release) =>
       ...(expertParallel ? { 'expert-parallel-size': dp * tp } : {}),
     }),
     // gpuplan writes no Kubernetes manifest for SGLang, so no endpoint over copies on several nodes.
-    scalesAcrossNodes: false,
+    nodeReplicas: false,
     deployFiles: () => ['docker-compose.yml', ...PLAN_FILES],
     launch: sglangLaunch,
   }),

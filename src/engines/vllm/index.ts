@@ -52,7 +52,7 @@ const lookup = releaseLookup(VLLM_RELEASES, (release) =>
       ...(expertParallel ? { 'enable-expert-parallel': true } : {}),
     }),
     // Copies of a one-node server on every node: lws.yaml's replicas (groups of one pod each) behind its Service.
-    scalesAcrossNodes: true,
+    nodeReplicas: true,
     refusal: float16Refusal,
     // Multi-node: a Ray cluster (head + workers) in compose, and vLLM's documented LeaderWorkerSet for Kubernetes.
     deployFiles: (nodes) => (nodes > 1 ? ['docker-compose.yml', 'lws.yaml', 'serve.sh'] : ['docker-compose.yml', 'serve.sh']).concat(PLAN_FILES),
