@@ -119,8 +119,9 @@ function instanceCapacity(perfAt: (batch: number) => PerfEstimate, sustained: nu
           (b) => overLimits(perfAt(b), t),
         ) - 1;
   // Throughput need not peak at the largest batch: a step past the CUDA-graph size runs eagerly and costs more,
-  // so the last batch that replays a graph may carry more. It rises with the batch on either side of that cliff;
-  // the batches 1, 2, 4, … up to the largest are compared too.
+  // so the last batch that replays a graph may carry more. Away from that cliff it mostly rises with the batch
+  // (very short outputs dip a little where starting requests' eager steps saturate): the batches 1, 2, 4, … up
+  // to the largest are compared too.
   let peak = largest;
   if (graphBatch < largest && perfAt(graphBatch).requestsPerSecond > perfAt(peak).requestsPerSecond) peak = graphBatch;
   for (let b = 1; b < largest; b *= 2) if (perfAt(b).requestsPerSecond > perfAt(peak).requestsPerSecond) peak = b;
@@ -180,8 +181,8 @@ export function meetLoad(perfAt: (batch: number) => PerfEstimate, sustained: num
       `serves at most ${capacity.toFixed(1)} requests/s${limitsText(t)} (${copies} × ${largest} requests at once); ${rate} requests/s needs ${(rate / MAX_UTILIZATION).toFixed(1)} to keep ${MAX_UTILIZATION * 100}% utilisation`,
     );
   }
-  // The smallest batch that carries the rate: below the CUDA-graph cliff first (throughput rises with the batch
-  // on each side of it, not across it), then above it.
+  // The smallest batch that carries the rate: below the CUDA-graph cliff first (throughput falls across it), then
+  // above it. Whatever the curve, the batch returned carries the rate (firstTrue only returns batches that do).
   const carries = (b: number) => copies * perfAt(b).requestsPerSecond >= rate;
   const short = (b: number) => copies * perfAt(b).requestsPerSecond - rate;
   const graphed = Math.min(largest, graphBatch);

@@ -23,7 +23,7 @@ function withBudgetNote(c: PlanCandidate, hw: Hardware | undefined): PlanCandida
   if (!hw) return c;
   const note =
     hw.maxPerHour !== null
-      ? `Costs $${c.costPerHour.toFixed(2)}/h of the $${hw.maxPerHour.toFixed(2)}/h budget: nothing cheaper fits.`
+      ? `Costs $${c.costPerHour.toFixed(2)}/h of the $${hw.maxPerHour.toFixed(2)}/h budget: nothing cheaper fits${(c.load?.target ?? 'one-user') === 'one-user' ? '' : ' with copies on one node (a budget that names nodes, e.g. 2x8xh100, may spread them over several)'}.`
       : c.gpuCount < hw.allowed
         ? `Uses ${c.gpuCount} of the ${hw.allowed} ${c.gpu.name} GPUs the budget allows: fewer cost less and still fit.`
         : null;

@@ -106,7 +106,8 @@ export function hardwareOf(gpus: readonly Gpu[], price: (gpu: Gpu) => number): H
     maxGpus: gpu.maxPerNode * ANY_COUNT_MAX_NODES,
     maxNodes: ANY_COUNT_MAX_NODES,
     maxPerHour: null,
-    nodesNamed: false,
+    // What a suggestion prints names its nodes (`--budget 2x8xh100`), so copies on each node are in reach.
+    nodesNamed: true,
     from: gpu.id,
   }));
   return hardwareOptions(allowances, price);

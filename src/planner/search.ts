@@ -135,6 +135,9 @@ function rejection(hw: Hardware, variant: ModelVariant, engine: Engine | null, l
   };
 }
 
+/** Reasons that say the engine never serves these weights at all, whatever the GPUs. */
+const NEVER_SERVES: ReadonlySet<string> = new Set(['quantization-unsupported', 'weights-source-unsupported', 'model-unsupported']);
+
 /**
  * A load target missed says most, measured by an engine's speed model before one ruled out by the compute bound
  * alone (`bounded`: an upper bound, looser than any measured miss); then memory verdicts say most about why a
@@ -146,8 +149,9 @@ function mostTelling(attempts: readonly Rejected[], bounded: readonly Rejected[]
   const slow = attempts.find((a) => a.verdict.status === 'below-target') ?? bounded[0];
   if (slow) return slow;
   const memory = attempts.filter((a) => a.verdict.status !== 'cannot-run');
-  // Of "cannot run", an engine that serves these weights and says why not here (layout, model) over one that never serves them.
-  if (memory.length === 0) return attempts.find((a) => a.verdict.reason !== 'quantization-unsupported') ?? attempts[0];
+  // Of "cannot run", an engine that serves these weights and says why not here (its layouts, the model's dtype) over
+  // one that never serves them (their format, where they come from) or never loads the model.
+  if (memory.length === 0) return attempts.find((a) => !NEVER_SERVES.has(a.verdict.reason)) ?? attempts[0];
   return memory.reduce((best, a) => ((a.shortfallBytes ?? Number.POSITIVE_INFINITY) < (best.shortfallBytes ?? Number.POSITIVE_INFINITY) ? a : best));
 }
 

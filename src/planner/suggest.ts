@@ -16,6 +16,7 @@ import { quote } from 'shell-quote';
 import type { Gpu } from '../catalog/schema.js';
 import type { KvDtype } from '../engines/types.js';
 import { formatGiB } from '../memory/units.js';
+import { DEFAULT_INPUT_LEN, DEFAULT_OUTPUT_LEN } from '../perf/workload.js';
 import { hardwareShape, money } from './describe.js';
 import { distinctGpus } from './hardware.js';
 import { distillSpecs, hardwareOf, runScenario, scenarioEngines, wholeCatalogHardware, type PlanInput, type Scenario } from './scenario.js';
@@ -37,8 +38,8 @@ export function planCommand(request: PlanRequest, changes: Partial<PlanRequest>)
   if (r.pricesFile !== undefined) args.push('--prices', r.pricesFile);
   if (r.offline) args.push('--offline');
   // The load target goes with every suggestion: without it the command would plan for one user.
-  if (r.inputLen != null) args.push('--input-len', String(r.inputLen));
-  if (r.outputLen != null) args.push('--output-len', String(r.outputLen));
+  if (r.inputLen != null && r.inputLen !== DEFAULT_INPUT_LEN) args.push('--input-len', String(r.inputLen));
+  if (r.outputLen != null && r.outputLen !== DEFAULT_OUTPUT_LEN) args.push('--output-len', String(r.outputLen));
   if (r.rate != null) args.push('--rate', String(r.rate));
   if (r.users != null) args.push('--users', String(r.users));
   if (r.tpotMs != null) args.push('--tpot-ms', String(r.tpotMs));
