@@ -386,14 +386,19 @@ export function search(input: SearchInput): SearchResult {
   };
   // Best quality first: on one hardware shape, a variant ranks below every candidate of better quality found there.
   const variants = [...input.variants].sort((a, b) => b.quant.qualityRank - a.quant.qualityRank);
-  // FP16 made at load (`--dtype half`) from a BF16 checkpoint is for GPUs without BF16. Where an engine runs the BF16
-  // checkpoint itself, FP16 is the same bytes, speed and quality (the engines refuse it for some models, never prefer
-  // it): its plans would only repeat BF16's, as runners-up too.
-  const bf16Twin = new Map<ModelVariant, ModelVariant>();
+  // A variant made at load has a published twin where an engine runs a checkpoint that is the same deployment or
+  // better: FP16 (`--dtype half`) from a BF16 checkpoint is for GPUs without BF16, and BF16 is the same bytes, speed
+  // and quality (the engines refuse FP16 for some models, never prefer it); a quantization made at load (FP8) is
+  // matched by a published checkpoint of it that is no larger, without the 16-bit load peak. The made-at-load
+  // variant can then never rank above its twin: its plans would only repeat the twin's, as runners-up too.
+  const publishedTwin = new Map<ModelVariant, ModelVariant>();
   for (const v of variants) {
-    if (v.quant.id !== 'fp16' || v.origin !== 'online') continue;
-    const twin = variants.find((b) => b.quant.id === 'bf16' && b.origin === 'artifact' && b.artifact?.source === v.artifact?.source);
-    if (twin) bf16Twin.set(v, twin);
+    if (v.origin !== 'online') continue;
+    const twin =
+      v.quant.id === 'fp16'
+        ? variants.find((b) => b.quant.id === 'bf16' && b.origin === 'artifact' && b.artifact?.source === v.artifact?.source)
+        : variants.find((b) => b.quant.id === v.quant.id && b.origin === 'artifact' && b.layout.total <= v.layout.total);
+    if (twin) publishedTwin.set(v, twin);
   }
   /** `keep` candidates already rank above anything `variant` could give on `hw`: cheaper, or as cheap and better. */
   const outranked = (hw: Hardware, variant: ModelVariant): boolean =>
@@ -431,8 +436,8 @@ export function search(input: SearchInput): SearchResult {
           attempts.push(rejection(hw, variant, engine, null, cannotRun('kv-dtype-unsupported', message)));
           return;
         }
-        const twin = bf16Twin.get(variant);
-        if (twin && engine.unsupported(twin.quant, hw.gpu, twin) === null) {
+        const twin = publishedTwin.get(variant);
+        if (twin && engine.unsupported(twin.quant, hw.gpu, twin) === null && engine.loadUnsupported(twin) === null && engine.refusal(twin) === null) {
           twinned = true;
           return;
         }
@@ -491,7 +496,7 @@ export function search(input: SearchInput): SearchResult {
         }
       });
       const telling = mostTelling(attempts, bounded);
-      // A variant left to its BF16 twin is said through the twin's own rejection, not through an engine that cannot run it.
+      // A variant left to its published twin is said through the twin's own rejection, not through an engine that cannot run it.
       if (!fitted && telling && !(twinned && telling.verdict.status === 'cannot-run')) rejected.push(telling);
     }
   }
