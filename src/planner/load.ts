@@ -174,11 +174,12 @@ export function meetLoad(perfAt: (batch: number) => PerfEstimate, sustained: num
   }
   const rate = t.rate ?? 0;
   if (capacity * MAX_UTILIZATION < rate) {
+    // The batch named is the one the capacity was measured at (the last graphed one can carry more than the largest).
     return fail(
-      largest,
+      top.batch,
       top,
       capacity,
-      `serves at most ${capacity.toFixed(1)} requests/s${limitsText(t)} (${copies} × ${largest} requests at once); ${rate} requests/s needs ${(rate / MAX_UTILIZATION).toFixed(1)} to keep ${MAX_UTILIZATION * 100}% utilisation`,
+      `serves at most ${capacity.toFixed(1)} requests/s${limitsText(t)} (${copies} × ${top.batch} requests at once); ${rate} requests/s needs ${(rate / MAX_UTILIZATION).toFixed(1)} to keep ${MAX_UTILIZATION * 100}% utilisation`,
     );
   }
   // The smallest batch that carries the rate: below the CUDA-graph cliff first (throughput falls across it), then
