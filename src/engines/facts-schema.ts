@@ -7,8 +7,8 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { BUNDLED_CATALOG_DIR } from '../catalog/catalog.js';
 import { EngineIdSchema } from '../catalog/schema.js';
 
 export const FlagSchema = z.strictObject({
@@ -59,14 +59,11 @@ export const ModelSupportSchema = z.looseObject({
   readAt: z.looseObject({ commit: z.string(), ref: z.string().optional() }).optional(),
 });
 
-/** Where the engine facts live: catalogs/engine-flags/ and catalogs/engine-models/. */
-const FACTS_DIR = fileURLToPath(new URL('../../catalogs/', import.meta.url));
-
 /**
- * Every engine-facts file checked against its schema, and its name against what it says it is
- * (`<engine>-<version>.json`): one line per problem, empty when all are sound.
+ * Every engine-facts file (catalogs/engine-flags/, catalogs/engine-models/) checked against its schema, and its
+ * name against what it says it is (`<engine>-<version>.json`): one line per problem, empty when all are sound.
  */
-export function engineFactsProblems(dir: string = FACTS_DIR): string[] {
+export function engineFactsProblems(dir: string = BUNDLED_CATALOG_DIR): string[] {
   const problems: string[] = [];
   for (const [folder, schemaOf] of [
     ['engine-flags', (file: string) => (file.startsWith('ollama-') ? OllamaSpecSchema : FlagSetSchema)],

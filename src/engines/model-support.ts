@@ -13,7 +13,7 @@ import type { ModelSupportSchema } from './facts-schema.js';
 import type { Architecture } from '../catalog/architecture.js';
 import type { Engine, ModelVariant } from './types.js';
 
-export const MODELS_DIR = fileURLToPath(new URL('../../catalogs/engine-models/', import.meta.url));
+const MODELS_DIR = fileURLToPath(new URL('../../catalogs/engine-models/', import.meta.url));
 
 type ModelSupport = z.infer<typeof ModelSupportSchema>;
 

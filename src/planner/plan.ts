@@ -21,9 +21,11 @@ function whyNotCheaper(rejected: readonly Rejected[], winner: PlanCandidate): Re
 
 function withBudgetNote(c: PlanCandidate, hw: Hardware | undefined): PlanCandidate {
   if (!hw) return c;
+  // Under load a price budget keeps copies on one node (GpuAllowance.nodesNamed): say so, for a cheaper spread.
+  const oneNode = (c.load?.target ?? 'one-user') === 'one-user' ? '' : ' with copies on one node (a budget that names nodes, e.g. 2x8xh100, may spread them over several)';
   const note =
     hw.maxPerHour !== null
-      ? `Costs $${c.costPerHour.toFixed(2)}/h of the $${hw.maxPerHour.toFixed(2)}/h budget: nothing cheaper fits${(c.load?.target ?? 'one-user') === 'one-user' ? '' : ' with copies on one node (a budget that names nodes, e.g. 2x8xh100, may spread them over several)'}.`
+      ? `Costs $${c.costPerHour.toFixed(2)}/h of the $${hw.maxPerHour.toFixed(2)}/h budget: nothing cheaper fits${oneNode}.`
       : c.gpuCount < hw.allowed
         ? `Uses ${c.gpuCount} of the ${hw.allowed} ${c.gpu.name} GPUs the budget allows: fewer cost less and still fit.`
         : null;

@@ -43,14 +43,18 @@ function checkCommands(launch: Launch): string[] {
   return [shellWords(['curl', `${base}/models`]), shellWords(['curl', `${base}/chat/completions`, '-H', 'Content-Type: application/json', '-d', JSON.stringify(request)])];
 }
 
+/** The nodes one server spans: all of the plan's, or one when every node runs its own copies (`nodeReplicas`). */
+function serverNodes(plan: PlanCandidate): number {
+  return plan.nodes / plan.nodeReplicas;
+}
+
 /** The server launch of a plan, as the release the plan was made for builds it. */
 export function launchOf(plan: PlanCandidate): Launch {
   return engineRelease(plan.engine, plan.engineVersion).launch({
     settings: plan.settings,
     source: weightsSource(plan),
     servedName: servedModelName(plan),
-    // The nodes one server spans: one when every node runs its own copies.
-    nodes: plan.nodes / plan.nodeReplicas,
+    nodes: serverNodes(plan),
     vendor: plan.gpu.vendor,
     artifactSource: plan.artifact?.source ?? null,
   });
@@ -114,8 +118,8 @@ export function deployView(result: PlanResult, plan: PlanCandidate) {
   // The release the plan was made for: its image and its launch.
   const engine = engineRelease(plan.engine, plan.engineVersion);
   const launch = launchOf(plan);
-  // One server spanning nodes (a Ray cluster, multi-node flags), or the same one-node deployment on each node.
-  const multiNode = plan.nodes > 1 && plan.nodeReplicas === 1;
+  // One server spanning nodes (a Ray cluster, multi-node flags), not the same one-node deployment on each node.
+  const multiNode = serverNodes(plan) > 1;
   return {
     version: VERSION,
     request: result.request,
