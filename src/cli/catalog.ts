@@ -4,6 +4,7 @@ import { formatCount, GiB } from '../memory/units.js';
 import { UserError } from '../util/errors.js';
 import { closest } from '../util/closest.js';
 import { EXIT, type Io } from './main.js';
+import { engineCatalog } from '../engines/registry.js';
 
 const KINDS = ['models', 'gpus', 'quants', 'engines'] as const;
 
@@ -28,7 +29,6 @@ export async function runCatalog(what: string, options: { json?: boolean; catalo
   }
   if (kind === 'engines') {
     // Engines are code (src/engines/), not the YAML catalog: no catalog to load.
-    const { engineCatalog } = await import('../engines/registry.js');
     const engines = engineCatalog();
     if (options.json)
       io.out(

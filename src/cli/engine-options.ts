@@ -2,13 +2,14 @@
 import type { EngineId, KvDtype } from '../engines/ids.js';
 import type { Engine } from '../engines/types.js';
 import { UserError } from '../util/errors.js';
+import { ENGINE_IDS } from '../engines/ids.js';
+import { engineRelease } from '../engines/registry.js';
 
 /** The release asked for; throws UserError when the release is unknown or does not take the KV dtype. */
 export async function checkEngineChoice(id: EngineId, version: string | undefined, kvDtype: KvDtype): Promise<Engine>;
 export async function checkEngineChoice(id: EngineId | undefined, version: string | undefined, kvDtype: KvDtype): Promise<Engine | null>;
 export async function checkEngineChoice(id: EngineId | undefined, version: string | undefined, kvDtype: KvDtype): Promise<Engine | null> {
   if (!id) return null;
-  const { engineRelease } = await import('../engines/registry.js');
   let engine: Engine;
   try {
     engine = engineRelease(id, version ?? null);
@@ -24,7 +25,6 @@ export async function checkEngineChoice(id: EngineId | undefined, version: strin
 
 /** `vllm=0.11.0` (validate's --engine-version, repeatable) → {vllm: '0.11.0'}. */
 export async function parseEngineVersions(specs: readonly string[]): Promise<Partial<Record<EngineId, string>>> {
-  const { ENGINE_IDS } = await import('../engines/ids.js');
   const versions: Partial<Record<EngineId, string>> = {};
   for (const spec of specs) {
     const [id, version] = spec.split('=');

@@ -14,6 +14,9 @@ import { UserError } from '../util/errors.js';
 import { checkEngineChoice } from './engine-options.js';
 import { EXIT, type Io } from './main.js';
 import type { HubRepoOption } from './options.js';
+import { releaseDescribing } from '../engines/registry.js';
+import { engineEstimate } from '../engines/estimate.js';
+import { instancePerf, sustainedBatch } from '../planner/perf.js';
 
 /** Inference context when none is given (docs/ARCHITECTURE.md, "CLI contract"), capped at the model's maximum. */
 export const DEFAULT_CONTEXT = 32768;
@@ -194,7 +197,6 @@ async function withEngine(base: Estimate, input: EstimateInput, o: EstimateOptio
   if (input.mode !== 'inference') throw new UserError(`option --engine "${o.engine}" applies to --mode inference only`);
   if (!arch) throw new UserError(`option --engine "${o.engine}" needs the model's architecture: give a catalog id or a config.json`);
   // estimate reads any older version with the release whose memory behaviour it shares (plan and render need a recorded one: its image and flags).
-  const { releaseDescribing } = await import('../engines/registry.js');
   const described = o.engineVersion ? describedRelease(releaseDescribing, o.engine, o.engineVersion) : null;
   const engine = await checkEngineChoice(o.engine, described?.release ?? o.engineVersion, o.kvDtype);
   const moe = arch.moe !== null;
@@ -203,7 +205,6 @@ async function withEngine(base: Estimate, input: EstimateInput, o: EstimateOptio
   if (o.expertParallel && (!moe || !engine.scaling.expertParallel)) {
     throw new UserError(`option --expert-parallel: ${moe ? `${engine.name} has no expert-parallel mode` : `${input.model.id} has no experts`}; valid with --engine vllm or sglang and a MoE model`);
   }
-  const { engineEstimate } = await import('../engines/estimate.js');
   const result = engineEstimate({
     base,
     engine,
@@ -241,7 +242,6 @@ function checkGpuCount(o: EstimateOptions, engine: { name: string }, layerSplit:
  * engine's fitted constants). Dense data-parallel ranks are independent copies; a MoE model's share the experts.
  */
 async function speedOf(engine: Engine, run: { deployment: Deployment; fit: EngineFit }, o: EstimateOptions, input: EstimateInput, moe: boolean): Promise<{ perf: EstimatePerf; notes: string[] }> {
-  const { instancePerf, sustainedBatch } = await import('../planner/perf.js');
   const lengths = requestLengths(input.context, o.inputLen, o.outputLen);
   if (!lengths) {
     const [flag, value] = o.inputLen !== undefined ? ['--input-len', o.inputLen] : ['--output-len', o.outputLen];

@@ -9,6 +9,9 @@ import { type PlanCandidate, PlanResultSchema, type PlanResult } from '../planne
 import { UserError } from '../util/errors.js';
 import { MAX_BYTES, readUserText } from '../util/user-file.js';
 import { EXIT, type Io } from './main.js';
+import { descriptorOf, engineRelease } from '../engines/registry.js';
+import { findFlag } from '../engines/flags.js';
+import { loadProblem } from '../engines/model-support.js';
 
 export interface OutOptions {
   out: string;
@@ -22,13 +25,10 @@ export interface OutOptions {
 async function retarget(result: PlanResult, version: string, planFile: string): Promise<PlanResult> {
   const plan = result.plan;
   if (!plan) return result;
-  const { descriptorOf, engineRelease } = await import('../engines/registry.js');
-  const { findFlag } = await import('../engines/flags.js');
   const engine = engineRelease(plan.engine, version);
   const descriptor = descriptorOf(plan.engine);
   // A release that cannot load the model would start nothing (plans before 0.2 do not record what it needs).
   if (plan.model.loads) {
-    const { loadProblem } = await import('../engines/model-support.js');
     const problem = loadProblem(engine, plan.model.loads, plan.artifact?.format ?? 'safetensors');
     if (problem) throw new UserError(`${planFile}: ${problem}; plan with a release that loads it`);
   }
