@@ -9,6 +9,9 @@ import { DEFAULT_INPUT_LEN, DEFAULT_OUTPUT_LEN } from '../perf/workload.js';
 import { batchSize, choice, fraction, hubRepo, nonEmpty, nonEmptyList, positiveNumber, wholeNumber } from './options.js';
 import { runEstimate, type EstimateOptions } from './estimate.js';
 import { runPlan, type PlanOptions } from './plan.js';
+import { writeText } from './stdio.js';
+
+export { writesPending } from './stdio.js';
 
 /**
  * Exit codes of the CLI contract (docs/ARCHITECTURE.md): 0 it fits (or the files are
@@ -36,24 +39,24 @@ export interface Io {
 }
 
 /**
- * Standard output that cannot be written (a full disk, `>/dev/full`) is the user's
- * environment, not a bug: one line and exit 2. A file or terminal fails at once
- * (synchronous writes); a pipe whose reader left (`| head -c1`) fails later, as an
- * 'error' event, handled by `onOutputClosed`.
+ * Standard output that cannot be written (a full disk, `>/dev/full`, a pipe whose reader left:
+ * `| head -c1`) is the user's environment, not a bug: one line and exit 2. Writes are synchronous
+ * (`stdio.ts`) and fail at once; only a stream that took over a non-blocking descriptor fails
+ * later, as an 'error' event, handled by `onOutputClosed`.
  */
 class OutputError extends UserError {}
 
 const defaultIo: Io = {
   out: (text) => {
     try {
-      process.stdout.write(text);
+      writeText(1, text, onOutputClosed);
     } catch (error) {
       throw new OutputError(`cannot write the output: ${describeErrno(error)}`);
     }
   },
   err: (text) => {
     try {
-      process.stderr.write(text);
+      writeText(2, text, () => {});
     } catch {
       // Nowhere left to say it; the exit code still does.
     }
@@ -198,10 +201,6 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
 /** Runs the CLI; returns the exit code. Never throws for user error. */
 export async function main(argv: string[], given: Io = defaultIo): Promise<number> {
-  if (given === defaultIo) {
-    process.stdout.on('error', onOutputClosed);
-    process.stderr.on('error', () => {});
-  }
   // Whatever came from files or arguments reaches the terminal with its control characters escaped.
   const io: Io = { out: (text) => given.out(terminalSafe(text)), err: (text) => given.err(terminalSafe(text)) };
   let code: number = EXIT.ok;
