@@ -181,21 +181,52 @@ export function roundedPerGpu(fit: EngineFit, gpuMemory: number): { weights: num
   };
 }
 
+/** What stops an engine from running a variant on any GPU: the model, the weights it refuses, loading them. */
+interface VariantProblems {
+  model: string | null;
+  refused: Verdict | null;
+  load: string | null;
+}
+
+/**
+ * Per engine and variant, once: the search asks for every hardware shape, and reading the engine's model
+ * registry and the weights' hub reference each time cost more than the layouts themselves.
+ */
+const variantProblems = new WeakMap<Engine, WeakMap<ModelVariant, VariantProblems>>();
+
+function problemsOf(engine: Engine, variant: ModelVariant): VariantProblems {
+  let byVariant = variantProblems.get(engine);
+  if (!byVariant) {
+    byVariant = new WeakMap();
+    variantProblems.set(engine, byVariant);
+  }
+  let problems = byVariant.get(variant);
+  if (!problems) {
+    problems = { model: modelSupportProblem(engine, variant), refused: engine.refusal(variant), load: engine.loadUnsupported(variant) };
+    byVariant.set(variant, problems);
+  }
+  return problems;
+}
+
 /**
  * The layouts an engine can run a variant in on these GPUs, or why it cannot run it at
- * all: its kernels for the quantization, then loading the weights, then a layout.
+ * all: the model, its kernels for the quantization, then loading the weights, then a layout.
  */
 export function runnableLayouts(engine: Engine, variant: ModelVariant, gpu: Gpu, gpuCount: number, nodes: number): ParallelLayout[] | Verdict {
-  const modelProblem = modelSupportProblem(engine, variant);
-  if (modelProblem) return cannotRun('model-unsupported', modelProblem);
+  const problems = problemsOf(engine, variant);
+  if (problems.model) return cannotRun('model-unsupported', problems.model);
   const quantProblem = engine.unsupported(variant.quant, gpu, variant);
   if (quantProblem) return cannotRun('quantization-unsupported', quantProblem);
-  const refused = engine.refusal(variant);
-  if (refused) return refused;
-  const loadProblem = engine.loadUnsupported(variant);
-  if (loadProblem) return cannotRun('weights-source-unsupported', loadProblem);
+  if (problems.refused) return problems.refused;
+  if (problems.load) return cannotRun('weights-source-unsupported', problems.load);
   const layouts = engine.layouts(variant.arch, gpu, gpuCount, nodes);
   return typeof layouts === 'string' ? cannotRun('layout-unsupported', layouts) : layouts;
+}
+
+/** Whether the engine runs the variant on this GPU at all (any layout aside): the checks of `runnableLayouts`. */
+export function runsVariant(engine: Engine, variant: ModelVariant, gpu: Gpu): boolean {
+  const problems = problemsOf(engine, variant);
+  return problems.model === null && problems.refused === null && problems.load === null && engine.unsupported(variant.quant, gpu, variant) === null;
 }
 
 /**
