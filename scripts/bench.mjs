@@ -2,10 +2,11 @@
 // Times whole CLI runs against a bare `node -e 0` in the same run, and the pure
 // functions in-process. Prints medians; no assertions (CI load would make them flaky).
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
-const BIN = fileURLToPath(new URL('../bin/gpuplan.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/gpuplan.cjs', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 
 function median(values) {
@@ -44,9 +45,9 @@ function timeInProcess(fn, iterations = 200) {
 function timeInterleaved(commands) {
   const samples = commands.map(() => []);
   for (let round = 0; round < RUNS + 2; round++) {
-    commands.forEach(([, args], i) => {
+    commands.forEach(([, args, env], i) => {
       const start = performance.now();
-      const result = spawnSync(process.execPath, args, { encoding: 'utf8' });
+      const result = spawnSync(process.execPath, args, { encoding: 'utf8', env: env ? { ...process.env, ...env } : undefined });
       const elapsed = performance.now() - start;
       if (result.status !== 0 && result.status !== 1) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
       if (round >= 2) samples[i].push(elapsed); // the first two rounds warm the file cache
@@ -69,9 +70,11 @@ const startUps = timeInterleaved([
   [`gpuplan plan --model deepseek-r1-671b --budget <all ${everyGpu.split(',').length} GPU families>`, [BIN, 'plan', '--model', 'deepseek-r1-671b', '--budget', everyGpu]],
   [`gpuplan plan --model llama-3.1-8b --budget <all families> ${LOAD_ARGS.join(' ')}`, [BIN, 'plan', '--model', 'llama-3.1-8b', '--budget', everyGpu, ...LOAD_ARGS]],
   ['gpuplan plan --model deepseek-r1-671b --budget <all families> --users 256', [BIN, 'plan', '--model', 'deepseek-r1-671b', '--budget', everyGpu, '--users', '256']],
+  // What a Node other than the build's runs: the ES module chunks, without the code cache (bin/gpuplan.cjs).
+  ['the load plan again, GPUPLAN_CODE_CACHE=0 (ES module chunks)', [BIN, 'plan', '--model', 'llama-3.1-8b', '--budget', everyGpu, ...LOAD_ARGS], { GPUPLAN_CODE_CACHE: '0' }],
 ]);
 for (const { name, ms } of startUps) rows.push([name, ms]);
-const [, estimateCli, , planCli, loadCli, moeLoadCli] = startUps;
+const [, estimateCli, , planCli, loadCli, moeLoadCli, noCacheLoadCli] = startUps;
 
 const loadMs = median(
   await Promise.all(
@@ -177,11 +180,15 @@ rows.push(['gpuplan validate <1,000 files>', validateMs]);
 rmSync(validateDir, { recursive: true, force: true });
 
 const width = Math.max(...rows.map(([name]) => name.length));
-console.log(`median of ${RUNS} runs (Node ${process.version})`);
+const codeCache = existsSync(fileURLToPath(new URL(`../dist/bundle/cli.${process.versions.v8}.cache`, import.meta.url)));
+console.log(
+  `median of ${RUNS} runs (Node ${process.version}, V8 ${process.versions.v8}: ${codeCache ? 'the build made a code cache for it' : 'no code cache for it, the CLI runs its ES module chunks'})`,
+);
 for (const [name, ms] of rows) console.log(`${name.padEnd(width)}  ${ms.toFixed(2).padStart(8)} ms`);
 console.log('ratios: median over rounds of the command over bare Node in the same round');
 console.log(`estimate CLI / bare Node start: ${estimateCli.ratio.toFixed(2)}×`);
 console.log(`plan CLI / bare Node start: ${planCli.ratio.toFixed(2)}× (target ≤ 1.5×)`);
 console.log(`plan CLI with a load target, whole catalog / bare Node start: ${loadCli.ratio.toFixed(2)}× (issue 18 target ≤ 2×)`);
 console.log(`plan CLI for 256 users of DeepSeek-R1, whole catalog / bare Node start: ${moeLoadCli.ratio.toFixed(2)}×`);
+console.log(`the load plan without the code cache (another Node than the build's) / bare Node start: ${noCacheLoadCli.ratio.toFixed(2)}×`);
 console.log(`validate: ${(1000 / (validateMs / 1000)).toFixed(0)} files/s over 1,000 files, start-up included (target ≥ 500)`);

@@ -5,7 +5,7 @@
 // config files) in chunks that load only when used. The library (dist/index.js)
 // stays as tsc emits it.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 
 // Chunk names are content hashes: clear out the previous build's.
 rmSync('dist/bundle', { recursive: true, force: true });
@@ -45,23 +45,46 @@ const substitutions = [
   substitute('fs-through-require', null, /^node:fs$/, "module.exports = require('node:fs');"),
 ];
 
-await build({
+const common = {
   entryPoints: { cli: 'src/cli/main.ts' },
   outdir: 'dist/bundle',
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   packages: 'bundle',
-  chunkNames: 'chunk-[hash]',
   legalComments: 'none',
   minify: true,
   logLevel: 'warning',
   plugins: substitutions,
+};
+
+// The ES module chunks: what bin/gpuplan.cjs runs when no code cache of this Node's V8 is there.
+await build({
+  ...common,
+  splitting: true,
+  format: 'esm',
+  chunkNames: 'chunk-[hash]',
   // CommonJS dependencies bundled into ESM need a require().
   banner: { js: "import { createRequire as __gpuplanRequire } from 'node:module'; const require = __gpuplanRequire(import.meta.url);" },
 });
+
+// One script of the whole CLI, for a V8 code cache (scripts/code-cache.mjs): Node 20 can only load a code cache
+// with vm.Script, which runs scripts, not ES modules. The file is a function expression taking what CommonJS
+// gives a module, so bin/gpuplan.cjs and the cache's maker compile the very same text (the cache is checked
+// against it). Lazily imported parts stay lazy: esbuild turns import() into calls of wrapped module bodies.
+const script = await build({
+  ...common,
+  format: 'cjs',
+  write: false,
+  define: { 'import.meta.url': '__gpuplanUrl' },
+  banner: { js: "(function (exports, require, module, __filename, __dirname) {'use strict';const __gpuplanUrl = require('node:url').pathToFileURL(__filename).href;" },
+  footer: { js: '\n})' },
+});
+const [cjs] = script.outputFiles;
+const text = cjs.text;
+// A dynamic import left in the script would fail in vm.Script (no module loader for it): make it a static one.
+if (/\bimport\(/.test(text)) throw new Error('bundle: dist/bundle/cli.cjs has an import() of its own; vm.Script cannot run it');
+writeFileSync(cjs.path.replace(/\.js$/, '.cjs'), text);
 
 const unapplied = substitutions.filter((p) => !applied.has(p.name)).map((p) => p.name);
 if (unapplied.length > 0) throw new Error(`bundle: ${unapplied.join(', ')} never applied (the package's import moved): update scripts/bundle.mjs`);

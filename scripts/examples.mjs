@@ -21,7 +21,7 @@ export const EXAMPLES = [
   { dir: 'llama-3.1-8b-llamacpp-replicas-4x4090', args: ['--model', 'llama-3.1-8b', '--budget', '4xRTX-4090', '--engine', 'llamacpp', '--rate', '6', '--input-len', '500', '--output-len', '200'] },
 ];
 
-const BIN = fileURLToPath(new URL('../bin/gpuplan.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/gpuplan.cjs', import.meta.url));
 
 /** Runs `gpuplan plan <args> --out <out> --force`; returns the CLI's exit code and stderr. */
 export function renderExample(example, out) {

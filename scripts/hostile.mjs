@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../bin/gpuplan.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/gpuplan.cjs', import.meta.url));
 const CONFIG = fileURLToPath(new URL('../test/fixtures/configs/llama-3.1-70b.config.json', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'gpuplan-hostile-'));
 const at = (name) => join(dir, name);

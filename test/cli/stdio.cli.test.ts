@@ -43,7 +43,7 @@ function intoNonBlockingPipe(args: string[]): { code: number | null; stdout: str
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe('standard output written directly (src/cli/stdio.ts) and the exit (bin/gpuplan.js)', () => {
+describe('standard output written directly (src/cli/stdio.ts) and the exit (bin/gpuplan.cjs)', () => {
   const eager = gpuplan(['catalog', 'models', '--json']);
 
   it('a reader that starts late still gets all of an output larger than a pipe buffer', () => {

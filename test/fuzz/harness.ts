@@ -2,7 +2,7 @@
  * The fuzz suite's runners and the one invariant every case checks (issue 15).
  *
  * - `runInProcess`: `main(argv, io)` in this process, output captured: thousands of cheap cases.
- * - `runSpawned`: the shipped bundle (bin/gpuplan.js) in a child with hard limits, 200 MB of
+ * - `runSpawned`: the shipped bundle (bin/gpuplan.cjs) in a child with hard limits, 200 MB of
  *   heap and 20 s, killed with SIGKILL: a hang or a heap exhaustion fails the case. The limits
  *   are guards, not performance assertions.
  *

@@ -1,7 +1,7 @@
 /**
  * Write safety of the shipped bundle (issue 15): concurrent writers, writers killed
  * mid-write, permissions from the umask, and file-system refusals as one-line errors.
- * Runs `node bin/gpuplan.js` as processes, because locks, crashes and umasks only exist there.
+ * Runs `node bin/gpuplan.cjs` as processes, because locks, crashes and umasks only exist there.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';

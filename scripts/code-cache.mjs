@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Makes dist/bundle/cli.<V8 version>.cache, the V8 code cache bin/gpuplan.cjs starts the CLI with.
+//
+// A run of the CLI spends about as long compiling the functions it calls, the first time it calls them, as it
+// spends running them (`npm run bench`). A code cache made after running the common commands holds those
+// functions compiled: V8 then reads them instead of parsing and compiling. The cache is V8's own format, valid for
+// one V8 version (hence the name) and the script's exact text; bin/gpuplan.cjs uses it only when its Node has that
+// V8, and V8 itself refuses a cache that does not match (different flags), compiling as usual.
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import vm from 'node:vm';
+
+const BUNDLE_DIR = resolve('dist/bundle');
+const SCRIPT = join(BUNDLE_DIR, 'cli.cjs');
+
+// The commands whose functions the cache holds: what `npm run bench` times, and what users run most.
+const EVERY_GPU = 'a100,h100,h200,h20,b200,l40s,l4,a10g,a10,t4,v100,rtx-a6000,mi300x,rtx-3060,rtx-3090,rtx-4060ti,rtx-4090,rtx-5090,b300,rtx-pro-6000,mi325x,gb200';
+const WORKLOADS = [
+  ['plan', '--model', 'llama-3.1-8b', '--budget', EVERY_GPU, '--rate', '20', '--input-len', '1000', '--output-len', '300', '--tpot-ms', '50'],
+  ['plan', '--model', 'deepseek-r1-671b', '--budget', EVERY_GPU],
+  ['plan', '--model', 'deepseek-r1-671b', '--budget', '8xH200', '--engine', 'vllm', '--quant', 'fp8', '--users', '256', '--json'],
+  ['plan', '--model', 'llama-3.1-70b', '--budget', '1xT4'],
+  ['estimate', '--model', 'llama-3.1-8b', '--gpu', 'h100-sxm', '--engine', 'vllm', '--batch', 'max'],
+  ['estimate', '--model', 'qwen3-30b-a3b', '--context', '32768'],
+  ['catalog', 'gpus'],
+];
+
+const script = new vm.Script(readFileSync(SCRIPT, 'utf8'), { filename: SCRIPT });
+const module = { exports: {} };
+script.runInThisContext()(module.exports, createRequire(SCRIPT), module, SCRIPT, dirname(SCRIPT));
+const quiet = { out: () => {}, err: () => {} };
+for (const argv of WORKLOADS) {
+  const code = await module.exports.main(argv, quiet);
+  // 0 fits, 1 does not (the T4 plan): anything else means the workload itself broke.
+  if (code !== 0 && code !== 1) throw new Error(`code-cache: gpuplan ${argv.join(' ')} exited ${code}`);
+}
+for (const old of readdirSync(BUNDLE_DIR).filter((f) => /^cli\..+\.cache$/.test(f))) rmSync(join(BUNDLE_DIR, old));
+writeFileSync(join(BUNDLE_DIR, `cli.${process.versions.v8}.cache`), script.createCachedData());
