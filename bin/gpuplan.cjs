@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 'use strict';
 // Starts the CLI from dist/bundle/cli.cjs with the V8 code cache the build made for this Node's V8
-// (scripts/code-cache.mjs): the functions a run calls come compiled instead of being parsed and compiled on
-// first call. Without a cache for this V8 (another Node than the one that built), or with GPUPLAN_CODE_CACHE=0,
-// the ES module chunks of the same sources run instead. This file is CommonJS: an ES module entry point alone
-// starts Node's module loader, ~6 ms (`npm run bench`).
+// (scripts/code-cache.mjs): the functions a run calls come compiled instead of being parsed and compiled
+// on first call. Without a cache for this V8 (another Node than the one that built), with options given
+// to Node, or with GPUPLAN_CODE_CACHE=0, the ES module chunks of the same sources run instead. This file
+// is CommonJS: an ES module entry point alone starts Node's module loader, ~6 ms (`npm run bench`).
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
@@ -13,6 +13,9 @@ const BUNDLE_DIR = join(__dirname, '..', 'dist', 'bundle');
 /** The CLI module through the code cache, or null when there is none for this V8. */
 function withCodeCache() {
   if (process.env.GPUPLAN_CODE_CACHE === '0') return null;
+  // Options given to Node may set V8 flags (--max-old-space-size, --stack-size): V8 refuses a cache made without
+  // them, after compiling the whole script, which costs more than the chunks a command loads.
+  if (process.execArgv.length > 0 || process.env.NODE_OPTIONS) return null;
   let cachedData;
   try {
     cachedData = readFileSync(join(BUNDLE_DIR, `cli.${process.versions.v8}.cache`));

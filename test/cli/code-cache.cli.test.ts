@@ -31,11 +31,20 @@ describe('the code-cache start (bin/gpuplan.cjs, scripts/code-cache.mjs)', () =>
     ['bad input', ['plan', '--model', 'llama-3.1-8b', '--budget', '1xh100', '--rate', 'lots']],
   ];
   it.each(COMMANDS)('%s: the same output, errors and exit code either way', (_what, argv) => {
+    // The cached start needs a Node given no options of its own (bin/gpuplan.cjs); `gpuplan()` passes this env on.
+    expect(process.env.NODE_OPTIONS).toBeUndefined();
     const cached = gpuplan(argv);
     const modules = gpuplan(argv, undefined, { GPUPLAN_CODE_CACHE: '0' });
     expect(cached.code).toBe(modules.code);
     expect(cached.stdout).toBe(modules.stdout);
     expect(cached.stderr).toBe(modules.stderr);
     expect(cached.stdout.length + cached.stderr.length).toBeGreaterThan(0);
+  });
+
+  it('with V8 flags in NODE_OPTIONS (which make V8 refuse the cache) it runs the chunks, with the same output', () => {
+    const argv = ['plan', '--model', 'llama-3.1-8b', '--budget', '2xL4', '--json'];
+    const flagged = gpuplan(argv, undefined, { NODE_OPTIONS: '--max-old-space-size=4096' });
+    expect(flagged.code).toBe(0);
+    expect(flagged.stdout).toBe(gpuplan(argv).stdout);
   });
 });
