@@ -26,7 +26,7 @@ const WORKLOADS = [
   ['catalog', 'gpus'],
 ];
 
-const script = new vm.Script(readFileSync(SCRIPT, 'utf8'), { filename: SCRIPT });
+const script = new vm.Script(readFileSync(SCRIPT, 'latin1'), { filename: SCRIPT });
 const module = { exports: {} };
 script.runInThisContext()(module.exports, createRequire(SCRIPT), module, SCRIPT, dirname(SCRIPT));
 const quiet = { out: () => {}, err: () => {} };

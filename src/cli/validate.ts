@@ -90,7 +90,8 @@ function deploysSomething(report: FileReport): boolean {
 /** `--gpus 8xA100-80G` or `--gpu h100-sxm`: the hardware the files will run on. */
 function hardwareHint(catalog: Awaited<ReturnType<typeof loadCatalog>>, o: ValidateOptions): HardwareHint | null {
   if (o.gpus) {
-    const match = /^(\d+)\s*[x×]\s*(.+)$/i.exec(o.gpus.trim());
+    // × as \u00d7: the CLI's bundle stays ASCII (scripts/bundle.mjs).
+    const match = /^(\d+)\s*[x\u00d7]\s*(.+)$/i.exec(o.gpus.trim());
     if (!match?.[1] || !match[2]) throw new UserError(`option --gpus "${o.gpus}": expected COUNTxGPU, e.g. 8xA100-80G`);
     return { gpu: findGpu(catalog, match[2]), count: Number(match[1]) };
   }

@@ -56,7 +56,8 @@ function parsePrice(term: string): BudgetTerm {
 
 /** Splits `2x8xH100` from the right: the GPU name is what follows the last count. */
 function splitGpuTerm(term: string): string[] {
-  const match = /^(?:(\d*)\s*[x×*]\s*)?(?:(\d*)\s*[x×*]\s*)?(.*)$/i.exec(term);
+  // × as \u00d7: the CLI's bundle stays ASCII (scripts/bundle.mjs).
+  const match = /^(?:(\d*)\s*[x\u00d7*]\s*)?(?:(\d*)\s*[x\u00d7*]\s*)?(.*)$/i.exec(term);
   if (!match) return [term];
   const [, a, b, gpu] = match;
   return [a, b, gpu].filter((p): p is string => p !== undefined);

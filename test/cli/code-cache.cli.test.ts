@@ -13,7 +13,7 @@ describe('the code-cache start (bin/gpuplan.cjs, scripts/code-cache.mjs)', () =>
     const caches = readdirSync(BUNDLE_DIR).filter((f) => /^cli\..+\.cache$/.test(f));
     expect(caches).toEqual([`cli.${process.versions.v8}.cache`]);
     const file = join(BUNDLE_DIR, 'cli.cjs');
-    const script = new vm.Script(readFileSync(file, 'utf8'), { filename: file, cachedData: readFileSync(join(BUNDLE_DIR, caches[0] as string)) });
+    const script = new vm.Script(readFileSync(file, 'latin1'), { filename: file, cachedData: readFileSync(join(BUNDLE_DIR, caches[0] as string)) });
     // Refused, it would only be slower; the start-up it exists for would be gone.
     expect(script.cachedDataRejected).toBe(false);
     const cli = { exports: {} as Record<string, unknown> };
