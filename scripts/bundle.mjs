@@ -89,7 +89,8 @@ if (leftDynamic.length > 0) throw new Error(`bundle: dist/bundle/cli.cjs imports
 // bin/gpuplan.cjs reads the script as latin1, half the time of decoding UTF-8 (~2 ms of every start): for that it must
 // be ASCII, as esbuild writes strings and identifiers; a character outside it in a regular expression stays, so the
 // sources write those as \u escapes.
-const nonAscii = text.search(/[^\x00-\x7f]/);
+// (An unminified debugging build keeps the sources' comments, which latin1 garbles harmlessly.)
+const nonAscii = process.env.GPUPLAN_BUNDLE_DEBUG === '1' ? -1 : text.search(/[^\x00-\x7f]/);
 if (nonAscii >= 0)
   throw new Error(`bundle: dist/bundle/cli.cjs is not ASCII near ${JSON.stringify(text.slice(Math.max(0, nonAscii - 60), nonAscii + 10))}; write that character as a \\u escape in the source`);
 writeFileSync(cjs.path.replace(/\.js$/, '.cjs'), text);

@@ -5,8 +5,9 @@
 // spends running them (`npm run bench`). A code cache made after running the common commands holds those
 // functions compiled: V8 then reads them instead of parsing and compiling. The cache is V8's own format, valid for
 // one V8 version (hence the name) and the script's exact text; bin/gpuplan.cjs uses it only when its Node has that
-// V8, and V8 itself refuses a cache that does not match (different flags), compiling as usual.
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+// V8, and V8 itself refuses a cache that does not match (different flags), compiling as usual. Run by another Node
+// after `npm run build` (`node scripts/code-cache.mjs`), it adds a cache for that Node's V8 beside the first.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import vm from 'node:vm';
@@ -35,5 +36,4 @@ for (const argv of WORKLOADS) {
   // 0 fits, 1 does not (the T4 plan): anything else means the workload itself broke.
   if (code !== 0 && code !== 1) throw new Error(`code-cache: gpuplan ${argv.join(' ')} exited ${code}`);
 }
-for (const old of readdirSync(BUNDLE_DIR).filter((f) => /^cli\..+\.cache$/.test(f))) rmSync(join(BUNDLE_DIR, old));
 writeFileSync(join(BUNDLE_DIR, `cli.${process.versions.v8}.cache`), script.createCachedData());

@@ -10,10 +10,10 @@ const BUNDLE_DIR = fileURLToPath(new URL('../../dist/bundle/', import.meta.url))
 
 describe('the code-cache start (bin/gpuplan.cjs, scripts/code-cache.mjs)', () => {
   it('the build made a cache for this V8 that V8 accepts for dist/bundle/cli.cjs', () => {
-    const caches = readdirSync(BUNDLE_DIR).filter((f) => /^cli\..+\.cache$/.test(f));
-    expect(caches).toEqual([`cli.${process.versions.v8}.cache`]);
+    const own = `cli.${process.versions.v8}.cache`;
+    expect(readdirSync(BUNDLE_DIR)).toContain(own);
     const file = join(BUNDLE_DIR, 'cli.cjs');
-    const script = new vm.Script(readFileSync(file, 'latin1'), { filename: file, cachedData: readFileSync(join(BUNDLE_DIR, caches[0] as string)) });
+    const script = new vm.Script(readFileSync(file, 'latin1'), { filename: file, cachedData: readFileSync(join(BUNDLE_DIR, own)) });
     // Refused, it would only be slower; the start-up it exists for would be gone.
     expect(script.cachedDataRejected).toBe(false);
     const cli = { exports: {} as Record<string, unknown> };
