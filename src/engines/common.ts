@@ -223,10 +223,14 @@ export function runnableLayouts(engine: Engine, variant: ModelVariant, gpu: Gpu,
   return typeof layouts === 'string' ? cannotRun('layout-unsupported', layouts) : layouts;
 }
 
-/** Whether the engine runs the variant on this GPU at all (any layout aside): the checks of `runnableLayouts`. */
-export function runsVariant(engine: Engine, variant: ModelVariant, gpu: Gpu): boolean {
+/**
+ * Whether the engine takes these weights on this GPU (its kernels, loading them, its refusals), the model's support
+ * aside: the search skips a variant made at load where the engine takes its published twin, whose own rejection
+ * then says what there is to say (a model the release does not load included).
+ */
+export function takesWeights(engine: Engine, variant: ModelVariant, gpu: Gpu): boolean {
   const problems = problemsOf(engine, variant);
-  return problems.model === null && problems.refused === null && problems.load === null && engine.unsupported(variant.quant, gpu, variant) === null;
+  return problems.refused === null && problems.load === null && engine.unsupported(variant.quant, gpu, variant) === null;
 }
 
 /**

@@ -4,7 +4,7 @@
  * catalog, model and budget come in resolved.
  */
 import type { Architecture } from '../catalog/architecture.js';
-import { gib, runnableLayouts, runsVariant } from '../engines/common.js';
+import { gib, runnableLayouts, takesWeights } from '../engines/common.js';
 import type { Deployment, Engine, EngineFit, KvDtype, ModelVariant } from '../engines/types.js';
 import { belowTarget, cannotRun, fits, type Verdict } from '../engines/verdict.js';
 import { toCandidate } from './candidate.js';
@@ -437,7 +437,7 @@ export function search(input: SearchInput): SearchResult {
           return;
         }
         const twin = publishedTwin.get(variant);
-        if (twin && runsVariant(engine, twin, hw.gpu)) {
+        if (twin && takesWeights(engine, twin, hw.gpu)) {
           twinned = true;
           return;
         }

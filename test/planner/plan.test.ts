@@ -214,3 +214,13 @@ describe('SGLang 0.5.3 defaults (python/sglang/srt/server_args.py _handle_gpu_me
     expect(['rtx-4090', 'l40s', 'h100-sxm', 'h200', 'mi300x'].map((id) => defaultChunkedPrefill(r053, findGpu(catalog, id)))).toEqual([2048, 4096, 8192, 8192, 16384]);
   });
 });
+
+describe('a variant made at load is left to its published twin', () => {
+  it('vLLM 0.16.0 does not load Gemma 4: FP16 made from the BF16 checkpoint adds no rejection of its own beside the BF16 one', async () => {
+    const result = await planFor('gemma-4-26b-a4b', '1xH100', { engine: 'vllm', engineVersion: '0.16.0', quantizations: ['fp16', 'bf16'] });
+    expect(result.plan).toBeNull();
+    const said = result.rejected.map((r) => `${r.gpu} ${r.quantization} ${r.verdict.reason}`);
+    expect(said).toContain('h100-sxm bf16 model-unsupported');
+    expect(said.filter((s) => s.includes(' fp16 '))).toEqual([]);
+  });
+});
