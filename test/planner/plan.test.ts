@@ -217,7 +217,7 @@ describe('SGLang 0.5.3 defaults (python/sglang/srt/server_args.py _handle_gpu_me
 
 describe('a variant made at load is left to its published twin', () => {
   it('vLLM 0.16.0 does not load Gemma 4: FP16 made from the BF16 checkpoint adds no rejection of its own beside the BF16 one', async () => {
-    const result = await planFor('gemma-4-26b-a4b', '1xH100', { engine: 'vllm', engineVersion: '0.16.0', quantizations: ['fp16', 'bf16'] });
+    const result = await planFor('gemma-4-26b-a4b', '1xH100', { engine: 'vllm', engineVersion: '0.16.0', quant: 'fp16,bf16' });
     expect(result.plan).toBeNull();
     const said = result.rejected.map((r) => `${r.gpu} ${r.quantization} ${r.verdict.reason}`);
     expect(said).toContain('h100-sxm bf16 model-unsupported');
