@@ -2,32 +2,53 @@
 'use strict';
 // Starts the CLI from dist/bundle/cli.cjs with the V8 code cache the build made for this Node's V8
 // (scripts/code-cache.mjs): the functions a run calls come compiled instead of being parsed and compiled
-// on first call. Without a cache for this V8 (another Node than the one that built), with options given
-// to Node, or with GPUPLAN_CODE_CACHE=0, the ES module chunks of the same sources run instead. This file
-// is CommonJS: an ES module entry point alone starts Node's module loader, ~6 ms (`npm run bench`).
-const { readFileSync } = require('node:fs');
+// on first call. Without a usable cache the ES module chunks of the same sources run instead.
+// GPUPLAN_CODE_CACHE=0 always runs the chunks; GPUPLAN_CODE_CACHE=1 insists on the cache (to check an
+// install) and says why not when it cannot. This file is CommonJS: an ES module entry point alone starts
+// Node's module loader, ~6 ms (`npm run bench`).
+const { readFileSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 
 const BUNDLE_DIR = join(__dirname, '..', 'dist', 'bundle');
+const SCRIPT = join(BUNDLE_DIR, 'cli.cjs');
+const CACHE = join(BUNDLE_DIR, `cli.${process.versions.v8}.cache`);
 
-/** The CLI module through the code cache, or null when there is none for this V8. */
-function withCodeCache() {
-  if (process.env.GPUPLAN_CODE_CACHE === '0') return null;
+/** Why the cache cannot serve this run, or null when it can. */
+function cacheProblem() {
   // Options given to Node may set V8 flags (--max-old-space-size, --stack-size): V8 refuses a cache made without
   // them, after compiling the whole script, which costs more than the chunks a command loads.
-  if (process.execArgv.length > 0 || process.env.NODE_OPTIONS) return null;
-  let cachedData;
+  if (process.execArgv.length > 0 || process.env.NODE_OPTIONS) return 'Node was given options (execArgv or NODE_OPTIONS), which may set V8 flags the cache was not made with';
+  let cache;
+  let script;
   try {
-    cachedData = readFileSync(join(BUNDLE_DIR, `cli.${process.versions.v8}.cache`));
+    cache = statSync(CACHE);
+    script = statSync(SCRIPT);
   } catch {
-    return null;
+    return `no ${CACHE} for this Node's V8 ${process.versions.v8} (\`node scripts/code-cache.mjs\` after a build makes it)`;
   }
-  const file = join(BUNDLE_DIR, 'cli.cjs');
-  // V8 checks the cache against the text and its own flags; a cache it refuses only means compiling as usual.
-  // The script is ASCII (scripts/bundle.mjs checks), and latin1 reads it faster than UTF-8.
-  const script = new (require('node:vm').Script)(readFileSync(file, 'latin1'), { filename: file, cachedData });
+  // V8 checks a cache against its own version and flags and the script's length, not its text: the build writes the
+  // cache after the script, so a script newer than its cache was edited since, and the cache would run the old code.
+  if (script.mtimeMs > cache.mtimeMs) return `${SCRIPT} is newer than its cache`;
+  return null;
+}
+
+/** The CLI module through the code cache, or null when it cannot serve (GPUPLAN_CODE_CACHE=1: exit 2 instead). */
+function withCodeCache() {
+  const mode = process.env.GPUPLAN_CODE_CACHE;
+  if (mode === '0') return null;
+  const insist = (why) => {
+    if (mode !== '1') return null;
+    process.stderr.write(`gpuplan: GPUPLAN_CODE_CACHE=1, but ${why}\n`);
+    process.exit(2);
+  };
+  const problem = cacheProblem();
+  if (problem) return insist(problem);
+  // The script is ASCII (scripts/bundle.mjs checks), and latin1 reads it in half the time of UTF-8.
+  const script = new (require('node:vm').Script)(readFileSync(SCRIPT, 'latin1'), { filename: SCRIPT, cachedData: readFileSync(CACHE) });
+  // A refused cache only means the script was compiled as usual.
+  if (script.cachedDataRejected) insist(`V8 refused ${CACHE}`);
   const cli = { exports: {} };
-  script.runInThisContext()(cli.exports, require, cli, file, BUNDLE_DIR);
+  script.runInThisContext()(cli.exports, require, cli, SCRIPT, BUNDLE_DIR);
   return cli.exports;
 }
 

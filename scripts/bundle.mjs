@@ -6,6 +6,10 @@
 // stays as tsc emits it.
 import { build } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
+
+/** gpuplan's own source, as esbuild names importers (absolute paths). */
+const OWN_SOURCE = resolve('src') + sep;
 
 // Chunk names are content hashes: clear out the previous build's.
 rmSync('dist/bundle', { recursive: true, force: true });
@@ -16,7 +20,7 @@ rmSync('dist/bundle', { recursive: true, force: true });
  * package update that moves the import cannot silently undo the start-up it saves.
  */
 function substitute(name, inPackage, from, contents, loader = 'js') {
-  const inside = inPackage === null ? /[\\/]src[\\/]/ : new RegExp(`[\\/]node_modules[\\/]${inPackage}[\\/]`);
+  const inside = inPackage === null ? { test: (importer) => importer.startsWith(OWN_SOURCE) } : new RegExp(`[\\/]node_modules[\\/]${inPackage}[\\/]`);
   return {
     name,
     setup(b) {

@@ -7,13 +7,25 @@
 // one V8 version (hence the name) and the script's exact text; bin/gpuplan.cjs uses it only when its Node has that
 // V8, and V8 itself refuses a cache that does not match (different flags), compiling as usual. Run by another Node
 // after `npm run build` (`node scripts/code-cache.mjs`), it adds a cache for that Node's V8 beside the first.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 
-const BUNDLE_DIR = resolve('dist/bundle');
+const BUNDLE_DIR = fileURLToPath(new URL('../dist/bundle/', import.meta.url));
 const SCRIPT = join(BUNDLE_DIR, 'cli.cjs');
+const CACHE = join(BUNDLE_DIR, `cli.${process.versions.v8}.cache`);
+/** What a Node given no options of its own runs with: the only one bin/gpuplan.cjs uses the cache in. */
+const PLAIN_NODE_ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_OPTIONS'));
+
+// V8 flags (NODE_OPTIONS=--max-old-space-size=…, common in CI) go into the cache, and V8 refuses it in a Node without
+// them, which is the only Node that asks for it: make it in a Node given no options.
+if (process.execArgv.length > 0 || process.env.NODE_OPTIONS) {
+  const again = spawnSync(process.execPath, [fileURLToPath(import.meta.url)], { stdio: 'inherit', env: PLAIN_NODE_ENV });
+  process.exit(again.status ?? 1);
+}
 
 // The commands whose functions the cache holds: what `npm run bench` times, and what users run most.
 const EVERY_GPU = 'a100,h100,h200,h20,b200,l40s,l4,a10g,a10,t4,v100,rtx-a6000,mi300x,rtx-3060,rtx-3090,rtx-4060ti,rtx-4090,rtx-5090,b300,rtx-pro-6000,mi325x,gb200';
@@ -30,10 +42,19 @@ const WORKLOADS = [
 const script = new vm.Script(readFileSync(SCRIPT, 'latin1'), { filename: SCRIPT });
 const module = { exports: {} };
 script.runInThisContext()(module.exports, createRequire(SCRIPT), module, SCRIPT, dirname(SCRIPT));
-const quiet = { out: () => {}, err: () => {} };
 for (const argv of WORKLOADS) {
-  const code = await module.exports.main(argv, quiet);
+  let said = '';
+  const code = await module.exports.main(argv, { out: () => {}, err: (text) => (said += text) });
   // 0 fits, 1 does not (the T4 plan): anything else means the workload itself broke.
-  if (code !== 0 && code !== 1) throw new Error(`code-cache: gpuplan ${argv.join(' ')} exited ${code}`);
+  if (code !== 0 && code !== 1) throw new Error(`code-cache: gpuplan ${argv.join(' ')} exited ${code}: ${said.trim()}`);
 }
-writeFileSync(join(BUNDLE_DIR, `cli.${process.versions.v8}.cache`), script.createCachedData());
+writeFileSync(CACHE, script.createCachedData());
+
+// The cache is only worth shipping if a plain Node takes it: check in one, and leave none rather than one refused.
+const check = `const { readFileSync } = require('node:fs'); const vm = require('node:vm');
+const script = new vm.Script(readFileSync(${JSON.stringify(SCRIPT)}, 'latin1'), { filename: ${JSON.stringify(SCRIPT)}, cachedData: readFileSync(${JSON.stringify(CACHE)}) });
+process.exit(script.cachedDataRejected ? 1 : 0);`;
+if (spawnSync(process.execPath, ['-e', check], { stdio: 'inherit', env: PLAIN_NODE_ENV }).status !== 0) {
+  rmSync(CACHE, { force: true });
+  throw new Error(`code-cache: a Node given no options refuses the cache made for ${SCRIPT}; none written`);
+}

@@ -5,7 +5,9 @@
  * stream modules (2-3 ms of every start, `npm run bench`) for output gpuplan writes once, whole.
  * A descriptor that another process left non-blocking (O_NONBLOCK belongs to the open file,
  * shared with whoever passed it on) can refuse a write with EAGAIN while its reader catches up:
- * from then on that descriptor's output goes through Node's stream, which waits for it.
+ * from then on that descriptor's output goes through Node's stream, which waits for it. On Windows
+ * the streams serve from the start: a console there shows UTF-8 (×, ≥, —) only through the UTF-16
+ * conversion Node's stream does, which a write on the descriptor skips.
  */
 import { writeSync } from 'node:fs';
 
@@ -27,7 +29,7 @@ function streamOf(fd: Fd, onError: (error: NodeJS.ErrnoException) => void): Node
  * (EPIPE, ENOSPC, EBADF) at once. `onStreamError` hears the errors of a stream that took over.
  */
 export function writeText(fd: Fd, text: string, onStreamError: (error: NodeJS.ErrnoException) => void): void {
-  const stream = takenOver.get(fd);
+  const stream = takenOver.get(fd) ?? (process.platform === 'win32' ? streamOf(fd, onStreamError) : undefined);
   if (stream) {
     stream.write(text);
     return;
