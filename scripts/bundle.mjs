@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Bundles the CLI into dist/bundle/ so `gpuplan` starts with a few files instead of
-// ~60 ES modules (module resolution dominated start-up: see `npm run bench`).
-// Code splitting keeps the lazily imported parts (YAML catalog loading, prices,
-// config files) in chunks that load only when used. The library (dist/index.js)
+// Bundles the CLI into dist/bundle/, twice from the same sources: as one script, cli.cjs, which
+// bin/gpuplan.cjs starts with the V8 code cache scripts/code-cache.mjs makes for it, and as ES module
+// chunks for a Node without that cache, where code splitting keeps the lazily imported parts (YAML
+// catalog loading, prices, config files, render, validate) in chunks that load only when used.
+// Either way `gpuplan` reads a few files instead of ~60 ES modules. The library (dist/index.js)
 // stays as tsc emits it.
 import { build } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -74,8 +75,8 @@ await build({
 
 // One script of the whole CLI, for a V8 code cache (scripts/code-cache.mjs): Node 20 can only load a code cache
 // with vm.Script, which runs scripts, not ES modules. The file is a function expression taking what CommonJS
-// gives a module, so bin/gpuplan.cjs and the cache's maker compile the very same text (the cache is checked
-// against it). Lazily imported parts stay lazy: esbuild turns import() into calls of wrapped module bodies.
+// gives a module, so bin/gpuplan.cjs and the cache's maker compile the very same text (V8 checks a cache
+// against the text's length only; bin/gpuplan.cjs also against its age). Lazily imported parts stay lazy: esbuild turns import() into calls of wrapped module bodies.
 const script = await build({
   ...common,
   format: 'cjs',

@@ -2,7 +2,7 @@
  * Standard output and error, written with write(2) on the descriptors themselves.
  *
  * `process.stdout` is made on first use, and for a pipe that means loading Node's `net` and
- * stream modules (2-3 ms of every start, `npm run bench`) for output gpuplan writes once, whole.
+ * stream modules (3-5 ms of every start, `npm run bench`) for output gpuplan writes once, whole.
  * A descriptor that another process left non-blocking (O_NONBLOCK belongs to the open file,
  * shared with whoever passed it on) can refuse a write with EAGAIN while its reader catches up:
  * from then on that descriptor's output goes through Node's stream, which waits for it. On Windows
@@ -13,7 +13,7 @@ import { writeSync } from 'node:fs';
 
 type Fd = 1 | 2;
 
-/** The streams that took over a descriptor after EAGAIN, with what is still to be written. */
+/** The streams that took over a descriptor (after EAGAIN, or on Windows), with what is still to be written. */
 const takenOver = new Map<Fd, NodeJS.WriteStream>();
 
 function streamOf(fd: Fd, onError: (error: NodeJS.ErrnoException) => void): NodeJS.WriteStream {
