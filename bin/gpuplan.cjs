@@ -6,50 +6,56 @@
 // GPUPLAN_CODE_CACHE=0 always runs the chunks; GPUPLAN_CODE_CACHE=1 insists on the cache (to check an
 // install) and says why not when it cannot. This file is CommonJS: an ES module entry point alone starts
 // Node's module loader, ~6 ms (`npm run bench`).
-const { readFileSync, statSync } = require('node:fs');
+const { readFileSync, writeSync } = require('node:fs');
 const { join } = require('node:path');
 
 const BUNDLE_DIR = join(__dirname, '..', 'dist', 'bundle');
 const SCRIPT = join(BUNDLE_DIR, 'cli.cjs');
 const CACHE = join(BUNDLE_DIR, `cli.${process.versions.v8}.cache`);
-
-/** Why the cache cannot serve this run, or null when it can. */
-function cacheProblem() {
-  // Options given to Node may set V8 flags (--max-old-space-size, --stack-size): V8 refuses a cache made without
-  // them, after compiling the whole script, which costs more than the chunks a command loads.
-  if (process.execArgv.length > 0 || process.env.NODE_OPTIONS) return 'Node was given options (execArgv or NODE_OPTIONS), which may set V8 flags the cache was not made with';
-  let cache;
-  let script;
-  try {
-    cache = statSync(CACHE);
-    script = statSync(SCRIPT);
-  } catch {
-    return `no ${CACHE} for this Node's V8 ${process.versions.v8} (\`node scripts/code-cache.mjs\` after a build makes it)`;
-  }
-  // V8 checks a cache against its own version and flags and the script's length, not its text: the build writes the
-  // cache after the script, so a script newer than its cache was edited since, and the cache would run the old code.
-  if (script.mtimeMs > cache.mtimeMs) return `${SCRIPT} is newer than its cache`;
-  return null;
-}
+/** The cache's first line, `gpuplan-build <16 hex digits>\n`: the build of cli.cjs it was made from. */
+const BUILD_LINE_BYTES = 'gpuplan-build '.length + 16 + 1;
 
 /** The CLI module through the code cache, or null when it cannot serve (GPUPLAN_CODE_CACHE=1: exit 2 instead). */
 function withCodeCache() {
   const mode = process.env.GPUPLAN_CODE_CACHE;
   if (mode === '0') return null;
-  const insist = (why) => {
+  const cannot = (why) => {
     if (mode !== '1') return null;
-    process.stderr.write(`gpuplan: GPUPLAN_CODE_CACHE=1, but ${why}\n`);
+    // Synchronous: the exit below must not cut it off (a Windows console writes asynchronously).
+    writeSync(2, `gpuplan: GPUPLAN_CODE_CACHE=1, but ${why}\n`);
     process.exit(2);
   };
-  const problem = cacheProblem();
-  if (problem) return insist(problem);
-  // The script is ASCII (scripts/bundle.mjs checks), and latin1 reads it in half the time of UTF-8.
-  const script = new (require('node:vm').Script)(readFileSync(SCRIPT, 'latin1'), { filename: SCRIPT, cachedData: readFileSync(CACHE) });
-  // A refused cache only means the script was compiled as usual.
-  if (script.cachedDataRejected) insist(`V8 refused ${CACHE}`);
-  const cli = { exports: {} };
-  script.runInThisContext()(cli.exports, require, cli, SCRIPT, BUNDLE_DIR);
-  return cli.exports;
+  // Options given to Node may set V8 flags (--max-old-space-size, --stack-size): V8 refuses a cache made without
+  // them, after compiling the whole script, which costs more than the chunks a command loads.
+  if (process.execArgv.length > 0 || process.env.NODE_OPTIONS) return cannot('Node was given options (execArgv or NODE_OPTIONS), which may set V8 flags the cache was not made with');
+  let cache;
+  try {
+    cache = readFileSync(CACHE);
+  } catch {
+    return cannot(`there is no ${CACHE} for this Node's V8 ${process.versions.v8}`);
+  }
+  let text;
+  try {
+    // The script is ASCII (scripts/bundle.mjs checks), and latin1 reads it in half the time of UTF-8.
+    text = readFileSync(SCRIPT, 'latin1');
+  } catch (error) {
+    return cannot(`${SCRIPT} cannot be read (${error.code ?? error.message})`);
+  }
+  // V8 checks a cache against its own version and flags and the script's length, not its text: the script's last
+  // line and the cache's first name the build they come from, so a cache never runs with another build's script.
+  const build = cache.toString('latin1', 0, BUILD_LINE_BYTES - 1);
+  if (!build.startsWith('gpuplan-build ') || !text.endsWith(`//${build}\n`)) return cannot(`${CACHE} was made for another build of ${SCRIPT}`);
+  try {
+    const script = new (require('node:vm').Script)(text, { filename: SCRIPT, cachedData: cache.subarray(BUILD_LINE_BYTES) });
+    // A refused cache only means the script was compiled as usual.
+    if (script.cachedDataRejected) cannot(`V8 refused ${CACHE}`);
+    const cli = { exports: {} };
+    script.runInThisContext()(cli.exports, require, cli, SCRIPT, BUNDLE_DIR);
+    return cli.exports;
+  } catch (error) {
+    // A damaged script (a truncated copy) leaves the chunks to run.
+    return cannot(`${SCRIPT} does not load (${String(error).split('\n')[0]})`);
+  }
 }
 
 async function run() {

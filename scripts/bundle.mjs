@@ -6,6 +6,7 @@
 // Either way `gpuplan` reads a few files instead of ~60 ES modules. The library (dist/index.js)
 // stays as tsc emits it.
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 
@@ -98,7 +99,10 @@ if (leftDynamic.length > 0) throw new Error(`bundle: dist/bundle/cli.cjs imports
 const nonAscii = process.env.GPUPLAN_BUNDLE_DEBUG === '1' ? -1 : text.search(/[^\x00-\x7f]/);
 if (nonAscii >= 0)
   throw new Error(`bundle: dist/bundle/cli.cjs is not ASCII near ${JSON.stringify(text.slice(Math.max(0, nonAscii - 60), nonAscii + 10))}; write that character as a \\u escape in the source`);
-writeFileSync(cjs.path.replace(/\.js$/, '.cjs'), text);
+// The script's last line names its build (a hash of the text before it): the code cache carries the same name
+// (scripts/code-cache.mjs), and bin/gpuplan.cjs pairs them by it, not by file times, which installs rewrite.
+const buildName = createHash('sha256').update(text).digest('hex').slice(0, 16);
+writeFileSync(cjs.path.replace(/\.js$/, '.cjs'), `${text}\n//gpuplan-build ${buildName}\n`);
 
 const unapplied = substitutions.filter((p) => !applied.has(p.name)).map((p) => p.name);
 if (unapplied.length > 0) throw new Error(`bundle: ${unapplied.join(', ')} never applied (the package's import moved): update scripts/bundle.mjs`);

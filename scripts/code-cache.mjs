@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Makes dist/bundle/cli.<V8 version>.cache, the V8 code cache bin/gpuplan.cjs starts the CLI with.
+// Makes dist/bundle/cli.<V8 version>.cache, the V8 code cache bin/gpuplan.cjs starts the CLI with: a first line
+// naming the build of cli.cjs it was made from (that script's last line), then V8's data.
 //
 // A run of the CLI spends about as long compiling the functions it calls, the first time it calls them, as it
 // spends running them (`npm run bench`). A code cache made after running the common commands holds those
@@ -24,6 +25,7 @@ const PLAIN_NODE_ENV = Object.fromEntries(Object.entries(process.env).filter(([n
 // them, which is the only Node that asks for it: make it in a Node given no options.
 if (process.execArgv.length > 0 || process.env.NODE_OPTIONS) {
   const again = spawnSync(process.execPath, [fileURLToPath(import.meta.url)], { stdio: 'inherit', env: PLAIN_NODE_ENV });
+  if (again.error) throw again.error;
   process.exit(again.status ?? 1);
 }
 
@@ -39,7 +41,11 @@ const WORKLOADS = [
   ['catalog', 'gpus'],
 ];
 
-const script = new vm.Script(readFileSync(SCRIPT, 'latin1'), { filename: SCRIPT });
+const text = readFileSync(SCRIPT, 'latin1');
+// The build the script names on its last line (scripts/bundle.mjs): the cache starts with the same line.
+const build = /\/\/(gpuplan-build [0-9a-f]{16})\n$/.exec(text)?.[1];
+if (!build) throw new Error(`code-cache: ${SCRIPT} does not end with its build line; run scripts/bundle.mjs`);
+const script = new vm.Script(text, { filename: SCRIPT });
 const module = { exports: {} };
 script.runInThisContext()(module.exports, createRequire(SCRIPT), module, SCRIPT, dirname(SCRIPT));
 for (const argv of WORKLOADS) {
@@ -48,13 +54,13 @@ for (const argv of WORKLOADS) {
   // 0 fits, 1 does not (the T4 plan): anything else means the workload itself broke.
   if (code !== 0 && code !== 1) throw new Error(`code-cache: gpuplan ${argv.join(' ')} exited ${code}: ${said.trim()}`);
 }
-writeFileSync(CACHE, script.createCachedData());
+writeFileSync(CACHE, Buffer.concat([Buffer.from(`${build}\n`, 'latin1'), script.createCachedData()]));
 
-// The cache is only worth shipping if a plain Node takes it: check in one, and leave none rather than one refused.
-const check = `const { readFileSync } = require('node:fs'); const vm = require('node:vm');
-const script = new vm.Script(readFileSync(${JSON.stringify(SCRIPT)}, 'latin1'), { filename: ${JSON.stringify(SCRIPT)}, cachedData: readFileSync(${JSON.stringify(CACHE)}) });
-process.exit(script.cachedDataRejected ? 1 : 0);`;
-if (spawnSync(process.execPath, ['-e', check], { stdio: 'inherit', env: PLAIN_NODE_ENV }).status !== 0) {
+// The cache is only worth shipping if the CLI, in a Node given no options, starts from it: check, and leave none
+// rather than one it cannot use (GPUPLAN_CODE_CACHE=1 makes bin/gpuplan.cjs say why and exit 2).
+const BIN = fileURLToPath(new URL('../bin/gpuplan.cjs', import.meta.url));
+const check = spawnSync(process.execPath, [BIN, '--version'], { encoding: 'utf8', env: { ...PLAIN_NODE_ENV, GPUPLAN_CODE_CACHE: '1' } });
+if (check.status !== 0) {
   rmSync(CACHE, { force: true });
-  throw new Error(`code-cache: a Node given no options refuses the cache made for ${SCRIPT}; none written`);
+  throw new Error(`code-cache: the CLI does not start from the cache made for ${SCRIPT}, so none is written: ${check.stderr.trim() || check.error}`);
 }

@@ -25,7 +25,7 @@ function newest(path: string): number {
 export default function setup(): void {
   const built = existsSync(STAMP) ? statSync(STAMP).mtimeMs : 0;
   const changed = Math.max(...SOURCES.filter((p) => existsSync(p)).map(newest));
-  if (changed > built) execSync('npm run build', { stdio: 'inherit' });
+  if (changed > built || !existsSync('dist/bundle/cli.cjs')) execSync('npm run build', { stdio: 'inherit' });
   // The CLI's code cache is per V8 version: after switching Node (nvm) the build is current but has no cache for it.
   else if (!existsSync(`dist/bundle/cli.${process.versions.v8}.cache`)) execSync(`"${process.execPath}" scripts/code-cache.mjs`, { stdio: 'inherit' });
 }

@@ -5,15 +5,16 @@
  * stream modules (3-5 ms of every start, `npm run bench`) for output gpuplan writes once, whole.
  * A descriptor that another process left non-blocking (O_NONBLOCK belongs to the open file,
  * shared with whoever passed it on) can refuse a write with EAGAIN while its reader catches up:
- * from then on that descriptor's output goes through Node's stream, which waits for it. On Windows
- * the streams serve from the start: a console there shows UTF-8 (×, ≥, —) only through the UTF-16
- * conversion Node's stream does, which a write on the descriptor skips.
+ * from then on that descriptor's output goes through Node's stream, which waits for it. A Windows
+ * console gets the stream from the start: it shows UTF-8 (×, ≥, —) only through the UTF-16
+ * conversion Node's stream does, which a write on the descriptor skips (files and pipes there are
+ * written directly, and fail at once, as elsewhere).
  */
-import { writeSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
 
 type Fd = 1 | 2;
 
-/** The streams that took over a descriptor (after EAGAIN, or on Windows), with what is still to be written. */
+/** The streams that took over a descriptor (after EAGAIN, or a Windows console), with what is still to be written. */
 const takenOver = new Map<Fd, NodeJS.WriteStream>();
 
 function streamOf(fd: Fd, onError: (error: NodeJS.ErrnoException) => void): NodeJS.WriteStream {
@@ -24,12 +25,22 @@ function streamOf(fd: Fd, onError: (error: NodeJS.ErrnoException) => void): Node
   return stream;
 }
 
+/** A Windows console (a character device there): `node:tty` would tell too, but loads `net` to do it. */
+function windowsConsole(fd: Fd): boolean {
+  if (process.platform !== 'win32') return false;
+  try {
+    return fstatSync(fd).isCharacterDevice();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Writes all of `text` to `fd`, in order with what was written before; throws the write's error
  * (EPIPE, ENOSPC, EBADF) at once. `onStreamError` hears the errors of a stream that took over.
  */
 export function writeText(fd: Fd, text: string, onStreamError: (error: NodeJS.ErrnoException) => void): void {
-  const stream = takenOver.get(fd) ?? (process.platform === 'win32' ? streamOf(fd, onStreamError) : undefined);
+  const stream = takenOver.get(fd) ?? (windowsConsole(fd) ? streamOf(fd, onStreamError) : undefined);
   if (stream) {
     stream.write(text);
     return;

@@ -1,12 +1,11 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_CATALOG_DIR } from '../../src/catalog/catalog.js';
-import { gpuplan } from './run.js';
+import { gpuplan, type Run } from './run.js';
 
 const BUNDLE_DIR = fileURLToPath(new URL('../../dist/bundle/', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -30,16 +29,17 @@ function tree(dir: string): Record<string, string> {
 }
 
 describe('the code-cache start (bin/gpuplan.cjs, scripts/code-cache.mjs)', () => {
-  it('the build made a cache for this V8 that V8 accepts for dist/bundle/cli.cjs', () => {
+  it('the build made a cache for this V8, for this build of cli.cjs, and the CLI starts from it', () => {
     const own = `cli.${process.versions.v8}.cache`;
     expect(readdirSync(BUNDLE_DIR)).toContain(own);
-    const file = join(BUNDLE_DIR, 'cli.cjs');
-    const script = new vm.Script(readFileSync(file, 'latin1'), { filename: file, cachedData: readFileSync(join(BUNDLE_DIR, own)) });
-    // Refused, it would only be slower; the start-up it exists for would be gone.
-    expect(script.cachedDataRejected).toBe(false);
-    const cli = { exports: {} as Record<string, unknown> };
-    script.runInThisContext()(cli.exports, createRequire(file), cli, file, BUNDLE_DIR);
-    expect(Object.keys(cli.exports).sort()).toEqual(['EXIT', 'main', 'writesPending']);
+    // The cache's first line names the build the script's last line names (scripts/bundle.mjs, code-cache.mjs).
+    const build = readFileSync(join(BUNDLE_DIR, own)).toString('latin1', 0, 30);
+    expect(build).toMatch(/^gpuplan-build [0-9a-f]{16}$/);
+    expect(readFileSync(join(BUNDLE_DIR, 'cli.cjs'), 'latin1').endsWith(`//${build}\n`)).toBe(true);
+    // GPUPLAN_CODE_CACHE=1 exits 2 unless V8 took the cache (bin/gpuplan.cjs).
+    const started = gpuplan(['--version'], undefined, CACHED);
+    expect(started.stderr).toBe('');
+    expect(started.code).toBe(0);
   });
 
   // The same sources bundled twice: the script with its cache, and the ES module chunks another Node runs. The commands
@@ -86,5 +86,59 @@ describe('the code-cache start (bin/gpuplan.cjs, scripts/code-cache.mjs)', () =>
     const insisted = gpuplan(['--version'], undefined, { NODE_OPTIONS: '--max-old-space-size=4096', GPUPLAN_CODE_CACHE: '1' });
     expect(insisted.code).toBe(2);
     expect(insisted.stderr).toMatch(/^gpuplan: GPUPLAN_CODE_CACHE=1, but Node was given options .*\n$/);
+  });
+  describe('an installed package (npm pack, unpacked with fresh file times, as npm installs)', () => {
+    const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+    const packDir = join(scratch, 'pack');
+    mkdirSync(packDir);
+    const packed = spawnSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', packDir], { cwd: ROOT, encoding: 'utf8' });
+    /** A fresh unpacked copy: `tar -m` gives every file the time it is written, in the archive's order. */
+    const unpack = (name: string): string => {
+      const dir = join(scratch, name);
+      mkdirSync(dir);
+      expect(spawnSync('tar', ['-xzmf', join(packDir, packed.stdout.trim()), '-C', dir]).status).toBe(0);
+      return join(dir, 'package');
+    };
+    const run = (pkg: string, argv: string[], env: Record<string, string | undefined>): Run => {
+      const r = spawnSync(process.execPath, [join(pkg, 'bin', 'gpuplan.cjs'), ...argv], { encoding: 'utf8', env: { ...process.env, ...env } });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const argv = ['plan', '--model', 'llama-3.1-8b', '--budget', '8xH100', '--rate', '20', '--input-len', '1000', '--output-len', '300'];
+
+    it('starts from the cache it ships, with the output of the chunks', () => {
+      expect(packed.status).toBe(0);
+      const pkg = unpack('installed');
+      const cached = run(pkg, argv, CACHED);
+      expect(cached.stderr).toBe('');
+      expect(cached.code).toBe(0);
+      expect(cached.stdout).toBe(run(pkg, argv, CHUNKS).stdout);
+    });
+
+    it('a cache made for another build of the script is not used: the chunks run (=1 says why)', () => {
+      const pkg = unpack('other-build');
+      const cache = join(pkg, 'dist', 'bundle', `cli.${process.versions.v8}.cache`);
+      const bytes = readFileSync(cache);
+      bytes.write('0000000000000000', 'gpuplan-build '.length, 'latin1');
+      writeFileSync(cache, bytes);
+      expect(run(pkg, argv, PLAIN).stdout).toBe(run(pkg, argv, CHUNKS).stdout);
+      const insisted = run(pkg, ['--version'], CACHED);
+      expect(insisted.code).toBe(2);
+      expect(insisted.stderr).toMatch(/^gpuplan: GPUPLAN_CODE_CACHE=1, but .*cache was made for another build of .*cli\.cjs\n$/);
+    });
+
+    it('a damaged script that still names its build does not load: the chunks run (=1 says why)', () => {
+      const pkg = unpack('damaged');
+      const script = join(pkg, 'dist', 'bundle', 'cli.cjs');
+      const text = readFileSync(script, 'latin1');
+      // Half the script cut out, its build line kept: the text does not parse (and V8 would refuse the cache: another length).
+      writeFileSync(script, text.slice(0, text.length / 2) + text.slice(text.lastIndexOf('\n//gpuplan-build')), 'latin1');
+      const plain = run(pkg, argv, PLAIN);
+      expect(plain.stderr).toBe('');
+      expect(plain.code).toBe(0);
+      expect(plain.stdout).toBe(run(pkg, argv, CHUNKS).stdout);
+      const insisted = run(pkg, ['--version'], CACHED);
+      expect(insisted.code).toBe(2);
+      expect(insisted.stderr).toMatch(/^gpuplan: GPUPLAN_CODE_CACHE=1, but .*cli\.cjs does not load \(SyntaxError: .*\)\n$/);
+    });
   });
 });
