@@ -223,14 +223,19 @@ export function runnableLayouts(engine: Engine, variant: ModelVariant, gpu: Gpu,
   return typeof layouts === 'string' ? cannotRun('layout-unsupported', layouts) : layouts;
 }
 
+/** Whether the engine loads these weights and does not refuse them (its kernels on a GPU and the model's support aside). */
+export function servesWeights(engine: Engine, variant: ModelVariant): boolean {
+  const problems = problemsOf(engine, variant);
+  return problems.refused === null && problems.load === null;
+}
+
 /**
- * Whether the engine takes these weights on this GPU (its kernels, loading them, its refusals), the model's support
+ * Whether the engine takes these weights on this GPU (loading them, its refusals, its kernels), the model's support
  * aside: the search skips a variant made at load where the engine takes its published twin, whose own rejection
  * then says what there is to say (a model the release does not load included).
  */
 export function takesWeights(engine: Engine, variant: ModelVariant, gpu: Gpu): boolean {
-  const problems = problemsOf(engine, variant);
-  return problems.refused === null && problems.load === null && engine.unsupported(variant.quant, gpu, variant) === null;
+  return servesWeights(engine, variant) && engine.unsupported(variant.quant, gpu, variant) === null;
 }
 
 /**

@@ -3,6 +3,7 @@
  * them on the budget's GPUs, what the options filtered out, and the searched configuration that came
  * nearest, with its numbers. Pure.
  */
+import { servesWeights, takesWeights } from '../engines/common.js';
 import type { Engine, ModelVariant } from '../engines/types.js';
 import { formatGiB } from '../memory/units.js';
 import { rejectedLabel, money } from './describe.js';
@@ -18,7 +19,7 @@ const MAX_WEIGHTS_SHOWN = 8;
 /** Engines that load these weights and have kernels for them on at least one of the GPUs (any GPU when there are none). */
 function enginesFor(variant: ModelVariant, engines: readonly Engine[], hardware: readonly Hardware[]): Engine[] {
   const gpus = distinctGpus(hardware);
-  return engines.filter((e) => e.loadUnsupported(variant) === null && e.refusal(variant) === null && (gpus.length === 0 || gpus.some((gpu) => e.unsupported(variant.quant, gpu, variant) === null)));
+  return engines.filter((e) => (gpus.length === 0 ? servesWeights(e, variant) : gpus.some((gpu) => takesWeights(e, variant, gpu))));
 }
 
 function excludedBy(variant: ModelVariant, s: Scenario): WeightsOption['excludedBy'] {
