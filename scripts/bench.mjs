@@ -15,13 +15,19 @@ function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** Milliseconds of one run of Node with `args` (exit 0 or 1; anything else is a failure), `env` added to this process's. */
+function timeRun(args, env) {
+  const start = performance.now();
+  const result = spawnSync(process.execPath, args, { encoding: 'utf8', env: env ? { ...process.env, ...env } : undefined });
+  const elapsed = performance.now() - start;
+  if (result.status !== 0 && result.status !== 1) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
+  return elapsed;
+}
+
 function timeCommand(args) {
   const samples = [];
   for (let i = 0; i < RUNS + 2; i++) {
-    const start = performance.now();
-    const result = spawnSync(process.execPath, args, { encoding: 'utf8' });
-    const elapsed = performance.now() - start;
-    if (result.status !== 0 && result.status !== 1) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
+    const elapsed = timeRun(args);
     if (i >= 2) samples.push(elapsed); // first two warm the file cache
   }
   return median(samples);
@@ -46,10 +52,7 @@ function timeInterleaved(commands) {
   const samples = commands.map(() => []);
   for (let round = 0; round < RUNS + 2; round++) {
     commands.forEach(([, args, env], i) => {
-      const start = performance.now();
-      const result = spawnSync(process.execPath, args, { encoding: 'utf8', env: env ? { ...process.env, ...env } : undefined });
-      const elapsed = performance.now() - start;
-      if (result.status !== 0 && result.status !== 1) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
+      const elapsed = timeRun(args, env);
       if (round >= 2) samples[i].push(elapsed); // the first two rounds warm the file cache
     });
   }

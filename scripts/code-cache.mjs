@@ -5,8 +5,8 @@
 // A run of the CLI spends about as long compiling the functions it calls, the first time it calls them, as it
 // spends running them (`npm run bench`). A code cache made after running the common commands holds those
 // functions compiled: V8 then reads them instead of parsing and compiling. The cache is V8's own format, valid for
-// one V8 version (hence the name) and the script's exact text; bin/gpuplan.cjs uses it only when its Node has that
-// V8, and V8 itself refuses a cache that does not match (different flags), compiling as usual. Run by another Node
+// one V8 version (hence the name) and V8 flags, which V8 checks, and one build of the script, which V8 checks only by
+// its length: bin/gpuplan.cjs pairs the two by their build lines. Run by another Node
 // after `npm run build` (`node scripts/code-cache.mjs`), it adds a cache for that Node's V8 beside the first.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_CATALOG_DIR } from '../../src/catalog/catalog.js';
-import { gpuplan, type Run } from './run.js';
+import { gpuplan, runBin, type Run } from './run.js';
 
 const BUNDLE_DIR = fileURLToPath(new URL('../../dist/bundle/', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -99,10 +99,7 @@ describe('the code-cache start (bin/gpuplan.cjs, scripts/code-cache.mjs)', () =>
       expect(spawnSync('tar', ['-xzmf', join(packDir, packed.stdout.trim()), '-C', dir]).status).toBe(0);
       return join(dir, 'package');
     };
-    const run = (pkg: string, argv: string[], env: Record<string, string | undefined>): Run => {
-      const r = spawnSync(process.execPath, [join(pkg, 'bin', 'gpuplan.cjs'), ...argv], { encoding: 'utf8', env: { ...process.env, ...env } });
-      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-    };
+    const run = (pkg: string, argv: string[], env: NodeJS.ProcessEnv): Run => runBin(join(pkg, 'bin', 'gpuplan.cjs'), argv, undefined, env);
     const argv = ['plan', '--model', 'llama-3.1-8b', '--budget', '8xH100', '--rate', '20', '--input-len', '1000', '--output-len', '300'];
 
     it('starts from the cache it ships, with the output of the chunks', () => {
